@@ -1,0 +1,101 @@
+"""The `bercy-graph` command: build, validate, query (and serve, once the service exists)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mappings.read import SourceError
+
+from .config import Settings
+from .store import GraphStore, StoreMissing
+
+
+def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    from .build import BuildError, build
+
+    try:
+        report = build(settings, progress=not args.quiet)
+    except BuildError as exc:
+        print(f"build failed: {exc}", file=sys.stderr)
+        print("the previous graph (if any) is unchanged", file=sys.stderr)
+        return 1
+    print(format_summary(report))
+    return 0
+
+
+def format_summary(report) -> str:
+    lines = [f"build {report.build_id} done in {report.seconds} s -> {report.store}", "",
+             f"{'source':40} {'rows':>8} {'lifted':>8} {'rejected':>8} {'triples':>9}"]
+    for s in report.sources:
+        lines.append(f"{s['source']:40} {s['rows']:>8} {s['lifted']:>8} {s['rejected']:>8} {s['triples']:>9}")
+    lines += ["", f"graphs: {len(report.graphs)}, triples: {sum(report.graphs.values())}", "", "entities per class:"]
+    lines += [f"  {n:>8}  {cls}" for cls, n in list(report.classes.items())[:25]]
+    lines += ["", "validation:"]
+    for v in report.validation:
+        lines.append(f"  {v['name']}: {v['violations']} violations, {v['warnings']} warnings")
+        lines += [f"      {t['count']:>6} x {t['what']}" for t in v["top"][:5]]
+    if report.unresolved:
+        lines += ["", f"unresolved codes: {sum(u['count'] for u in report.unresolved)} "
+                      f"({len(report.unresolved)} distinct), see the build report"]
+    lines.append(f"\nrejected rows: {report.rejected} (see reports/{report.build_id}/rejected.csv)")
+    return "\n".join(lines)
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from .revalidate import revalidate
+
+    store = GraphStore.current(settings)
+    outcomes = revalidate(store, settings)
+    bad = 0
+    for outcome in outcomes:
+        print(f"{outcome.name}: {outcome.violations} violations, {outcome.warnings} warnings "
+              f"({', '.join(outcome.graphs)})")
+        for r in outcome.results[: args.limit]:
+            print(f"  {r.severity}: {r.focus} {r.path}: {r.message}")
+        bad += outcome.violations if outcome.blocking else 0
+    return 1 if bad else 0
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from .results import write_results
+
+    text = args.query
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text(encoding="utf-8")
+    store = GraphStore(Path(args.store)) if args.store else GraphStore.current(settings)
+    try:
+        results = store.query(text)
+    except SyntaxError as exc:
+        print(f"query error: {exc}", file=sys.stderr)
+        return 2
+    write_results(results, args.format, sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bercy-graph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build", help="build the graph from the data directory into a new store")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_build)
+    p = sub.add_parser("validate", help="re-run the shapes on the current store")
+    p.add_argument("--limit", type=int, default=20, help="results shown per shape set")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("query", help="run a SPARQL query (text or @file.rq) on the current store")
+    p.add_argument("query")
+    p.add_argument("--format", choices=["csv", "tsv", "json", "table"], default="table")
+    p.add_argument("--store", help="store directory (default: the current build)")
+    p.set_defaults(func=cmd_query)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return args.func(args, settings)
+    except (StoreMissing, SourceError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""PROV-O and VoID description of a build: for every named graph, the file it was lifted from
+(path, SHA-256), the rows read, lifted and rejected, the mapping, and the build activity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mappings.namespaces import BG, DCT, PROV, RDFS, SPDX, VOID, XSD
+from mappings.source import Context
+from mappings.terms import Triple, is_a, iri, literal, nquad, typed
+
+import graph_service
+
+
+def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -> list[Triple]:
+    mint = ctx.mint
+    activity = mint.resource(f"build/{build_id}")
+    agent = mint.resource("software/bercy-graph")
+    ended = datetime.now(timezone.utc).replace(microsecond=0)
+    out: list[Triple] = [
+        *is_a(activity, PROV.Activity),
+        (activity, RDFS.label, literal(f"bercy-graph build {build_id}")),
+        (activity, PROV.startedAtTime, typed(started.isoformat(), XSD.dateTime)),
+        (activity, PROV.endedAtTime, typed(ended.isoformat(), XSD.dateTime)),
+        (activity, PROV.wasAssociatedWith, agent),
+        *is_a(agent, PROV.SoftwareAgent),
+        (agent, RDFS.label, literal(f"bercy-graph {graph_service.__version__}")),
+    ]
+    for result in results:
+        source = result.source
+        graph = mint.graph(source.name)
+        file = mint.resource(f"source/{source.path}")
+        out += [
+            *is_a(graph, PROV.Entity, VOID.Dataset),
+            (graph, DCT.title, literal(source.title, lang="fr")),
+            (graph, PROV.wasGeneratedBy, activity),
+            (graph, PROV.wasDerivedFrom, file),
+            (graph, BG.mapping, literal(source.lift.__module__)),
+            (graph, BG.rowsRead, typed(result.rows, XSD.integer)),
+            (graph, BG.rowsLifted, typed(result.lifted, XSD.integer)),
+            (graph, BG.rowsRejected, typed(len(result.rejected), XSD.integer)),
+            (graph, VOID.triples, typed(result.triples, XSD.integer)),
+            (graph, DCT.license, iri(source.licence)),
+            *is_a(file, PROV.Entity),
+            (file, DCT.identifier, literal(source.path)),
+            (file, SPDX.checksum, mint.resource(f"source/{source.path}#sha256")),
+            (mint.resource(f"source/{source.path}#sha256"), SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
+            (mint.resource(f"source/{source.path}#sha256"), SPDX.checksumValue,
+             typed(result.sha256, XSD.hexBinary)),
+            (activity, PROV.used, file),
+        ]
+    for outcome in outcomes:
+        for name in outcome.graphs:
+            graph = mint.graph(name)
+            out += [(graph, BG.validatedWith, literal(outcome.name)),
+                    (graph, BG.shaclViolations, typed(outcome.violations, XSD.integer)),
+                    (graph, BG.shaclWarnings, typed(outcome.warnings, XSD.integer))]
+    return out
+
+
+def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime) -> None:
+    """Write the provenance graph as N-Quads."""
+    graph = ctx.mint.graph("provenance")
+    with path.open("w", encoding="utf-8") as out:
+        for triple in triples(results, outcomes, ctx, build_id, started):
+            out.write(nquad(triple, graph))

@@ -1,0 +1,27 @@
+"""`bercy-graph validate`: run the shapes again on the graphs of the current store."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+from mappings import SOURCES
+from mappings.iri import Minter
+from mappings.source import Context
+
+from . import validation
+from .config import Settings
+from .store import GraphStore
+
+
+def revalidate(store: GraphStore, settings: Settings) -> list[validation.Outcome]:
+    """Dump each source graph to N-Quads and validate it as the build did."""
+    ctx = Context(Minter(settings.base), settings.data_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        results = []
+        for source in SOURCES:
+            path = Path(tmp) / f"{source.name}.nq"
+            store.dump_graph(ctx.mint.graph(source.name)[1:-1], path)
+            results.append(SimpleNamespace(source=source, nquads=path))
+        return validation.run(results, ctx)

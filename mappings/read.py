@@ -1,0 +1,137 @@
+"""Reading source files into numbered records, with clear errors for bad input.
+
+A file that cannot be read at all (missing, wrong encoding, wrong separator, missing columns)
+raises `SourceError`, naming the file and what is wrong. A single bad record raises `Reject`
+from the mapping; the build keeps it in the quarantine report with file, line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+csv.field_size_limit(10_000_000)
+
+
+class SourceError(Exception):
+    """A whole source file is unusable."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        where = f"{path}" + (f", line {line}" if line else "")
+        super().__init__(f"{where}: {message}")
+        self.path, self.line, self.message = str(path), line, message
+
+
+class Reject(Exception):
+    """One record is unusable: it goes to the quarantine report, never silently away."""
+
+    def __init__(self, field: str, reason: str, value: object = None) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason, self.value = field, reason, value
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One input record: its line (CSV) or index (JSON, 1-based) and its fields."""
+
+    line: int
+    data: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.data[name]
+
+    def get(self, name: str, default: Any = "") -> Any:
+        """The field's value, stripped; `default` when absent or empty."""
+        value = self.data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        return default if value in (None, "") else value
+
+    def require(self, name: str) -> Any:
+        """The field's value, or a rejection naming the field when it is empty."""
+        value = self.get(name, None)
+        if value is None:
+            raise Reject(name, "missing value")
+        return value
+
+    def parse(self, name: str, parser: Any, optional: bool = True) -> Any:
+        """The field parsed by `parser` (a function of mappings.values), rejecting bad values."""
+        value = self.get(name, None) if optional else self.require(name)
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except ValueError as exc:
+            raise Reject(name, str(exc), value) from None
+
+
+def read_csv(path: Path, columns: tuple[str, ...] = (), delimiter: str = ",",
+             encoding: str = "utf-8-sig") -> Iterator[Record]:
+    """Records of a delimited text file. `columns` are the fields the mapping needs.
+
+    Rows with the wrong number of fields are yielded with a `None` field so the mapping
+    layer rejects them (`Record.data[None]` holds the extras, `csv` sets missing ones to None).
+    """
+    if not path.is_file():
+        raise SourceError(path, "file not found")
+    try:
+        handle = path.open(encoding=encoding, newline="")
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = next(reader, None)
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"not {encoding} text ({exc.reason} at byte {exc.start})", 1) from None
+    if header is None:
+        raise SourceError(path, "empty file")
+    _check_header(path, header, columns, delimiter)
+    line = 1
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or row == [""]:
+                continue
+            data: dict[str, Any] = dict(zip(header, row))
+            if len(row) != len(header):
+                data[None] = f"{len(row)} fields where the header has {len(header)}"  # type: ignore[index]
+            yield Record(line, data)
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"not {encoding} text ({exc.reason})", line + 1) from None
+    except csv.Error as exc:
+        raise SourceError(path, f"malformed CSV: {exc}", line + 1) from None
+    finally:
+        handle.close()
+
+
+def _check_header(path: Path, header: list[str], columns: tuple[str, ...], delimiter: str) -> None:
+    missing = [c for c in columns if c not in header]
+    if not missing:
+        return
+    if len(header) == 1:
+        for other in ";,|\t":
+            if other != delimiter and other in header[0]:
+                raise SourceError(path, f"wrong separator: expected {delimiter!r}, the header uses {other!r}", 1)
+    raise SourceError(path, f"missing column(s) {', '.join(missing)} in the header", 1)
+
+
+def read_json_records(path: Path, *keys: str) -> Iterator[Record]:
+    """Records of a JSON array, found at `keys` inside the document (e.g. `marches`)."""
+    if not path.is_file():
+        raise SourceError(path, "file not found")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    items: Any = document
+    for key in keys:
+        if not isinstance(items, dict) or key not in items:
+            raise SourceError(path, f"no {key!r} key in the document")
+        items = items[key]
+    if not isinstance(items, list):
+        raise SourceError(path, "expected a JSON array of records")
+    for index, item in enumerate(items, start=1):
+        yield Record(index, item if isinstance(item, dict) else {None: "record is not a JSON object"})

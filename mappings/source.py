@@ -1,0 +1,79 @@
+"""What a mapping declares (`Source`) and what it may ask of the build while lifting (`Context`)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .iri import Minter
+from .read import Record
+from .terms import Triple
+
+
+@dataclass
+class Context:
+    """Shared state of one build: the IRI minter and the referential keys seen so far.
+
+    Referential sources `define` their keys; later sources `link` codes to them, and a code
+    that no referential defines is counted as unresolved (per source, kind and code) instead
+    of producing a dangling IRI.
+    """
+
+    mint: Minter
+    data_dir: Path
+    known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    unresolved: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    links: Counter[tuple[str, str]] = field(default_factory=Counter)
+    source: str = ""
+
+    def define(self, kind: str, *keys: str) -> str:
+        """Declare an entity of a referential and return its IRI term."""
+        self.known[kind].add("/".join(keys))
+        return self.mint.entity(kind, *keys)
+
+    def link(self, kind: str, key: str | None) -> str | None:
+        """The IRI term of a known referential entity, or None (counted) when unknown."""
+        if key is None:
+            return None
+        if key in self.known[kind]:
+            self.links[(self.source, kind)] += 1
+            return self.mint.entity(kind, key)
+        self.unresolved[(self.source, kind, key)] += 1
+        return None
+
+    def entity(self, kind: str, *keys: str) -> str:
+        """The IRI term of an entity of this source (no referential check)."""
+        return self.mint.entity(kind, *keys)
+
+
+Reader = Callable[[Path], Iterator[Record]]
+Lifter = Callable[[Record, Context], Iterable[Triple]]
+Preamble = Callable[[Context], Iterable[Triple]]
+
+
+def no_preamble(ctx: Context) -> Iterable[Triple]:
+    """Sources with nothing to say before their records."""
+    return ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file and how it becomes a named graph.
+
+    `read` yields numbered records, `lift` turns one record into triples (or raises Reject),
+    `preamble` states what the source declares once (a concept scheme, a cube structure...).
+    """
+
+    name: str
+    title: str
+    path: str
+    read: Reader
+    lift: Lifter
+    preamble: Preamble = no_preamble
+    licence: str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+
+    def file(self, data_dir: Path) -> Path:
+        """The source file under a data directory."""
+        return data_dir / self.path

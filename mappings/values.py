@@ -1,0 +1,156 @@
+"""Parsing of French formats and normalisation of official codes, in one place.
+
+Every function takes the raw text of a field and returns a normalised string (or raises
+ValueError with a message meant for a person): the readers turn that error into a rejected
+row naming the file, line and field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def decimal(text: str) -> str:
+    """A French or plain decimal (`1 234,50`, `1234.0`, `-3`) as a canonical xsd:decimal string."""
+    raw = _SPACES.sub("", text)
+    if "," in raw:
+        if "." in raw:  # `1.234,50`: dots are thousands separators
+            raw = raw.replace(".", "")
+        raw = raw.replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
+    if value == value.to_integral_value():
+        return str(value.quantize(Decimal(1)))
+    return format(value.normalize(), "f")
+
+
+def integer(text: str) -> str:
+    """An integer, accepting a `.0` suffix as exported by spreadsheets (`12.0`)."""
+    value = decimal(text)
+    if "." in value:
+        raise ValueError(f"not an integer: {text!r}")
+    return value
+
+
+_FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
+
+
+def date_(text: str) -> str:
+    """A date as xsd:date text: `dd/mm/yyyy`, `yyyy-mm-dd` (a time zone suffix is kept)."""
+    raw = text.strip()
+    if m := _FR_DATE.match(raw):
+        day, month, year = (int(g) for g in m.groups())
+        return _checked_date(year, month, day, text)
+    if m := _ISO_DATE.match(raw):
+        year, month, day = (int(x) for x in m.group(1).split("-"))
+        return _checked_date(year, month, day, text) + (m.group(2) or "")
+    raise ValueError(f"not a date (expected dd/mm/yyyy or yyyy-mm-dd): {text!r}")
+
+
+def _checked_date(year: int, month: int, day: int, text: str) -> str:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise ValueError(f"impossible date: {text!r}") from None
+
+
+def datetime_(text: str, default_tz: str = "Z") -> str:
+    """An ISO date-time as xsd:dateTime text, with a time zone (`default_tz` when none is given)."""
+    raw = text.strip().replace(" ", "T")
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"not a date-time: {text!r}") from None
+    out = value.replace(microsecond=0).isoformat()
+    return out if value.tzinfo else out + default_tz
+
+
+# --- official codes -------------------------------------------------------------------------
+
+_DEPT = re.compile(r"^(\d{2}|2[AB]|97[1-8]|98[4-9])$")
+_COMMUNE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+def departement(text: str) -> str:
+    """A COG département code: `1` -> `01`, `2a` -> `2A`, `971` kept."""
+    raw = text.strip().upper()
+    if raw.isdigit() and len(raw) == 1:
+        raw = "0" + raw
+    if not _DEPT.match(raw):
+        raise ValueError(f"not a département code: {text!r}")
+    return raw
+
+
+def commune(text: str) -> str:
+    """A COG commune code (5 characters): `1001` -> `01001`, `2a004` -> `2A004`."""
+    raw = text.strip().upper()
+    if raw.isdigit() and len(raw) == 4:
+        raw = "0" + raw
+    if not _COMMUNE.match(raw):
+        raise ValueError(f"not a commune code: {text!r}")
+    return raw
+
+
+def departement_of_commune(code: str) -> str:
+    """The département of a normalised commune code (3 digits overseas)."""
+    return code[:3] if code.startswith("97") or code.startswith("98") else code[:2]
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check used by SIREN and SIRET."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def siren(text: str) -> str:
+    """A SIREN (9 digits, Luhn-checked)."""
+    raw = _SPACES.sub("", text)
+    if not (len(raw) == 9 and raw.isdigit()):
+        raise ValueError(f"not a SIREN (9 digits): {text!r}")
+    if not luhn_ok(raw):
+        raise ValueError(f"SIREN fails its check digit: {text!r}")
+    return raw
+
+
+def siret(text: str) -> str:
+    """A SIRET (14 digits). La Poste's SIRETs (SIREN 356000000) are exempt from the Luhn check."""
+    raw = _SPACES.sub("", text)
+    if not (len(raw) == 14 and raw.isdigit()):
+        raise ValueError(f"not a SIRET (14 digits): {text!r}")
+    if not (luhn_ok(raw) or raw.startswith("356000000")):
+        raise ValueError(f"SIRET fails its check digit: {text!r}")
+    return raw
+
+
+_CPV = re.compile(r"^(\d{8})(?:-(\d))?$")
+
+
+def cpv(text: str) -> str:
+    """A CPV code without its check digit: `45216000-6` -> `45216000`."""
+    m = _CPV.match(text.strip())
+    if not m:
+        raise ValueError(f"not a CPV code (8 digits, optional -check digit): {text!r}")
+    return m.group(1)
+
+
+_NAF = re.compile(r"^(\d{2})\.?(\d{2})([A-Z])$")
+
+
+def naf(text: str) -> str:
+    """A NAF rév. 2 sous-classe, dotted: `6419Z` -> `64.19Z`."""
+    m = _NAF.match(text.strip().upper())
+    if not m:
+        raise ValueError(f"not a NAF sous-classe code: {text!r}")
+    return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
