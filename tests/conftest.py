@@ -1,0 +1,38 @@
+"""Shared fixtures: one full build of the embedded data per test session, in a temporary home."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from graph_service.build import BuildReport, build
+from graph_service.config import PROJECT_ROOT, Settings
+from graph_service.store import GraphStore
+
+DATA = PROJECT_ROOT / "data"
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    """Settings of the session's default build: embedded data, default base, temporary home."""
+    return Settings(base=BASE, data_dir=DATA, home=tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="session")
+def built(settings: Settings) -> BuildReport:
+    """The report of a full default build (done once per session)."""
+    return build(settings, progress=False)
+
+
+@pytest.fixture(scope="session")
+def store(built: BuildReport, settings: Settings) -> GraphStore:
+    """The store of the session's default build."""
+    return GraphStore.current(settings)
+
+
+def fresh_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """Same data and base as the session, another home (for builds a test breaks on purpose)."""
+    return replace(settings, home=tmp_path / "home")
