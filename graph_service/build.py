@@ -105,6 +105,7 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
         bar = tqdm(records, desc=f"lift {source.name}", unit=" rows", disable=not progress, leave=False)
         for record in bar:
             result.rows += 1
+            ctx.line = record.line
             try:
                 if None in record.data:
                     raise Reject("(row)", str(record.data[None]))
@@ -161,7 +162,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         seconds=round(time.perf_counter() - clock, 1),
         sources=[source_summary(r) for r in results],
         validation=[o.summary() for o in outcomes],
-        unresolved=[{"source": s, "kind": k, "code": c, "count": n}
+        unresolved=[{"source": s, "kind": k, "code": c, "count": n, "first_line": ctx.first_line[(s, k, c)]}
                     for (s, k, c), n in sorted(ctx.unresolved.items())],
     )
     add_store_figures(report, GraphStore(new_store))
@@ -175,7 +176,8 @@ def source_summary(result: SourceResult) -> dict:
 
 
 def write_reports(report_dir: Path, results: list[SourceResult], outcomes, ctx: Context) -> None:
-    """The quarantine report (one CSV row per rejected record) and the validation reports."""
+    """The quarantine report (one CSV row per rejected record), the codes no referential
+    resolved, and the validation reports."""
     report_dir.mkdir(parents=True, exist_ok=True)
     with (report_dir / "rejected.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -183,6 +185,11 @@ def write_reports(report_dir: Path, results: list[SourceResult], outcomes, ctx: 
         for result in results:
             for r in result.rejected:
                 writer.writerow([r.source, r.file, r.line, r.field, r.reason, r.value])
+    with (report_dir / "unresolved.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source", "kind", "code", "count", "first_line"])
+        for (source, kind, code), n in sorted(ctx.unresolved.items()):
+            writer.writerow([source, kind, code, n, ctx.first_line[(source, kind, code)]])
     for outcome in outcomes:
         (report_dir / f"validation-{outcome.name}.txt").write_text(outcome.text, encoding="utf-8")
 

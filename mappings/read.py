@@ -8,6 +8,7 @@ from the mapping; the build keeps it in the quarantine report with file, line an
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,17 +74,12 @@ def read_csv(path: Path, columns: tuple[str, ...] = (), delimiter: str = ",",
              encoding: str = "utf-8-sig") -> Iterator[Record]:
     """Records of a delimited text file. `columns` are the fields the mapping needs.
 
-    Rows with the wrong number of fields are yielded with a `None` field so the mapping
-    layer rejects them (`Record.data[None]` holds the extras, `csv` sets missing ones to None).
+    A row with the wrong number of fields is yielded with a `None` key saying so, and the
+    build rejects it; the whole text is decoded first so an encoding error names its line.
     """
-    if not path.is_file():
-        raise SourceError(path, "file not found")
-    try:
-        handle = path.open(encoding=encoding, newline="")
-        reader = csv.reader(handle, delimiter=delimiter)
-        header = next(reader, None)
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, f"not {encoding} text ({exc.reason} at byte {exc.start})", 1) from None
+    text = read_text(path, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
     if header is None:
         raise SourceError(path, "empty file")
     _check_header(path, header, columns, delimiter)
@@ -97,12 +93,20 @@ def read_csv(path: Path, columns: tuple[str, ...] = (), delimiter: str = ",",
             if len(row) != len(header):
                 data[None] = f"{len(row)} fields where the header has {len(header)}"  # type: ignore[index]
             yield Record(line, data)
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, f"not {encoding} text ({exc.reason})", line + 1) from None
     except csv.Error as exc:
         raise SourceError(path, f"malformed CSV: {exc}", line + 1) from None
-    finally:
-        handle.close()
+
+
+def read_text(path: Path, encoding: str = "utf-8-sig") -> str:
+    """The whole text of a file, or a SourceError naming the line of the first undecodable byte."""
+    if not path.is_file():
+        raise SourceError(path, "file not found")
+    raw = path.read_bytes()
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SourceError(path, f"not {encoding} text ({exc.reason} at byte {exc.start})", line) from None
 
 
 def _check_header(path: Path, header: list[str], columns: tuple[str, ...], delimiter: str) -> None:
@@ -118,12 +122,8 @@ def _check_header(path: Path, header: list[str], columns: tuple[str, ...], delim
 
 def read_json_records(path: Path, *keys: str) -> Iterator[Record]:
     """Records of a JSON array, found at `keys` inside the document (e.g. `marches`)."""
-    if not path.is_file():
-        raise SourceError(path, "file not found")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        document = json.loads(read_text(path, "utf-8"))
     except json.JSONDecodeError as exc:
         raise SourceError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     items: Any = document

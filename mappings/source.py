@@ -25,8 +25,10 @@ class Context:
     data_dir: Path
     known: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     unresolved: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    first_line: dict[tuple[str, str, str], int] = field(default_factory=dict)
     links: Counter[tuple[str, str]] = field(default_factory=Counter)
     source: str = ""
+    line: int = 0
 
     def define(self, kind: str, *keys: str) -> str:
         """Declare an entity of a referential and return its IRI term."""
@@ -40,7 +42,9 @@ class Context:
         if key in self.known[kind]:
             self.links[(self.source, kind)] += 1
             return self.mint.entity(kind, key)
-        self.unresolved[(self.source, kind, key)] += 1
+        where = (self.source, kind, key)
+        self.unresolved[where] += 1
+        self.first_line.setdefault(where, self.line)
         return None
 
     def entity(self, kind: str, *keys: str) -> str:

@@ -1,0 +1,136 @@
+"""The build: every record accounted for, clear errors on bad input, atomic swap, stable IRIs."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from graph_service.build import BuildError, build, lift_source
+from graph_service.cli import main
+from graph_service.config import Settings
+from graph_service.store import GraphStore
+from mappings import SOURCES, cog
+from mappings.iri import Minter
+from mappings.source import Context
+
+from .conftest import BASE, DATA
+
+REGIONS, DEPARTEMENTS = cog.SOURCES[0], cog.SOURCES[1]
+
+
+def small_settings(tmp_path: Path, data: Path = DATA) -> Settings:
+    return Settings(base=BASE, data_dir=data, home=tmp_path / "home")
+
+
+def copy_data(tmp_path: Path, *paths: str) -> Path:
+    """A private data directory with copies of some source files (to break them)."""
+    data = tmp_path / "data"
+    for path in paths:
+        (data / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DATA / path, data / path)
+    return data
+
+
+def test_every_row_is_lifted_or_rejected(built):
+    for source in built.sources:
+        assert source["rows"] == source["lifted"] + source["rejected"], source["source"]
+    assert {s["source"] for s in built.sources} == {s.name for s in SOURCES}
+
+
+def test_rows_read_match_the_source_files(built):
+    for source in SOURCES:
+        if source.path.endswith(".csv") and source.read.func.__name__ == "read_csv":
+            delimiter = source.read.keywords.get("delimiter", ",")
+            with (DATA / source.path).open(encoding="utf-8-sig", newline="") as handle:
+                expected = sum(1 for _ in csv.DictReader(handle, delimiter=delimiter))
+            summary = next(s for s in built.sources if s["source"] == source.name)
+            assert summary["rows"] == expected, source.name
+
+
+def test_each_source_has_its_named_graph_with_provenance(store, built):
+    graphs = store.named_graphs()
+    for source in SOURCES:
+        assert f"{BASE}/graph/{source.name}" in graphs
+    rows = store.select("""
+        PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX bg: <https://w3id.org/bercy-graph/def#>
+        PREFIX spdx: <http://spdx.org/rdf/terms#>
+        SELECT ?g ?rows ?sum WHERE { ?g prov:wasDerivedFrom ?file ; bg:rowsRead ?rows .
+          ?file spdx:checksum/spdx:checksumValue ?sum }""")
+    by_graph = {r["g"]: r for r in rows}
+    for summary in built.sources:
+        row = by_graph[f"{BASE}/graph/{summary['source']}"]
+        assert int(row["rows"]) == summary["rows"]
+        assert len(row["sum"]) == 64
+
+
+def test_malformed_rows_and_unknown_codes_are_quarantined_with_file_line_and_field(tmp_path):
+    data = copy_data(tmp_path, REGIONS.path, DEPARTEMENTS.path)
+    path = data / DEPARTEMENTS.path
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = "02,Aisne\n"                                    # too few fields
+    fields = lines[3].split(",")
+    fields[12] = "XX"                                          # unknown région code
+    lines[3] = ",".join(fields)
+    path.write_text("".join(lines), encoding="utf-8")
+    ctx = Context(Minter(BASE), data)
+    lift_source(REGIONS, ctx, tmp_path, progress=False)
+    result = lift_source(DEPARTEMENTS, ctx, tmp_path, progress=False)
+    assert result.rows == 101 and result.lifted == 100 and len(result.rejected) == 1
+    assert result.rows == result.lifted + len(result.rejected)
+    rejected = result.rejected[0]
+    assert (rejected.file, rejected.line, rejected.field) == (DEPARTEMENTS.path, 3, "(row)")
+    assert "2 fields where the header has 15" in rejected.reason
+    # the unknown région code is not a dangling link: it is counted as unresolved
+    assert ctx.unresolved[("cog-departements", "region", "XX")] == 1
+    assert ctx.first_line[("cog-departements", "region", "XX")] == 4
+
+
+def test_bad_files_give_one_clear_message_not_a_traceback(tmp_path, monkeypatch, capsys):
+    data = copy_data(tmp_path, REGIONS.path)
+    path = data / REGIONS.path
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    monkeypatch.setenv("BERCY_GRAPH_DATA", str(data))
+    monkeypatch.setenv("BERCY_GRAPH_HOME", str(tmp_path / "home"))
+    assert main(["build", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert str(path) in err and "wrong separator: expected ',', the header uses ';'" in err
+    assert "Traceback" not in err
+
+    path.write_bytes("code,name\n84,Auvergne-Rh\xf4ne\n".encode("latin-1"))
+    assert main(["build", "--quiet"]) == 1
+    assert f"{path}, line 2: not utf-8-sig text" in capsys.readouterr().err
+
+    path.unlink()
+    assert main(["build", "--quiet"]) == 1
+    assert f"{path}: file not found" in capsys.readouterr().err
+
+
+def test_a_failed_build_leaves_the_previous_graph_intact(tmp_path):
+    settings = small_settings(tmp_path, copy_data(tmp_path, REGIONS.path, DEPARTEMENTS.path))
+    build(settings, [REGIONS, DEPARTEMENTS], progress=False, validate=False)
+    before = GraphStore.current(settings)
+    regions_before = before.select("SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://rdf.insee.fr/def/geo#Region> }")
+    (settings.data_dir / DEPARTEMENTS.path).unlink()
+    with pytest.raises(BuildError, match="file not found"):
+        build(settings, [REGIONS, DEPARTEMENTS], progress=False, validate=False)
+    after = GraphStore.current(settings)
+    assert after.path == before.path
+    assert after.select("SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://rdf.insee.fr/def/geo#Region> }") \
+        == regions_before == [{"n": "18"}]
+    assert [p.name for p in settings.store_root.glob("build-*")] == [before.path.name]
+
+
+def test_same_input_same_iris(tmp_path):
+    subjects = []
+    for run in ("a", "b"):
+        settings = small_settings(tmp_path / run)
+        build(settings, [REGIONS, DEPARTEMENTS], progress=False, validate=False)
+        store = GraphStore.current(settings)
+        subjects.append({r["s"] for r in store.select("SELECT DISTINCT ?s WHERE { ?s ?p ?o }")
+                         if "/id/" in r["s"]})
+    assert subjects[0] == subjects[1]
+    assert f"{BASE}/id/departement/2A" in subjects[0]
