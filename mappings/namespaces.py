@@ -26,6 +26,8 @@ PREFIXES: dict[str, str] = {
     "rov": "http://www.w3.org/ns/regorg#",
     "locn": "http://www.w3.org/ns/locn#",
     "qb": "http://purl.org/linked-data/cube#",
+    "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
+    "sdmx-attribute": "http://purl.org/linked-data/sdmx/2009/attribute#",
     "prov": "http://www.w3.org/ns/prov#",
     "dqv": "http://www.w3.org/ns/dqv#",
     "void": "http://rdfs.org/ns/void#",
@@ -84,6 +86,8 @@ ORG = Namespace(PREFIXES["org"])
 ROV = Namespace(PREFIXES["rov"])
 LOCN = Namespace(PREFIXES["locn"])
 QB = Namespace(PREFIXES["qb"])
+SDMX_DIMENSION = Namespace(PREFIXES["sdmx-dimension"])
+SDMX_ATTRIBUTE = Namespace(PREFIXES["sdmx-attribute"])
 PROV = Namespace(PREFIXES["prov"])
 DQV = Namespace(PREFIXES["dqv"])
 VOID = Namespace(PREFIXES["void"])
