@@ -80,7 +80,9 @@ def starts_with(*prefixes: str) -> Callable[[str], bool]:
 
 
 SHAPE_SETS: list[ShapeSet] = [
-    ShapeSet("referentials", ("referentials.ttl",), starts_with("cog-"), engine="fast"),
+    ShapeSet("referentials", ("referentials.ttl",),
+             starts_with("cog-", "cpv", "naf", "categories-juridiques", "collectivites-", "budget-nomenclature"),
+             engine="fast"),
 ]
 
 

@@ -5,11 +5,16 @@
 
 from __future__ import annotations
 
-from . import cog
+from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
 from .source import Source
 
 SOURCES: list[Source] = [
     *cog.SOURCES,
+    *cpv.SOURCES,
+    *naf.SOURCES,
+    *legal_categories.SOURCES,
+    *collectivites.SOURCES,
+    *budget_nomenclature.SOURCES,
 ]
 
 

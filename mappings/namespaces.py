@@ -24,6 +24,7 @@ PREFIXES: dict[str, str] = {
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "org": "http://www.w3.org/ns/org#",
     "rov": "http://www.w3.org/ns/regorg#",
+    "cpov": "http://data.europa.eu/m8g/",
     "locn": "http://www.w3.org/ns/locn#",
     "qb": "http://purl.org/linked-data/cube#",
     "sdmx-dimension": "http://purl.org/linked-data/sdmx/2009/dimension#",
@@ -84,6 +85,7 @@ FOAF = Namespace(PREFIXES["foaf"])
 VCARD = Namespace(PREFIXES["vcard"])
 ORG = Namespace(PREFIXES["org"])
 ROV = Namespace(PREFIXES["rov"])
+CPOV = Namespace(PREFIXES["cpov"])
 LOCN = Namespace(PREFIXES["locn"])
 QB = Namespace(PREFIXES["qb"])
 SDMX_DIMENSION = Namespace(PREFIXES["sdmx-dimension"])

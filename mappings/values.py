@@ -90,6 +90,19 @@ def departement(text: str) -> str:
     return raw
 
 
+_REGION = re.compile(r"^\d{2}$")
+
+
+def region(text: str) -> str:
+    """A COG région code (2 digits): `1` -> `01`, `94` kept."""
+    raw = text.strip()
+    if raw.isdigit() and len(raw) == 1:
+        raw = "0" + raw
+    if not _REGION.match(raw):
+        raise ValueError(f"not a région code: {text!r}")
+    return raw
+
+
 def commune(text: str) -> str:
     """A COG commune code (5 characters): `1001` -> `01001`, `2a004` -> `2A004`."""
     raw = text.strip().upper()
@@ -154,3 +167,18 @@ def naf(text: str) -> str:
     if not m:
         raise ValueError(f"not a NAF sous-classe code: {text!r}")
     return f"{m.group(1)}.{m.group(2)}{m.group(3)}"
+
+
+_RUNS_OF_SPACE = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def label(text: str) -> str:
+    """A label with its spacing normalised: no-break and repeated spaces become one space, ends trimmed.
+
+    Official lists differ only by such spacing (`SA coopérative de production  (SCOP)`, a trailing
+    no-break space), which must not make two labels of one concept.
+    """
+    value = _RUNS_OF_SPACE.sub(" ", text).strip()
+    if not value:
+        raise ValueError("empty label")
+    return value
