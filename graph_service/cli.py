@@ -1,8 +1,9 @@
-"""The `bercy-graph` command: build, validate, query (and serve, once the service exists)."""
+"""The `bercy-graph` command: build, validate, query, serve."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -74,6 +75,35 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the graph over HTTP (SPARQL endpoint and the other routers) until interrupted."""
+    import dataclasses
+
+    import uvicorn
+
+    from .app import create_app, served_store
+
+    store = Path(args.store).resolve() if args.store else None
+    token = None
+    if args.enable_update:
+        token = args.update_token or os.environ.get("BERCY_GRAPH_UPDATE_TOKEN")
+        if not token or not store:
+            print("error: --enable-update needs --update-token (or BERCY_GRAPH_UPDATE_TOKEN) and --store "
+                  "(a scratch store: updates never touch a built graph)", file=sys.stderr)
+            return 2
+        if store.is_relative_to(settings.store_root.resolve()):
+            print(f"error: {store} is a built store; updates need a separate scratch store", file=sys.stderr)
+            return 2
+    settings = dataclasses.replace(
+        settings, host=args.host, port=args.port, query_workers=args.workers, query_timeout=args.timeout,
+        max_query_length=args.max_query_length, service_allowlist=tuple(args.allow_service),
+        store_path=store, update_token=token)
+    if not args.enable_update and not served_store(settings).exists():
+        raise StoreMissing(f"no graph at {served_store(settings)}: run `bercy-graph build` first")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bercy-graph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +118,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["csv", "tsv", "json", "table"], default="table")
     p.add_argument("--store", help="store directory (default: the current build)")
     p.set_defaults(func=cmd_query)
+    p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint (and the other routers)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2, help="query worker processes (queries at once)")
+    p.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
+    p.add_argument("--max-query-length", type=int, default=100_000, help="characters per query/update")
+    p.add_argument("--allow-service", action="append", default=[], metavar="IRI",
+                   help="an endpoint SERVICE/LOAD may reach (repeatable; default: none)")
+    p.add_argument("--store", help="serve this store directory (default: the current build)")
+    p.add_argument("--enable-update", action="store_true",
+                   help="accept SPARQL Update (bearer token) on the scratch store given by --store")
+    p.add_argument("--update-token", help="the bearer token updates need (or BERCY_GRAPH_UPDATE_TOKEN)")
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     try:

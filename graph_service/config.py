@@ -18,6 +18,16 @@ class Settings:
     base: str
     data_dir: Path
     home: Path
+    # `bercy-graph serve` (graph_service/app.py); the CLI overrides them with dataclasses.replace.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_workers: int = 2            # worker processes, i.e. queries running at once
+    query_timeout: float = 30.0       # seconds; a query past it is stopped (its worker is killed)
+    queue_wait: float = 2.0           # seconds a request waits for a free worker before a 503
+    max_query_length: int = 100_000   # characters of query/update text (and bytes of request body)
+    service_allowlist: tuple[str, ...] = ()  # endpoints SERVICE/LOAD may reach; empty = none
+    store_path: Path | None = None    # serve this store directory instead of the current build
+    update_token: str | None = None   # set = SPARQL Update enabled (bearer token) on store_path only
 
     @property
     def store_root(self) -> Path:

@@ -26,11 +26,12 @@ class StoreMissing(Exception):
 class GraphStore:
     """A read-only view on a built store."""
 
-    def __init__(self, path: Path) -> None:
-        if not path.exists():
+    def __init__(self, path: Path, *, writable: bool = False) -> None:
+        if not path.exists() and not writable:
             raise StoreMissing(f"no graph at {path}: run `bercy-graph build` first")
         self.path = path.resolve()
-        self._store = ox.Store.read_only(str(self.path))
+        # writable: only for the operator-enabled SPARQL Update test store, never a built store
+        self._store = ox.Store(str(self.path)) if writable else ox.Store.read_only(str(self.path))
 
     @classmethod
     def current(cls, settings: Settings) -> GraphStore:
@@ -38,9 +39,10 @@ class GraphStore:
         return cls(settings.store_root / CURRENT)
 
     def query(self, sparql: str, *, union_default_graph: bool = True,
-              default_graph: list[str] | None = None, named_graphs: list[str] | None = None):
+              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+              base_iri: str | None = None):
         """Run a SPARQL query. By default the default graph is the union of all named graphs."""
-        kwargs: dict = {}
+        kwargs: dict = {"base_iri": base_iri} if base_iri else {}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
         elif union_default_graph:
@@ -54,6 +56,10 @@ class GraphStore:
         results = self.query(sparql)
         names = [v.value for v in results.variables]
         return [{n: row[n].value for n in names if row[n] is not None} for row in results]
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update (transactional); the store must have been opened writable."""
+        self._store.update(sparql, base_iri=base_iri)
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs."""
