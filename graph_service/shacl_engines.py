@@ -9,6 +9,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 from rdflib.namespace import SH
 
+from .shacl_fast import fast_engine, focus_text, path_text, term_text
 from .validation import ValidationResult
 
 Engine = Callable[[list[Path], list[Path], list[Path]], tuple[list[ValidationResult], str]]
@@ -50,21 +51,27 @@ def pyshacl_engine(shapes: list[Path], data: list[Path], extra: list[Path]):
 
 
 def results_of(report: Graph) -> list[ValidationResult]:
-    """The sh:ValidationResult nodes of a report, flattened."""
+    """The top-level sh:ValidationResult nodes of a report, flattened.
+
+    Results nested under `sh:detail` (why an `sh:node`/`sh:and` failed) are not counted: their
+    severity is the inner shape's, not the outer one's (a Warning may carry Violation details).
+    """
     out = []
-    for node in report.subjects(SH.resultSeverity, None):
+    for node in report.objects(None, SH.result):
         def one(prop):
             value = report.value(node, prop)
             return "" if value is None else str(value)
 
         out.append(ValidationResult(
-            focus=one(SH.focusNode), path=one(SH.resultPath),
+            focus=focus_text(report.value(node, SH.focusNode)),
+            path=path_text(report, report.value(node, SH.resultPath)),
             severity=one(SH.resultSeverity).rsplit("#", 1)[-1], message=one(SH.resultMessage),
-            shape=one(SH.sourceShape), value=one(SH.value)))
-    return sorted(out, key=lambda r: (r.focus, r.path, r.message))
+            shape=one(SH.sourceShape), value=term_text(report.value(node, SH.value)),
+            component=one(SH.sourceConstraintComponent).rsplit("#", 1)[-1]))
+    return sorted(out, key=lambda r: (r.focus, r.path, r.message, r.value))
 
 
 ENGINES: dict[str, Engine] = {
     "pyshacl": pyshacl_engine,
-    "fast": pyshacl_engine,
+    "fast": fast_engine,
 }

@@ -44,7 +44,10 @@ class ValidationResult:
     severity: str
     message: str
     shape: str = ""
+    #: the value node in N-Triples syntax ("" for results about the focus node as a whole)
     value: str = ""
+    #: the local name of sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
+    component: str = ""
 
 
 @dataclass
