@@ -1,0 +1,55 @@
+"""Start `bercy-graph serve` in a subprocess on a free local port, for tests that talk HTTP to it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from graph_service.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(settings: Settings, *args: str, startup: float = 60.0) -> Iterator[str]:
+    """Run the server (extra CLI `args`) with `settings`' home and base; yield its base URL; stop it."""
+    port = free_port()
+    env = {**os.environ, "BERCY_GRAPH_HOME": str(settings.home), "BERCY_GRAPH_DATA": str(settings.data_dir),
+           "BERCY_GRAPH_BASE": settings.base}
+    log = Path(settings.home) / f"serve-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port),
+                                    "--log-level", "warning", *args], env=env, stdout=out, stderr=out)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}: {log.read_text()}")
+            try:
+                requests.get(f"{url}/sparql", headers={"Accept": "text/turtle"}, timeout=2)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {log.read_text()}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
