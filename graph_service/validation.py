@@ -82,10 +82,24 @@ def starts_with(*prefixes: str) -> Callable[[str], bool]:
     return lambda name: name.startswith(prefixes)
 
 
+DCAT_AP = "dcat-ap-3.0.1/"
+
+
+def is_catalog(name: str) -> bool:
+    """The DCAT catalog graph and its EU vocabulary graphs (not the quality measurements)."""
+    return name == "catalog" or name.startswith("eu-")
+
+
 SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("referentials", ("referentials.ttl",),
              starts_with("cog-", "cpv", "naf", "categories-juridiques", "collectivites-", "budget-nomenclature"),
              engine="fast"),
+    # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
+    # (the mandatory and range shapes block the build; the recommended ones only count warnings).
+    ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",
+                               DCAT_AP + "mdr-vocabularies.shape.ttl"), is_catalog),
+    ShapeSet("dcat-ap-3.0.1-recommended", (DCAT_AP + "shapes_recommended.ttl",), is_catalog,
+             blocking=False),
 ]
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
+from . import catalog, catalog_quality
 from .source import Source
 
 SOURCES: list[Source] = [
@@ -15,6 +16,8 @@ SOURCES: list[Source] = [
     *legal_categories.SOURCES,
     *collectivites.SOURCES,
     *budget_nomenclature.SOURCES,
+    *catalog.SOURCES,
+    *catalog_quality.SOURCES,
 ]
 
 

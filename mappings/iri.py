@@ -29,6 +29,8 @@ KINDS = frozenset(
         # records
         "contrat", "modification", "mutation", "dataset", "distribution", "catalog",
         "observation", "cube", "publisher", "contact", "scheme", "measure",
+        # metadata quality (DQV): the charter's metrics and their measurements per dataset
+        "metric", "quality-measurement",
         # property sales (DVF) and local accounts (OFGL)
         "disposition", "parcelle", "local", "terrain", "type-local", "agregat",
     }

@@ -42,10 +42,14 @@ class Context:
         if key in self.known[kind]:
             self.links[(self.source, kind)] += 1
             return self.mint.entity(kind, key)
-        where = (self.source, kind, key)
+        self.unresolvable(kind, key)
+        return None
+
+    def unresolvable(self, kind: str, code: str) -> None:
+        """Count a code no referential or mapping table knows (reported with its first line)."""
+        where = (self.source, kind, code)
         self.unresolved[where] += 1
         self.first_line.setdefault(where, self.line)
-        return None
 
     def entity(self, kind: str, *keys: str) -> str:
         """The IRI term of an entity of this source (no referential check)."""

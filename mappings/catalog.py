@@ -1,0 +1,355 @@
+"""The ministry's open-data catalog (data.economie.gouv.fr, as harvested by data.gouv.fr) in DCAT-AP 3.
+
+One `dcat:Dataset` per row of the data.gouv.fr catalogue export, one `dcat:Distribution` per
+resource format, the organisations as publishers, and one `dcat:Catalog` tying them together.
+Controlled values are IRIs of the EU authority tables (see `vocabularies.py`, which emits the
+concepts these tables use), so harvesters (data.gouv.fr, CKAN, data.europa.eu) read them as such.
+
+Decisions (also in ontology/README.md):
+- the dataset's key and `dct:identifier` are the portal's dataset id, read from `harvest.remote_url`
+  (`https://data.economie.gouv.fr/explore/dataset/<id>/`); the 41 rows without one (copies and
+  tests made on data.gouv.fr, datasets not harvested from the portal) keep their data.gouv.fr id,
+  with their data.gouv.fr page as landing page;
+- a row without a description is rejected: DCAT-AP 3 requires `dct:description`;
+- distributions mirror what Opendatasoft publishes: the ODS exports (csv, json, geojson, shp) have
+  `dcat:accessURL` = `dcat:downloadURL` = `<portal>/api/v2/catalog/datasets/<id>/exports/<format>`
+  (the pattern of a real ODS DCAT export, shared/external/opendatasoft); attachments (xlsx, pdf...)
+  have the dataset's landing page as access URL, since the export gives no file name;
+- themes: the export carries no EU theme; a theme is derived only from the ministry's own keywords
+  whose meaning the EU definition covers (table `THEMES_BY_KEYWORD`), else none;
+- no contact point: the export has no contact information.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+from . import values, vocabularies
+from .namespaces import A, BG, DCAT, DCT, FOAF, RDFS, SKOS, XSD
+from .read import Record, Reject, read_csv
+from .source import Context, Source
+from .terms import Triple, fr, iri, is_a, literal, typed
+from .vocabularies import concept
+
+PATH = "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv"
+PORTAL = "https://data.economie.gouv.fr"
+CATALOG_KEY = "data-economie-gouv-fr"
+#: "Ministères économiques et financiers" on data.gouv.fr: the catalog's publisher.
+MINISTRY_ORG = ("534fff8ea3a7292c64a77f02", "Ministères économiques et financiers")
+COLUMNS = ("id", "title", "slug", "url", "organization", "organization_id", "description", "frequency",
+           "license", "temporal_coverage.start", "temporal_coverage.end", "spatial.granularity",
+           "spatial.zones", "created_at", "last_modified", "tags", "resources_formats",
+           "harvest.remote_url")
+_REMOTE = re.compile(r"^https://data\.economie\.gouv\.fr/explore/dataset/([^/?#]+)/?$")
+
+
+@dataclass(frozen=True)
+class Licence:
+    """A licence as data.gouv.fr names it, and the IRIs that identify it."""
+
+    iri: str
+    title: str
+    eu: str | None = None  # code in the EU licence table
+    spdx: str | None = None
+
+
+ETALAB_2 = Licence("https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
+                   "Licence Ouverte / Open Licence version 2.0", "ETALAB_2_0", "etalab-2.0")
+#: data.gouv.fr's `license` label -> the licence; "License Not Specified" and "Other (Open)"
+#: name no licence, so the dataset gets none (the quality check reports it).
+LICENCES = {
+    "Licence Ouverte / Open Licence version 2.0": ETALAB_2,
+    "Licence Ouverte / Open Licence": Licence(
+        "https://www.etalab.gouv.fr/wp-content/uploads/2014/05/Licence_Ouverte.pdf",
+        "Licence Ouverte / Open Licence"),
+}
+NO_LICENCE = {"License Not Specified", "Other (Open)"}
+
+#: data.gouv.fr (udata) frequency codes -> EU frequency table. Empty: no frequency stated.
+FREQUENCIES = {
+    "annual": "ANNUAL", "semiannual": "ANNUAL_2", "quarterly": "QUARTERLY", "bimonthly": "BIMONTHLY",
+    "monthly": "MONTHLY", "weekly": "WEEKLY", "daily": "DAILY", "hourly": "HOURLY",
+    "continuous": "CONT", "irregular": "IRREG", "biennial": "BIENNIAL", "triennial": "TRIENNIAL",
+    "unknown": "UNKNOWN",
+}
+
+
+@dataclass(frozen=True)
+class Format:
+    """A resource format: its EU file type, its IANA media type, whether ODS exports it."""
+
+    code: str
+    media_type: str
+    export: bool = False
+
+
+_F = Format
+#: data.gouv.fr's `resources_formats` tokens (file extensions or media subtypes) -> format.
+FORMATS = {
+    "csv": _F("CSV", "text/csv", True),
+    "json": _F("JSON", "application/json", True),
+    "geojson": _F("GEOJSON", "application/geo+json", True),
+    "shp": _F("SHP", "application/zip", True),  # ODS exports shapefiles zipped
+    "zip": _F("ZIP", "application/zip"),
+    "tgz": _F("TAR_GZ", "application/gzip"),
+    "pdf": _F("PDF", "application/pdf"),
+    "ods": _F("ODS", "application/vnd.oasis.opendocument.spreadsheet"),
+    "vnd.oasis.opendocument.spreadsheet": _F("ODS", "application/vnd.oasis.opendocument.spreadsheet"),
+    "vnd.oasis.opendocument.text": _F("ODT", "application/vnd.oasis.opendocument.text"),
+    "xlsx": _F("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        _F("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xls": _F("XLS", "application/vnd.ms-excel"),
+    "vnd.ms-excel": _F("XLS", "application/vnd.ms-excel"),
+    "docx": _F("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "vnd.openxmlformats-officedocument.wordprocessingml.document":
+        _F("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "doc": _F("DOC", "application/msword"),
+    "msword": _F("DOC", "application/msword"),
+    "xml": _F("XML", "application/xml"),
+    "html": _F("HTML", "text/html"),
+    "plain": _F("TXT", "text/plain"),
+    "octet-stream": _F("OCTET", "application/octet-stream"),
+}
+IANA = "https://www.iana.org/assignments/media-types/"
+
+#: The ministry's keywords whose meaning an EU data theme's definition covers. ECON ("economic
+#: activity ... and finance activity focusing on the management of money at the individual,
+#: company, or government level") covers public finance; GOVE ("government and the public sector
+#: ... central, regional or local authorities") covers administrations and public procurement.
+THEMES_BY_KEYWORD = {
+    "economie": "ECON", "finances-publiques": "ECON", "budget-de-letat": "ECON",
+    "loi-de-finances": "ECON", "comptes-publics": "ECON", "comptabilite-publique": "ECON",
+    "fiscalite": "ECON", "impots-locaux": "ECON", "entreprise": "ECON", "entreprises": "ECON",
+    "consommation": "ECON", "industrie-et-services": "ECON",
+    "administration": "GOVE", "marches-publics": "GOVE", "collectivites-locales": "GOVE",
+}
+
+#: data.gouv.fr's `spatial.zones` names -> EU country table. Metropolitan France is given the
+#: country: the table's FXX ("France métropolitaine") is deprecated since 1997.
+ZONES = {"France": "FRA", "France métropolitaine": "FRA", "Union Européenne": "EUR"}
+
+#: The organisations of the export, all State administrations or national public bodies
+#: (ministries, DGAFP, DAE, CISIRH, INPI, France Relance): ADMS publisher type NationalAuthority.
+NATIONAL_AUTHORITIES = {
+    "534fff8ea3a7292c64a77f02", "5c1b60038b4c41685320f5bd", "542a61d888ee382b8f22e2d7",
+    "534fff96a3a7292c64a77fe7", "600f0235931b551bc4dcb5bd", "5be157a3634f4157841e6496",
+    "5988421b88ee382902e11949",
+}
+
+#: Every code the mappings above can produce, per EU table: what `vocabularies` emits.
+USED_CODES: dict[str, set[str]] = {
+    "frequency": set(FREQUENCIES.values()),
+    "file-type": {f.code for f in FORMATS.values()},
+    "language": {"FRA"},
+    "country": set(ZONES.values()),
+    "data-theme": set(THEMES_BY_KEYWORD.values()),
+    "access-right": {"PUBLIC"},
+    "licence": {lic.eu for lic in LICENCES.values() if lic.eu},
+    "publisher-type": {"NationalAuthority"},
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the export, checked and normalised (shared with `catalog_quality`)."""
+
+    key: str  # our IRI key: the portal's dataset id, else the data.gouv.fr id
+    portal_id: str | None
+    datagouv_id: str
+    datagouv_url: str
+    name: str  # what the identifier rules check: the portal's dataset id, else the data.gouv.fr slug
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    frequency: str
+    licence: str
+    start: str | None
+    end: str | None
+    zones: tuple[str, ...]
+    granularity: str
+    issued: str | None
+    modified: str | None
+    formats: tuple[str, ...]
+    org_id: str
+    org_name: str
+
+    @property
+    def landing_page(self) -> str:
+        if self.portal_id:
+            return f"{PORTAL}/explore/dataset/{self.portal_id}/"
+        return self.datagouv_url
+
+
+def split(text: str) -> tuple[str, ...]:
+    """The non-empty items of a comma-separated field, in order, without repeats."""
+    return tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
+
+
+def parse(row: Record) -> Entry:
+    """Check one row; every rejection names its field."""
+    datagouv_id = row.require("id")
+    portal_id = None
+    if remote := row.get("harvest.remote_url", None):
+        m = _REMOTE.match(remote)
+        if not m:
+            raise Reject("harvest.remote_url", "not a data.economie.gouv.fr dataset URL", remote)
+        portal_id = m.group(1)
+    if row.get("description", None) is None:
+        raise Reject("description", "missing value (DCAT-AP 3 requires dct:description)")
+    start = row.parse("temporal_coverage.start", values.date_)
+    end = row.parse("temporal_coverage.end", values.date_)
+    if start and end and end < start:
+        raise Reject("temporal_coverage.end", "ends before temporal_coverage.start", end)
+    return Entry(
+        key=portal_id or datagouv_id, portal_id=portal_id, datagouv_id=datagouv_id,
+        datagouv_url=row.require("url"), name=portal_id or row.require("slug"),
+        title=row.require("title"),
+        description=row["description"].strip(), keywords=split(row.get("tags")),
+        frequency=row.get("frequency"), licence=row.get("license"), start=start, end=end,
+        zones=split(row.get("spatial.zones")), granularity=row.get("spatial.granularity"),
+        issued=row.parse("created_at", values.datetime_),
+        modified=row.parse("last_modified", values.datetime_),
+        formats=split(row.get("resources_formats")),
+        org_id=row.require("organization_id"), org_name=row.require("organization"),
+    )
+
+
+def licence_triples(lic: Licence) -> list[Triple]:
+    node = iri(lic.iri)
+    out = [(node, A, DCT.LicenseDocument), (node, DCT.title, fr(lic.title))]
+    if lic.eu:
+        out.append((node, SKOS.exactMatch, concept("licence", lic.eu)))
+    if lic.spdx:
+        out.append((node, SKOS.exactMatch, iri(f"http://spdx.org/licenses/{lic.spdx}")))
+    return out
+
+
+def publisher(ctx: Context, org_id: str, name: str) -> tuple[str, list[Triple]]:
+    """The organisation as a DCAT-AP agent (typed as harvesters expect)."""
+    agent = ctx.entity("publisher", org_id)
+    out = [*is_a(agent, FOAF.Agent, FOAF.Organization), (agent, FOAF.name, fr(name)),
+           (agent, DCT.identifier, literal(org_id)),
+           (agent, RDFS.seeAlso, iri(f"https://www.data.gouv.fr/organizations/{org_id}/"))]
+    if org_id in NATIONAL_AUTHORITIES:
+        out.append((agent, DCT.type, concept("publisher-type", "NationalAuthority")))
+    return agent, out
+
+
+def catalog_preamble(ctx: Context) -> Iterable[Triple]:
+    """The catalog itself, its publisher and the licences the datasets point to."""
+    cat = ctx.entity("catalog", CATALOG_KEY)
+    agent, agent_triples = publisher(ctx, *MINISTRY_ORG)
+    home = iri(PORTAL + "/")
+    yield from agent_triples
+    yield from is_a(cat, DCAT.Catalog)
+    yield cat, DCT.title, fr("Catalogue des données ouvertes des ministères économiques et financiers")
+    yield cat, DCT.title, literal("Open data catalog of the French ministries of economy and finance",
+                                  lang="en")
+    yield cat, DCT.description, fr(
+        "Les jeux de données publiés sur data.economie.gouv.fr, tels que data.gouv.fr les a moissonnés "
+        "(export du catalogue de data.gouv.fr du 16 janvier 2026).")
+    yield cat, DCT.publisher, agent
+    yield cat, FOAF.homepage, home
+    yield home, A, FOAF.Document
+    yield cat, DCT.language, concept("language", "FRA")
+    yield cat, DCT.license, iri(ETALAB_2.iri)
+    yield cat, DCT.spatial, concept("country", "FRA")
+    yield cat, DCAT.themeTaxonomy, iri(vocabularies.TABLES["data-theme"].scheme)
+    for lic in LICENCES.values():
+        yield from licence_triples(lic)
+
+
+def distribution(entry: Entry, token: str, fmt: Format, licence: str | None,
+                 ctx: Context) -> list[Triple]:
+    dist = ctx.entity("distribution", entry.key, fmt.code.lower())
+    media = iri(IANA + fmt.media_type)
+    out = [(dist, A, DCAT.Distribution),
+           (dist, DCT.description, fr(f"{entry.title} ({token})")),
+           (dist, DCT.format, concept("file-type", fmt.code)),
+           (dist, DCAT.mediaType, media), (media, A, DCT.MediaType)]
+    if fmt.export and entry.portal_id:
+        url = iri(f"{PORTAL}/api/v2/catalog/datasets/{entry.portal_id}/exports/{token}")
+        out += [(dist, DCAT.accessURL, url), (dist, DCAT.downloadURL, url)]
+    else:
+        out.append((dist, DCAT.accessURL, iri(entry.landing_page)))
+    if licence:
+        out.append((dist, DCT.license, licence))
+    return out
+
+
+def lift(row: Record, ctx: Context) -> Iterable[Triple]:
+    entry = parse(row)
+    ds = ctx.entity("dataset", entry.key)
+    yield ctx.entity("catalog", CATALOG_KEY), DCAT.dataset, ds
+    yield from is_a(ds, DCAT.Dataset)
+    yield ds, DCT.identifier, literal(entry.key)
+    yield ds, DCT.title, fr(entry.title)
+    yield ds, DCT.description, fr(entry.description)
+    for keyword in entry.keywords:
+        yield ds, DCAT.keyword, fr(keyword)
+    for theme in sorted({THEMES_BY_KEYWORD[k] for k in entry.keywords if k in THEMES_BY_KEYWORD}):
+        yield ds, DCAT.theme, concept("data-theme", theme)
+    agent, agent_triples = publisher(ctx, entry.org_id, entry.org_name)
+    yield ds, DCT.publisher, agent
+    yield from agent_triples
+    licence = None
+    if entry.licence in LICENCES:
+        licence = iri(LICENCES[entry.licence].iri)
+        yield ds, DCT.license, licence
+    elif entry.licence and entry.licence not in NO_LICENCE:
+        ctx.unresolvable("licence", entry.licence)
+    yield ds, DCT.accessRights, concept("access-right", "PUBLIC")
+    if entry.frequency in FREQUENCIES:
+        yield ds, DCT.accrualPeriodicity, concept("frequency", FREQUENCIES[entry.frequency])
+    elif entry.frequency:
+        ctx.unresolvable("frequency", entry.frequency)
+    if entry.start or entry.end:
+        period = f"_:period-{ctx.line}"
+        yield ds, DCT.temporal, period
+        yield period, A, DCT.PeriodOfTime
+        if entry.start:
+            yield period, DCAT.startDate, typed(entry.start, XSD.date)
+        if entry.end:
+            yield period, DCAT.endDate, typed(entry.end, XSD.date)
+    for zone in entry.zones:
+        if zone in ZONES:
+            yield ds, DCT.spatial, concept("country", ZONES[zone])
+        else:
+            ctx.unresolvable("spatial zone", zone)
+    if entry.granularity:
+        yield ds, BG.spatialGranularity, literal(entry.granularity)
+    if entry.issued:
+        yield ds, DCT.issued, typed(entry.issued, XSD.dateTime)
+    if entry.modified:
+        yield ds, DCT.modified, typed(entry.modified, XSD.dateTime)
+    landing = iri(entry.landing_page)
+    yield ds, DCAT.landingPage, landing
+    yield landing, A, FOAF.Document
+    yield ds, DCT.isReferencedBy, iri(entry.datagouv_url)
+    seen: set[str] = set()
+    for token in entry.formats:
+        fmt = FORMATS.get(token)
+        if fmt is None:
+            ctx.unresolvable("resource format", token)
+        elif fmt.code not in seen:
+            seen.add(fmt.code)
+            dist_triples = distribution(entry, token, fmt, licence, ctx)
+            yield ds, DCAT.distribution, dist_triples[0][0]
+            yield from dist_triples
+
+
+SOURCE = Source(
+    name="catalog",
+    title="Catalogue de data.economie.gouv.fr (moissonné par data.gouv.fr)",
+    path=PATH,
+    read=partial(read_csv, columns=COLUMNS, delimiter=";"),
+    lift=lift,
+    preamble=catalog_preamble,
+)
+
+#: The catalog, then the EU vocabulary concepts it uses.
+SOURCES = [SOURCE, *vocabularies.sources(USED_CODES)]
