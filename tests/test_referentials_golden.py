@@ -1,0 +1,64 @@
+"""Golden-file tests of the referential mappings: real slices in tests/mappings/<dataset>/."""
+
+from __future__ import annotations
+
+import csv
+
+from mappings import budget_nomenclature, collectivites, cpv, legal_categories, naf
+
+from .golden import GOLDEN, assert_golden
+
+
+def data_rows(dataset: str, name: str, delimiter: str = ",") -> int:
+    with (GOLDEN / dataset / name).open(encoding="utf-8-sig", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle, delimiter=delimiter))
+
+
+def accounted(result) -> bool:
+    return result.rows == result.lifted + len(result.rejected)
+
+
+def test_cpv(tmp_path):
+    fr, en = assert_golden("cpv", *cpv.SOURCES, out_dir=tmp_path)
+    assert fr.rows == data_rows("cpv", "cpv2008_fr_avec_cle_et_parent.csv") and accounted(fr)
+    assert en.rows == data_rows("cpv", "cpv2008_main_vocabulary_en.csv") and accounted(en)
+    # 45216000's parent (45210000) is not in the slice; 45216100 is not in the French slice.
+    assert [(r.field, r.value) for r in fr.rejected] == [("id", "45216000-4")]
+    assert "parent" in fr.rejected[0].reason
+    assert [(r.field, r.value) for r in en.rejected] == [("code", "45216100")]
+
+
+def test_naf(tmp_path):
+    (result,) = assert_golden("naf", *naf.SOURCES, out_dir=tmp_path)
+    assert result.rows == result.lifted == data_rows("naf", "input.csv")
+
+
+def test_legal_categories(tmp_path):
+    edition_2019, current = assert_golden("categories_juridiques", *legal_categories.SOURCES, out_dir=tmp_path)
+    assert edition_2019.rows == edition_2019.lifted == data_rows(
+        "categories_juridiques", legal_categories.EDITION_2019)
+    assert current.rows == current.lifted == data_rows("categories_juridiques", legal_categories.CURRENT)
+
+
+def test_collectivites(tmp_path):
+    known = {"departement": ["01", "971", "75"], "collectivite": ["69M"], "region": ["44", "94"],
+             "categorie-juridique": ["7220", "7230"]}
+    departements, regions = assert_golden("collectivites", *collectivites.SOURCES, out_dir=tmp_path, known=known)
+    assert departements.lifted == data_rows("collectivites", "departements-siren.csv")
+    assert regions.lifted == data_rows("collectivites", "regions-siren.csv")
+
+
+def test_collectivite_on_an_unknown_territory_is_rejected(tmp_path):
+    """Without the COG, no organisation is published with a dangling territory."""
+    from .golden import lift_slices
+
+    graph, results = lift_slices("collectivites", collectivites.SOURCES, tmp_path, known={"region": ["44"]})
+    departements, regions = results
+    assert departements.lifted == 0 and accounted(departements)
+    assert {r.field for r in departements.rejected} == {"Insee"}
+    assert regions.lifted == 1 and [r.value for r in regions.rejected] == ["94"]
+
+
+def test_budget_nomenclature(tmp_path):
+    (result,) = assert_golden("budget_nomenclature", *budget_nomenclature.SOURCES, out_dir=tmp_path)
+    assert result.rows == result.lifted == data_rows("budget_nomenclature", "input.csv", ";")
