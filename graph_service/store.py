@@ -66,8 +66,12 @@ class GraphStore:
         return sorted(g.value for g in self._store.named_graphs())
 
     def dump_graph(self, graph: str, path: Path) -> None:
-        """Write one named graph as N-Quads."""
-        self._store.dump(str(path), format=ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
+        """Write one named graph as N-Quads, graph name kept: the same file the build lifted.
+
+        (`Store.dump(from_graph=...)` would write bare triples, landing in the default graph.)
+        """
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
 
     def triple_count(self) -> int:
         """Number of quads in the store."""
