@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
 from . import catalog, catalog_quality
+from . import budget_lfi, budget_nature, budget_plf
 from .source import Source
 
 SOURCES: list[Source] = [
@@ -16,6 +17,9 @@ SOURCES: list[Source] = [
     *legal_categories.SOURCES,
     *collectivites.SOURCES,
     *budget_nomenclature.SOURCES,
+    *budget_nature.SOURCES,
+    *budget_plf.SOURCES,
+    *budget_lfi.SOURCES,
     *catalog.SOURCES,
     *catalog_quality.SOURCES,
 ]

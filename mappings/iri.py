@@ -24,6 +24,8 @@ KINDS = frozenset(
         # nomenclatures
         "cpv", "naf", "categorie-juridique", "ministere", "mission", "programme", "action",
         "sous-action", "budget-type", "nature-culture",
+        # State budget cubes: nature of expense (LOLF titres, catégories), AE/CP, PLF/LFI, état A lines
+        "budget-titre", "budget-categorie", "credit-type", "loi-finances", "recette", "recette-section",
         # organisations
         "entreprise", "etablissement",
         # records

@@ -40,6 +40,14 @@ def integer(text: str) -> str:
     return value
 
 
+def year(text: str) -> str:
+    """A year as xsd:gYear text (`2025`, also `2025.0` from spreadsheets)."""
+    value = integer(text)
+    if not (len(value) == 4 and value.isdigit()):
+        raise ValueError(f"not a year (4 digits): {text!r}")
+    return value
+
+
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(Z|[+-]\d{2}:\d{2})?$")
 

@@ -1,0 +1,86 @@
+"""The small concept schemes the State budget cubes use as dimension values.
+
+- Nature of expense (`scheme/budget-nature-depense`): the seven titres of the LOLF (loi organique
+  n° 2001-692, art. 5 I, labels as in the law) and, below them (skos:broader), the catégories met in
+  the PLF 2025 export (`21`, `31`, `64`...). No official file of catégorie labels was staged, so a
+  catégorie carries its code (skos:notation) and its titre, not a label: the law lists the
+  catégories of each titre in words but does not number them.
+- Credit types (`scheme/budget-type-credit`): autorisations d'engagement (AE) and crédits de paiement
+  (CP), LOLF art. 8. Every expense observation has one, so that no sum mixes them.
+- Finance-law stages (`scheme/budget-loi-finances`): projet de loi de finances (PLF) and loi de
+  finances initiale (LFI), so that a PLF amount is never added to an LFI one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import partial
+
+from .read import Record, Reject, read_csv
+from .skos import concept, scheme
+from .source import Context, Source
+from .terms import Triple
+
+FILE = "budget/plf2025_depenses_selon_destination_ods_export.csv"
+NATURE_SCHEME = "budget-nature-depense"
+CREDIT_SCHEME = "budget-type-credit"
+STAGE_SCHEME = "budget-loi-finances"
+
+#: LOLF art. 5 I: "Les charges budgétaires de l'État sont regroupées sous les titres suivants".
+TITRES = {
+    "1": "Dotations des pouvoirs publics",
+    "2": "Dépenses de personnel",
+    "3": "Dépenses de fonctionnement",
+    "4": "Charges de la dette de l'État",
+    "5": "Dépenses d'investissement",
+    "6": "Dépenses d'intervention",
+    "7": "Dépenses d'opérations financières",
+}
+CREDIT_TYPES = {"AE": "Autorisations d'engagement", "CP": "Crédits de paiement"}
+STAGES = {"PLF": "Projet de loi de finances", "LFI": "Loi de finances initiale"}
+_CATEGORIE = re.compile(r"^\d{2}$")
+
+
+def preamble(ctx: Context) -> Iterable[Triple]:
+    """The three schemes, the titres, the credit types and the stages."""
+    nature, triples = scheme(ctx, NATURE_SCHEME, "Nature de la dépense de l'État (titres et catégories)",
+                             "Nature of State expenditure (titles and categories)")
+    for code, label in TITRES.items():
+        triples += concept(ctx.define("budget-titre", code), nature, code, label, top=True)
+    for name, kind, table, title_fr, title_en in (
+            (CREDIT_SCHEME, "credit-type", CREDIT_TYPES, "Types de crédits budgétaires", "Types of budget credits"),
+            (STAGE_SCHEME, "loi-finances", STAGES, "Stades de la loi de finances", "Stages of the finance law")):
+        subject, scheme_triples = scheme(ctx, name, title_fr, title_en)
+        triples += scheme_triples
+        for code, label in table.items():
+            triples += concept(ctx.define(kind, code), subject, code, label, top=True)
+    return triples
+
+
+def nature_codes(row: Record) -> tuple[str, str]:
+    """The (titre, catégorie) of an expense row, checked: a catégorie's first digit is its titre."""
+    titre = row.require("titre")
+    if titre not in TITRES:
+        raise Reject("titre", f"not a titre of the LOLF (expected 1 to 7)", titre)
+    categorie = row.require("categorie")
+    if not (_CATEGORIE.match(categorie) and categorie.startswith(titre)):
+        raise Reject("categorie", f"expected two digits starting with its titre {titre}", categorie)
+    return titre, categorie
+
+
+def lift(row: Record, ctx: Context) -> Iterable[Triple]:
+    """A catégorie the first time it is met (later rows state nothing new)."""
+    titre, categorie = nature_codes(row)
+    if categorie in ctx.known["budget-categorie"]:
+        return ()
+    return concept(ctx.define("budget-categorie", categorie), ctx.entity("scheme", NATURE_SCHEME), categorie,
+                   None, broader=ctx.entity("budget-titre", titre))
+
+
+SOURCES = [
+    Source(name="budget-nature", title="Budget de l'État — titres et catégories de dépense, types de crédits, "
+                                       "stades de la loi de finances",
+           path=FILE, read=partial(read_csv, columns=("titre", "categorie"), delimiter=";"), lift=lift,
+           preamble=preamble),
+]
