@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
 from . import catalog, catalog_quality
+from . import decp_tabular, decp_v1, decp_v2
 from . import budget_lfi, budget_nature, budget_plf
 from .source import Source
 
@@ -22,6 +23,9 @@ SOURCES: list[Source] = [
     *budget_lfi.SOURCES,
     *catalog.SOURCES,
     *catalog_quality.SOURCES,
+    *decp_v1.SOURCES,
+    *decp_v2.SOURCES,
+    *decp_tabular.SOURCES,
 ]
 
 

@@ -27,7 +27,7 @@ KINDS = frozenset(
         # State budget cubes: nature of expense (LOLF titres, catégories), AE/CP, PLF/LFI, état A lines
         "budget-titre", "budget-categorie", "credit-type", "loi-finances", "recette", "recette-section",
         # organisations
-        "entreprise", "etablissement",
+        "entreprise", "etablissement", "operateur",
         # records
         "contrat", "modification", "mutation", "dataset", "distribution", "catalog",
         "observation", "cube", "publisher", "contact", "scheme", "measure",

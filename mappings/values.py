@@ -190,3 +190,35 @@ def label(text: str) -> str:
     if not value:
         raise ValueError("empty label")
     return value
+
+
+_POSTAL = re.compile(r"^\d{5}$")
+#: Overseas postal codes whose first three digits do not name their territory's département:
+#: Saint-Barthélemy (97133) and Saint-Martin (97150) use 971 but left Guadeloupe in 2007.
+_POSTAL_NOT_971 = frozenset({"97133", "97150"})
+
+
+def departement_of_postal_code(text: str) -> str | None:
+    """The département of a French postal code, or None when the code alone does not tell.
+
+    Metropolitan codes start with the département number (`75008` -> `75`). Corsica shares `20`:
+    200xx/201xx are Corse-du-Sud (2A), 202xx/206xx Haute-Corse (2B), other 20xxx are ambiguous.
+    Overseas départements use three digits (971xx..974xx, 976xx). 975xx (Saint-Pierre-et-Miquelon),
+    97133, 97150, 98xxx (Monaco, Pacific) are not départements: None. Raises ValueError when the
+    text is not a 5-digit code.
+    """
+    raw = text.strip()
+    if not _POSTAL.match(raw):
+        raise ValueError(f"not a postal code (5 digits): {text!r}")
+    head = raw[:2]
+    if head == "00":
+        raise ValueError(f"not a postal code (no département 00): {text!r}")
+    if head == "20":
+        return {"0": "2A", "1": "2A", "2": "2B", "6": "2B"}.get(raw[2])
+    if head == "97":
+        if raw in _POSTAL_NOT_971 or raw[2] not in "12346":
+            return None
+        return raw[:3]
+    if head == "98":
+        return None
+    return head

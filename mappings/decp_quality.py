@@ -1,0 +1,175 @@
+"""DECP data quality as the ministry's own DECP audit measures it, per source file.
+
+`audit` looks at every record of a file once (before lifting): duplicate identities, mis-encoded
+text (U+FFFD), schema violations (the official JSON schemas, validated with `jsonschema`, each
+compiled once), amounts outside [200 EUR, 999,999,999 EUR], notification-to-publication delays
+over 62 days and publications before notification. Each defective record is flagged in the graph
+(`bg:qualityIssue`, the metric's IRI), and each source graph gets one DQV measurement per metric.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import values
+from .namespaces import A, BG, DQV, XSD
+from .read import SourceError
+from .source import Context
+from .terms import Triple, typed
+
+SHIPPED_SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "decp" / "schema"
+MIN_AMOUNT, MAX_AMOUNT = Decimal(200), Decimal(999_999_999)
+MAX_PUBLICATION_DELAY_DAYS = 62
+
+#: The audit's metrics, as bg: local names (also the flags on defective contracts).
+METRICS = ("DuplicateId", "MisencodedText", "SchemaViolation", "AmountOutOfRange",
+           "LatePublication", "PublicationBeforeNotification")
+
+
+@dataclass
+class Audit:
+    """What the audit found in one file: flags per record line, duplicates, counts per metric."""
+
+    records: int = 0
+    flags: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: line -> line of the first record with the same identity (later records only)
+    duplicate_of: dict[int, int] = field(default_factory=dict)
+    measured: tuple[str, ...] = METRICS
+
+    def flag(self, line: int, metric: str) -> None:
+        self.flags[line].add(metric)
+
+    def counts(self) -> Counter[str]:
+        """Records per metric (a record counts once per metric)."""
+        out: Counter[str] = Counter({m: 0 for m in self.measured})
+        for issues in self.flags.values():
+            out.update(i for i in issues if i in self.measured)
+        return out
+
+
+def find_schema(data_file: Path, name: str) -> Path:
+    """The official schema a data file follows: in `schema/` beside it or in a parent folder, else
+    the copy shipped with the project (`data/decp/schema/`, for slices of files kept elsewhere)."""
+    folders = (data_file.parent, *list(data_file.parents)[1:3], SHIPPED_SCHEMAS.parent)
+    for folder in folders:
+        for candidate in (folder / "schema" / name, folder / name):
+            if candidate.is_file():
+                return candidate
+    raise SourceError(data_file, f"official schema {name} not found beside the file (decp/schema/)")
+
+
+@lru_cache(maxsize=8)
+def schema_validator(schema_file: Path, definition: str):
+    """A compiled validator for one definition of an official schema (`marche`, ...)."""
+    import jsonschema
+
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls({"$ref": f"#/definitions/{definition}", "definitions": schema["definitions"]})
+
+
+def misencoded(value: Any) -> bool:
+    """True when a record holds U+FFFD, the mark of text decoded with the wrong encoding."""
+    return "\ufffd" in (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(values.date_(str(text))[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def check_amount(audit: Audit, line: int, amount: Any) -> None:
+    if amount is None or amount == "":
+        return
+    try:
+        value = Decimal(values.decimal(str(amount)))
+    except ValueError:
+        return
+    if not MIN_AMOUNT <= value <= MAX_AMOUNT:
+        audit.flag(line, "AmountOutOfRange")
+
+
+def check_delay(audit: Audit, line: int, notified: Any, published: Any) -> None:
+    start, end = _day(notified), _day(published)
+    if start is None or end is None:
+        return
+    if end < start:
+        audit.flag(line, "PublicationBeforeNotification")
+    elif (end - start).days > MAX_PUBLICATION_DELAY_DAYS:
+        audit.flag(line, "LatePublication")
+
+
+def check_duplicates(audit: Audit, keyed: Sequence[tuple[int, Hashable, bool]]) -> None:
+    """Flag every record whose identity key is shared; later usable ones become duplicates.
+
+    `keyed` holds (line, key, usable): the key follows DECP's `uid` (buyer id + id as text), so
+    records without an id share the key of their buyer too, as in the DECP audit; only usable
+    records (with an id) are candidates for being lifted.
+    """
+    groups: dict[Hashable, list[tuple[int, bool]]] = defaultdict(list)
+    for line, key, usable in keyed:
+        groups[key].append((line, usable))
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = next((line for line, usable in members if usable), None)
+        for line, usable in members:
+            audit.flag(line, "DuplicateId")
+            if usable and first is not None and line != first:
+                audit.duplicate_of[line] = first
+
+
+def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], tuple[str, str]],
+               amount: Callable[[dict], Any],
+               dates: Callable[[dict], tuple[Any, Any]],
+               validate: Callable[[dict], bool]) -> Audit:
+    """The audit of a JSON DECP file (both formats), given how to read its records."""
+    audit = Audit(records=len(records))
+    keyed = []
+    for line, raw in records:
+        buyer, ident = identity(raw)
+        keyed.append((line, f"{buyer}{ident}", bool(ident and buyer)))
+        if misencoded(raw):
+            audit.flag(line, "MisencodedText")
+        if not validate(raw):
+            audit.flag(line, "SchemaViolation")
+        check_amount(audit, line, amount(raw))
+        check_delay(audit, line, *dates(raw))
+    check_duplicates(audit, keyed)
+    return audit
+
+
+def measurements(ctx: Context, source_name: str, audit: Audit) -> list[Triple]:
+    """One dqv:QualityMeasurement per metric on the source graph, plus the records audited."""
+    graph = ctx.mint.graph(source_name)
+    out: list[Triple] = []
+    counts = {"RecordsAudited": audit.records, **audit.counts()}
+    for metric, value in counts.items():
+        m = ctx.entity("measure", source_name, metric)
+        out += [(m, A, DQV.QualityMeasurement), (m, DQV.computedOn, graph),
+                (m, DQV.isMeasurementOf, BG[metric]), (m, DQV.value, typed(value, XSD.integer))]
+    return out
+
+
+def cached_by_file(function: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """Run a file analysis once per file version (path, size, mtime): reader and preamble share it."""
+    @lru_cache(maxsize=16)
+    def run(path: Path, stamp: tuple[int, int]) -> Any:
+        return function(path)
+
+    def wrapper(path: Path) -> Any:
+        stat = path.stat() if path.is_file() else None
+        return run(path, (stat.st_size, stat.st_mtime_ns) if stat else (0, 0))
+
+    wrapper.__doc__ = function.__doc__
+    return wrapper

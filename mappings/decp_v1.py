@@ -1,0 +1,180 @@
+"""DECP 2019 JSON (arrêté of 2019, schema 1.5): `{"marches": [...]}` of marchés and concessions.
+
+Three real consolidated feeds. Their known defects are kept visible, not repaired silently:
+records sharing buyer + id (the first is lifted, the others quarantined as "duplicate of record
+N"), U+FFFD mojibake, schema violations, CPV codes with a check digit or a lost leading zero,
+time-zoned dates, junk place codes (counted as unresolved).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import partial
+from pathlib import Path
+
+from . import decp_quality as quality
+from .decp import Contract, Modification, Party, contract_triples
+from .read import Record, Reject, read_json_records
+from .source import Context, Source
+from .terms import Triple
+
+SCHEMA = "schema_decp_v1.5.0_marches.json"
+CONCESSION = "Contrat de concession"
+
+
+def is_concession(raw: dict) -> bool:
+    return raw.get("_type") == CONCESSION or "autoriteConcedante" in raw
+
+
+def buyer_of(raw: dict) -> dict:
+    party = raw.get("autoriteConcedante") if is_concession(raw) else raw.get("acheteur")
+    return party if isinstance(party, dict) else {}
+
+
+def identity(raw: dict) -> tuple[str, str]:
+    """(buyer id, contract id) as text, as DECP builds its `uid`."""
+    return str(buyer_of(raw).get("id") or "").strip(), str(raw.get("id") or "").strip()
+
+
+def amount_of(raw: dict):
+    return raw.get("valeurGlobale") if is_concession(raw) else raw.get("montant")
+
+
+def dates_of(raw: dict):
+    start = raw.get("dateSignature") if is_concession(raw) else raw.get("dateNotification")
+    return start, raw.get("datePublicationDonnees")
+
+
+def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
+    """The file's records and its audit (schema 1.5: each record against its `_type`'s definition)."""
+    records = list(read_json_records(path, "marches"))
+    schema_file = quality.find_schema(path, SCHEMA)
+    marche = quality.schema_validator(schema_file, "marche")
+    concession = quality.schema_validator(schema_file, "contrat-concession")
+
+    def validate(raw: dict) -> bool:
+        return (concession if is_concession(raw) else marche).is_valid(raw)
+
+    json_records = [(r.line, r.data) for r in records if None not in r.data]
+    audit = quality.audit_json(json_records, identity, amount_of, dates_of, validate)
+    audit.records = len(records)
+    return records, audit
+
+
+analyse = quality.cached_by_file(audit_file)
+
+
+def annotated(records: list[Record], audit: quality.Audit) -> Iterator[Record]:
+    """Records carrying the file's audit and, for a duplicate, the record it duplicates."""
+    by_line = {r.line: r.data for r in records}
+    for record in records:
+        if None in record.data:
+            yield record
+            continue
+        first = audit.duplicate_of.get(record.line)
+        yield Record(record.line, {"raw": record.data, "audit": audit,
+                                   "first": (first, by_line[first]) if first else None})
+
+
+def read(path: Path) -> Iterator[Record]:
+    """Records of the file, each carrying the file's audit."""
+    return annotated(*analyse(path))
+
+
+def parties(items: object, key: str | None = None) -> list[Party]:
+    """Titulaires / concessionnaires as parties (v2 wraps each in `{key: {...}}`)."""
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if key and isinstance(item, dict) and key in item:
+            item = item[key]
+        if isinstance(item, dict):
+            out.append(Party(str(item.get("typeIdentifiant") or "").strip(), str(item.get("id") or "").strip(),
+                             (item.get("denominationSociale") or None)))
+    return out
+
+
+def place_of(raw: dict) -> tuple[str, str, str | None] | None:
+    place = raw.get("lieuExecution")
+    if not isinstance(place, dict) or not place.get("code"):
+        return None
+    return str(place["code"]).strip(), str(place.get("typeCode") or "").strip(), place.get("nom") or None
+
+
+def normalise(raw: dict) -> Contract:
+    """A 2019 record as a `Contract` (rejects a record without identity)."""
+    buyer_id, contract_id = identity(raw)
+    if not contract_id:
+        raise Reject("id", "missing value: a contract without id cannot be identified")
+    if not buyer_id:
+        raise Reject("acheteur.id", "missing value: a contract without buyer cannot be identified")
+    concession = is_concession(raw)
+    buyer = buyer_of(raw)
+    mods = []
+    for index, m in enumerate(raw.get("modifications") or [], start=1):
+        if not isinstance(m, dict):
+            continue
+        mods.append(Modification(
+            index=index,
+            notified=m.get("dateNotificationModification") or m.get("dateSignatureModification"),
+            published=m.get("datePublicationDonneesModification"),
+            object=m.get("objetModification"),
+            amount=m.get("valeurGlobale") if concession else m.get("montant"),
+            duration=m.get("dureeMois"),
+            suppliers=parties(m.get("concessionnaires") if concession else m.get("titulaires")) or None))
+    return Contract(
+        kind="concession" if concession else "marche",
+        id=contract_id,
+        buyer=Party("SIRET", buyer_id, buyer.get("nom") or None),
+        feed=raw.get("source"),
+        nature=raw.get("nature"),
+        object=raw.get("objet"),
+        cpv=raw.get("codeCPV") or None,
+        procedure=raw.get("procedure"),
+        price_form=raw.get("formePrix"),
+        duration=raw.get("dureeMois"),
+        amount=amount_of(raw),
+        notified=dates_of(raw)[0],
+        published=raw.get("datePublicationDonnees"),
+        execution_start=raw.get("dateDebutExecution"),
+        public_subsidy=raw.get("montantSubventionPublique"),
+        place=place_of(raw),
+        suppliers=parties(raw.get("concessionnaires") if concession else raw.get("titulaires")),
+        modifications=mods,
+    )
+
+
+def duplicate_reason(first: dict, raw: dict, first_line: int) -> str:
+    differ = sorted(k for k in set(first) | set(raw) if first.get(k) != raw.get(k))
+    what = f"; differs in: {', '.join(differ)}" if differ else "; identical record"
+    return f"duplicate of record {first_line} (same buyer SIRET and id, the first is lifted){what}"
+
+
+def lift_record(record: Record, ctx: Context, path: str, normaliser=normalise,
+                identity_of=identity) -> Iterable[Triple]:
+    """Lift one audited record (shared by the 2019 and 2024+ JSON formats)."""
+    raw, audit = record["raw"], record["audit"]
+    if record["first"]:
+        first_line, first = record["first"]
+        raise Reject("id", duplicate_reason(first, raw, first_line), "/".join(identity_of(raw)))
+    contract = normaliser(raw)
+    contract.issues |= audit.flags.get(record.line, set())
+    return contract_triples(contract, ctx, ctx.mint.resource(f"source/{path}"))
+
+
+def source(name: str, title: str, path: str) -> Source:
+    """A 2019 DECP file as a source (measurements of its audit in the preamble)."""
+    return Source(
+        name=name, title=title, path=path, read=read,
+        lift=partial(lift_record, path=path),
+        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
+    )
+
+
+SOURCES = [
+    source("decp-2019-e-marchespublics", "DECP 2019 — flux e-marchespublics (2019-04-03)",
+           "decp/decp_v1_e-marchespublics_2019-04-03.json"),
+    source("decp-2019-pes", "DECP 2019 — flux data.gouv.fr PES Marché (DGFiP, 2019-04-05)",
+           "decp/decp_v1_data.gouv.fr_pes_2019-04-05.json"),
+    source("decp-2019-aife", "DECP 2019 — flux data.gouv.fr AIFE (PLACE, 2019-04-04, extrait de 1000)",
+           "decp/decp_v1_data.gouv.fr_aife_2019-04-04_subset1000.json"),
+]

@@ -1,0 +1,155 @@
+"""DECP 2024+ JSON (arrêtés of 22/12/2022, schema 2.0.3).
+
+Two layouts: the official `{"marches": {"marche": [...], "contrat-concession": [...]}}` and the
+bare array of marchés of the consolidated feed (Ville de Paris file). Each party and modification
+is wrapped (`{"titulaire": {...}}`, `{"modification": {...}}`). The consolidation adds a `source`
+key that the official schema forbids: it is set aside before schema validation (it is the feed's
+name, not the publisher's data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+from . import decp_quality as quality
+from .decp import Contract, Modification, Party
+from .decp_v1 import annotated, lift_record, parties, place_of
+from .read import Record, Reject, SourceError, read_json_records
+from .source import Source
+
+SCHEMA = "schema_decp_v2.0.3.json"
+#: keys added by the consolidation, not part of the publisher's record
+CONSOLIDATION_KEYS = ("source",)
+KIND = "_kind"  # set by the reader: "marche" | "contrat-concession"
+
+
+def is_concession(raw: dict) -> bool:
+    return raw.get(KIND) == "contrat-concession"
+
+
+def published_record(raw: dict) -> dict:
+    """The record as its publisher wrote it (without the reader's and consolidation's keys)."""
+    return {k: v for k, v in raw.items() if k != KIND and k not in CONSOLIDATION_KEYS}
+
+
+def identity(raw: dict) -> tuple[str, str]:
+    party = raw.get("autoriteConcedante" if is_concession(raw) else "acheteur")
+    buyer = party.get("id") if isinstance(party, dict) else None
+    return str(buyer or "").strip(), str(raw.get("id") or "").strip()
+
+
+def amount_of(raw: dict):
+    return raw.get("valeurGlobale" if is_concession(raw) else "montant")
+
+
+def dates_of(raw: dict):
+    return raw.get("dateSignature" if is_concession(raw) else "dateNotification"), raw.get("datePublicationDonnees")
+
+
+def load(path: Path) -> list[Record]:
+    """Records of either layout, numbered in file order; each knows whether it is a concession."""
+    try:
+        sections = [("marche", list(read_json_records(path)))]
+    except SourceError as exc:
+        if "expected a JSON array" not in exc.message:
+            raise
+        sections = [(kind, _section(path, kind)) for kind in ("marche", "contrat-concession")]
+    out = []
+    for kind, records in sections:
+        for record in records:
+            data = record.data if None in record.data else {**record.data, KIND: kind}
+            out.append(Record(len(out) + 1, data))
+    return out
+
+
+def _section(path: Path, kind: str) -> list[Record]:
+    try:
+        return list(read_json_records(path, "marches", kind))
+    except SourceError as exc:
+        if f"no {kind!r} key" in exc.message:
+            return []
+        raise
+
+
+def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
+    records = load(path)
+    schema_file = quality.find_schema(path, SCHEMA)
+    marche = quality.schema_validator(schema_file, "marche")
+    concession = quality.schema_validator(schema_file, "contrat-concession")
+
+    def validate(raw: dict) -> bool:
+        return (concession if is_concession(raw) else marche).is_valid(published_record(raw))
+
+    audit = quality.audit_json([(r.line, r.data) for r in records if None not in r.data],
+                               identity, amount_of, dates_of, validate)
+    audit.records = len(records)
+    return records, audit
+
+
+analyse = quality.cached_by_file(audit_file)
+
+
+def read(path: Path) -> Iterator[Record]:
+    return annotated(*analyse(path))
+
+
+def normalise(raw: dict) -> Contract:
+    buyer_id, contract_id = identity(raw)
+    if not contract_id:
+        raise Reject("id", "missing value: a contract without id cannot be identified")
+    if not buyer_id:
+        raise Reject("acheteur.id", "missing value: a contract without buyer cannot be identified")
+    concession = is_concession(raw)
+    party_key = "concessionnaire" if concession else "titulaire"
+    mods = []
+    for position, item in enumerate(raw.get("modifications") or [], start=1):
+        m = item.get("modification", item) if isinstance(item, dict) else None
+        if not isinstance(m, dict):
+            continue
+        mods.append(Modification(
+            index=position,
+            notified=m.get("dateSignatureModification" if concession else "dateNotificationModification"),
+            published=m.get("datePublicationDonneesModification"),
+            amount=m.get("valeurGlobale" if concession else "montant"),
+            duration=m.get("dureeMois"),
+            suppliers=parties(m.get(party_key + "s"), party_key) or None))
+    buyer = raw.get("autoriteConcedante" if concession else "acheteur") or {}
+    return Contract(
+        kind="concession" if concession else "marche",
+        id=contract_id,
+        buyer=Party("SIRET", buyer_id, buyer.get("nom") if isinstance(buyer, dict) else None),
+        feed=raw.get("source"),
+        nature=raw.get("nature"),
+        object=raw.get("objet"),
+        cpv=raw.get("codeCPV") or None,
+        procedure=raw.get("procedure"),
+        price_form=raw.get("formePrix"),
+        duration=raw.get("dureeMois"),
+        amount=amount_of(raw),
+        notified=dates_of(raw)[0],
+        published=raw.get("datePublicationDonnees"),
+        execution_start=raw.get("dateDebutExecution"),
+        public_subsidy=raw.get("montantSubventionPublique"),
+        offers=raw.get("offresRecues") if isinstance(raw.get("offresRecues"), int) else None,
+        framework_id=raw.get("idAccordCadre"),
+        place=place_of(raw),
+        suppliers=parties(raw.get(party_key + "s"), party_key),
+        modifications=mods,
+    )
+
+
+def source(name: str, title: str, path: str) -> Source:
+    """A 2024+ DECP file as a source (measurements of its audit in the preamble)."""
+    return Source(
+        name=name, title=title, path=path, read=read,
+        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity),
+        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
+    )
+
+
+SOURCES = [
+    source("decp-2024-paris", "DECP 2024 — Ville de Paris (format 2024, schéma 2.0.3)",
+           "decp/decp_v2_2024_ville_de_paris_21750001600019.json"),
+]
