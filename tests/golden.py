@@ -25,10 +25,11 @@ BASE = "http://127.0.0.1:8000"
 GOLDEN = Path(__file__).parent / "mappings"
 
 
-def lift_slices(dataset: str, sources: Iterable[Source], out_dir: Path,
+def lift_slices(dataset: str | Path, sources: Iterable[Source], out_dir: Path,
                 known: Mapping[str, Iterable[str]] | None = None) -> tuple[Graph, list[SourceResult]]:
-    """Lift the slices of a dataset, in order, in one build context; `known` pre-declares the
-    referential keys the sources link to (as earlier sources of a real build would)."""
+    """Lift the slices of a dataset (a folder name under tests/mappings, or any folder path), in
+    order, in one build context; `known` pre-declares the referential keys the sources link to
+    (as earlier sources of a real build would)."""
     folder = GOLDEN / dataset
     sources = list(sources)
     ctx = Context(Minter(BASE), folder)

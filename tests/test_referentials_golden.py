@@ -62,3 +62,25 @@ def test_collectivite_on_an_unknown_territory_is_rejected(tmp_path):
 def test_budget_nomenclature(tmp_path):
     (result,) = assert_golden("budget_nomenclature", *budget_nomenclature.SOURCES, out_dir=tmp_path)
     assert result.rows == result.lifted == data_rows("budget_nomenclature", "input.csv", ";")
+
+
+def test_a_code_with_two_labels_fails_validation(tmp_path):
+    """Rows restate their concepts; if they disagree on a label, validation says so (one label per language)."""
+    from graph_service import validation
+    from mappings.iri import Minter
+    from mappings.source import Context
+
+    from .golden import BASE, lift_slices
+
+    source = GOLDEN / "budget_nomenclature" / "input.csv"
+    lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    assert ";152;Gendarmerie nationale;" in lines[3]
+    changed = tmp_path / "slice"
+    changed.mkdir()
+    (changed / "input.csv").write_text("".join(lines[:3]) + lines[3].replace(
+        ";152;Gendarmerie nationale;", ";152;Gendarmerie;"), encoding="utf-8")
+    _, results = lift_slices(str(changed), budget_nomenclature.SOURCES, tmp_path)
+    referentials = [s for s in validation.SHAPE_SETS if s.name == "referentials"]
+    (outcome,) = validation.run(results, Context(Minter(BASE), changed), shape_sets=referentials)
+    assert {(r.focus, r.path) for r in outcome.results if r.severity == "Violation"} == {
+        ("http://127.0.0.1:8000/id/programme/152", "http://www.w3.org/2004/02/skos/core#prefLabel")}
