@@ -1,7 +1,7 @@
 """CPV 2008 (Common Procurement Vocabulary, Regulation (EC) 213/2008) as a SKOS concept scheme.
 
 Two real files, two sources (each file its own graph, each row lifted or rejected):
-- `cpv`: the French list, code WITH its check digit (`45216000-6`). The concept key is the
+- `cpv`: the French list, code WITH its check digit (`45216000-4`). The concept key is the
   8 digits; the code with its check digit is kept as a second `skos:notation` typed
   `bg:cpvCodeWithCheckDigit`; `skos:exactMatch` the EU Publications Office IRI.
 - `cpv-en`: the English list adds the `@en` label to the concepts of `cpv` (built first).
