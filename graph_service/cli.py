@@ -96,8 +96,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     settings = dataclasses.replace(
         settings, host=args.host, port=args.port, query_workers=args.workers, query_timeout=args.timeout,
-        max_query_length=args.max_query_length, service_allowlist=tuple(args.allow_service),
-        store_path=store, update_token=token)
+        queue_wait=args.queue_wait, max_query_length=args.max_query_length,
+        service_allowlist=tuple(args.allow_service), store_path=store, update_token=token)
     if not args.enable_update and not served_store(settings).exists():
         raise StoreMissing(f"no graph at {served_store(settings)}: run `bercy-graph build` first")
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2, help="query worker processes (queries at once)")
     p.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
+    p.add_argument("--queue-wait", type=float, default=2.0,
+                   help="seconds a request waits for a free worker before a 503")
     p.add_argument("--max-query-length", type=int, default=100_000, help="characters per query/update")
     p.add_argument("--allow-service", action="append", default=[], metavar="IRI",
                    help="an endpoint SERVICE/LOAD may reach (repeatable; default: none)")
