@@ -94,6 +94,8 @@ SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("referentials", ("referentials.ttl",),
              starts_with("cog-", "cpv", "naf", "categories-juridiques", "collectivites-", "budget-nomenclature"),
              engine="fast"),
+    # The State budget cubes, with the budget nomenclature and schemes their observations link to.
+    ShapeSet("budget", ("budget.ttl",), starts_with("budget-"), engine="fast"),
     # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
     # (the mandatory and range shapes block the build; the recommended ones only count warnings).
     ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",
