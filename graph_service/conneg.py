@@ -30,7 +30,7 @@ class MediaRange:
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an Accept header; malformed entries are skipped. None/empty -> */*."""
+    """The media ranges of an Accept header; malformed entries are skipped. None/empty/unreadable -> */*."""
     if not header or not header.strip():
         return [MediaRange("*", "*", 1.0)]
     ranges = []
@@ -39,16 +39,17 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         mtype, _, sub = fields[0].lower().partition("/")
         if not mtype or not sub or (mtype == "*" and sub != "*"):
             continue
-        q = 1.0
+        q: float | None = 1.0
         for param in fields[1:]:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
                 try:
                     q = min(1.0, max(0.0, float(value.strip())))
                 except ValueError:
-                    q = 0.0
-        ranges.append(MediaRange(mtype, sub, q))
-    return ranges
+                    q = None
+        if q is not None:
+            ranges.append(MediaRange(mtype, sub, q))
+    return ranges or [MediaRange("*", "*", 1.0)]   # an unreadable header is ignored (RFC 9110 §12.5.1)
 
 
 def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
