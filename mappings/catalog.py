@@ -268,7 +268,7 @@ def distribution(entry: Entry, token: str, fmt: Format, licence: str | None,
     dist = ctx.entity("distribution", entry.key, fmt.code.lower())
     media = iri(IANA + fmt.media_type)
     out = [(dist, A, DCAT.Distribution),
-           (dist, DCT.description, fr(f"{entry.title} ({token})")),
+           (dist, DCT.description, fr(f"{entry.title} ({fmt.code})")),
            (dist, DCT.format, concept("file-type", fmt.code)),
            (dist, DCAT.mediaType, media), (media, A, DCT.MediaType)]
     if fmt.export and entry.portal_id:
