@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from mappings import budget_nomenclature, collectivites, cpv, legal_categories, naf
 
 from .golden import GOLDEN, assert_golden
@@ -84,3 +86,65 @@ def test_a_code_with_two_labels_fails_validation(tmp_path):
     (outcome,) = validation.run(results, Context(Minter(BASE), changed), shape_sets=referentials)
     assert {(r.focus, r.path) for r in outcome.results if r.severity == "Violation"} == {
         ("http://127.0.0.1:8000/id/programme/152", "http://www.w3.org/2004/02/skos/core#prefLabel")}
+
+
+# --- bad records: a real row with one field spoiled is rejected, naming the field -------------
+
+def first_row(dataset: str, name: str = "input.csv", delimiter: str = ",") -> dict:
+    with (GOLDEN / dataset / name).open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.DictReader(handle, delimiter=delimiter))
+
+
+def rejection(lift, data: dict, known: dict | None = None):
+    """The Reject raised by lifting one record (fails if the record is lifted)."""
+    from mappings.iri import Minter
+    from mappings.read import Record, Reject
+    from mappings.source import Context
+
+    from .golden import BASE
+
+    ctx = Context(Minter(BASE), GOLDEN)
+    for kind, keys in (known or {}).items():
+        ctx.known[kind].update(keys)
+    try:
+        list(lift(Record(2, data), ctx))
+    except Reject as exc:
+        return exc
+    raise AssertionError("record was lifted")
+
+
+@pytest.mark.parametrize(("dataset", "name", "delimiter", "lift", "field", "value", "known"), [
+    ("cpv", "cpv2008_fr_avec_cle_et_parent.csv", ",", cpv.lift_fr, "id", "30000000", None),
+    ("cpv", "cpv2008_fr_avec_cle_et_parent.csv", ",", cpv.lift_fr, "name", "  ", None),
+    ("naf", "input.csv", ",", naf.lift, "classe_code", "01.12", None),
+    ("naf", "input.csv", ",", naf.lift, "section_code", "Z", None),
+    ("categories_juridiques", legal_categories.CURRENT, ",", legal_categories.lift_current, "code", "28", None),
+    ("collectivites", "departements-siren.csv", ",", collectivites.lift, "Siren", "220100011",
+     {"departement": ["01"]}),
+    ("collectivites", "departements-siren.csv", ",", collectivites.lift, "CATEG", "EPCI", {"departement": ["01"]}),
+    ("budget_nomenclature", "input.csv", ";", budget_nomenclature.lift, "action", "153-03", None),
+    ("budget_nomenclature", "input.csv", ";", budget_nomenclature.lift, "typebudget", "BX", None),
+    ("budget_nomenclature", "input.csv", ";", budget_nomenclature.lift, "mission", "sb", None),
+])
+def test_a_spoiled_field_is_rejected_by_name(dataset, name, delimiter, lift, field, value, known):
+    data = first_row(dataset, name, delimiter)
+    assert field in data
+    data[field] = value
+    assert rejection(lift, data, known).field == field
+
+
+def test_a_sous_action_label_without_its_code_is_rejected():
+    data = first_row("budget_nomenclature", "input.csv", ";")
+    data["sous_action"] = ""
+    exc = rejection(budget_nomenclature.lift, data)
+    assert exc.field == "sous_action" and "label" in exc.reason
+
+
+def test_the_2019_legal_categories_need_the_current_list_next_to_them(tmp_path):
+    """The 2019 source reads its sibling file; without it the build stops naming that file."""
+    from mappings.read import SourceError
+
+    copy = tmp_path / legal_categories.EDITION_2019
+    copy.write_bytes((GOLDEN / "categories_juridiques" / legal_categories.EDITION_2019).read_bytes())
+    with pytest.raises(SourceError, match=f"{legal_categories.CURRENT}: file not found"):
+        list(legal_categories.read_2019(copy))
