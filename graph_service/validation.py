@@ -96,6 +96,11 @@ SHAPE_SETS: list[ShapeSet] = [
              engine="fast"),
     # The State budget cubes, with the budget nomenclature and schemes their observations link to.
     ShapeSet("budget", ("budget.ttl",), starts_with("budget-"), engine="fast"),
+    # DECP contracts, modifications, parties and audit measurements: each feed on its own graph
+    # (one contract may be published, with other values, by two feeds: the graphs keep them apart).
+    *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast")
+      for name in ("decp-2019-e-marchespublics", "decp-2019-pes", "decp-2019-aife", "decp-2024-paris",
+                   "decp-tabulaire")),
     # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
     # (the mandatory and range shapes block the build; the recommended ones only count warnings).
     ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",

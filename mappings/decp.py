@@ -149,7 +149,8 @@ def organisation(ctx: Context, party: Party, flags: set[str]) -> tuple[str | Non
         if not checked:
             flags.add("InvalidIdentifier")
         unit = ctx.entity("etablissement", siret)
-        out += [(unit, A, ORG.OrganizationalUnit), (unit, DCT.identifier, literal(siret)),
+        out += [(unit, A, ORG.OrganizationalUnit), (unit, A, ORG.Organization),
+                (unit, DCT.identifier, literal(siret)),
                 (unit, BG.identifierType, literal("SIRET"))]
         siren = siret[:9]
         company = ctx.entity("entreprise", siren)
@@ -259,7 +260,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
              BG.dataPublicationDate: _date(c.published, "datePublicationDonnees"),
              BG.executionStartDate: _date(c.execution_start, "dateDebutExecution")}
     out += [(s, p, typed(v, XSD.date)) for p, v in dates.items() if v]
-    numbers = {BG.amount: (amount, XSD.decimal), BG.durationMonths: (duration, XSD.integer),
+    numbers = {BG.initialAmount: (amount, XSD.decimal), BG.initialDurationMonths: (duration, XSD.integer),
                BG.publicSubsidy: (_decimal(c.public_subsidy, "montantSubventionPublique"), XSD.decimal),
                BG.offersReceived: (_integer(c.offers, "offresRecues"), XSD.integer)}
     out += [(s, p, typed(v, dt)) for p, (v, dt) in numbers.items() if v is not None]
