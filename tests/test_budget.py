@@ -1,0 +1,199 @@
+"""The State budget cubes in the built graph, checked against the source files read here with csv."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from graph_service import validation
+from mappings import budget_nature, budget_nomenclature, budget_plf
+from mappings.iri import Minter
+from mappings.namespaces import sparql_prologue
+from mappings.source import Context
+
+from .conftest import BASE, DATA
+from .golden import GOLDEN, lift_slices
+from .test_budget_golden import PLF_SLICE, nomenclature_of, slice_rows
+
+BUDGET = DATA / "budget"
+QUERIES = Path(__file__).parent.parent / "queries"
+PLF_CUBE = f"{BASE}/id/cube/plf2025-depenses-destination"
+PREFIXES = sparql_prologue("bg", "qb", "skos", "xsd")
+
+
+def plf_rows() -> list[dict]:
+    with (BUDGET / "plf2025_depenses_selon_destination_ods_export.csv").open(encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))
+
+
+def lfi_rows(name: str) -> list[dict]:
+    with (BUDGET / name).open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+ETAT_B = "lfi2026_etat_b_budget_general_missions_cp.csv"
+ETAT_A = "lfi2026_etat_a_recettes_budget_general_lignes.csv"
+
+
+def test_every_row_is_lifted_or_rejected(built):
+    expected = {"budget-nature": len(plf_rows()), "budget-plf2025-depenses": len(plf_rows()),
+                "budget-lfi2026-etat-b": len(lfi_rows(ETAT_B)), "budget-lfi2026-etat-a": len(lfi_rows(ETAT_A))}
+    sources = {s["source"]: s for s in built.sources}
+    for name, rows in expected.items():
+        summary = sources[name]
+        assert summary["rows"] == rows == summary["lifted"] + summary["rejected"], name
+        assert summary["rejected"] == 0, name  # the real files are clean
+
+
+def test_each_row_gives_an_ae_and_a_cp_observation(store):
+    q = PREFIXES + f"""SELECT ?credit (COUNT(?o) AS ?n) WHERE {{
+      ?o qb:dataSet <{PLF_CUBE}> ; bg:creditType/skos:notation ?credit }} GROUP BY ?credit"""
+    assert {r["credit"]: int(r["n"]) for r in store.select(q)} == {"AE": len(plf_rows()), "CP": len(plf_rows())}
+
+
+def test_budget_general_payment_credits_sum_as_in_the_file(store):
+    in_file = sum(Decimal(r["credit_de_paiement"]) for r in plf_rows() if r["typebudget"] == "BG")
+    q = PREFIXES + """SELECT (SUM(?amount) AS ?total) WHERE {
+      ?o bg:exercice "2025"^^xsd:gYear ; bg:financeLaw/skos:notation "PLF" ;
+         bg:refBudgetType/skos:notation "BG" ; bg:creditType/skos:notation "CP" ; bg:montant ?amount }"""
+    total = Decimal(store.select(q)[0]["total"])
+    assert total == in_file == Decimal("594036403592")  # the figure data/SOURCES.md documents
+
+
+def test_totals_per_budget_and_credit_type(store):
+    """AE and CP, budget général and comptes spéciaux: each total apart, as in the file."""
+    in_file: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r in plf_rows():
+        in_file[(r["typebudget"], "AE")] += Decimal(r["autorisation_engagement"])
+        in_file[(r["typebudget"], "CP")] += Decimal(r["credit_de_paiement"])
+    q = PREFIXES + f"""SELECT ?budget ?credit (SUM(?amount) AS ?total) WHERE {{
+      ?o qb:dataSet <{PLF_CUBE}> ; bg:refBudgetType/skos:notation ?budget ;
+         bg:creditType/skos:notation ?credit ; bg:montant ?amount }} GROUP BY ?budget ?credit"""
+    in_graph = {(r["budget"], r["credit"]): Decimal(r["total"]) for r in store.select(q)}
+    assert in_graph == dict(in_file)
+    assert in_graph[("BG", "AE")] != in_graph[("BG", "CP")]
+
+
+def test_budget_by_mission_query(store):
+    in_file: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    labels = {}
+    for r in plf_rows():
+        totals = in_file[(r["typebudget"], r["mission"])]
+        totals[0] += Decimal(r["autorisation_engagement"])
+        totals[1] += Decimal(r["credit_de_paiement"])
+        labels[r["mission"]] = r["libelle_mission"]
+    rows = store.select((QUERIES / "budget_by_mission.rq").read_text(encoding="utf-8"))
+    assert {(r["budget"], r["mission"]): [Decimal(r["autorisationsEngagement"]), Decimal(r["creditsPaiement"])]
+            for r in rows} == dict(in_file)
+    assert len(rows) == len(in_file)
+    assert all(r["label"] == labels[r["mission"]] for r in rows)
+
+
+def test_plf2025_vs_lfi2026_by_mission(store):
+    plf: dict[str, Decimal] = defaultdict(Decimal)
+    for r in plf_rows():
+        if r["typebudget"] == "BG":
+            plf[r["mission"]] += Decimal(r["credit_de_paiement"])
+    lfi = {r["mission_code"]: Decimal(r["credits_paiement_eur"]) for r in lfi_rows(ETAT_B)}
+    rows = store.select((QUERIES / "budget_plf_vs_lfi_by_mission.rq").read_text(encoding="utf-8"))
+    assert [r["mission"] for r in rows] == sorted(set(plf) | set(lfi))
+    for r in rows:
+        code = r["mission"]
+        assert (Decimal(r["plf2025"]) if "plf2025" in r else None) == plf.get(code), code
+        assert (Decimal(r["lfi2026"]) if "lfi2026" in r else None) == lfi.get(code), code
+        if code in plf and code in lfi:
+            assert Decimal(r["change"]) == lfi[code] - plf[code], code
+        else:
+            assert "change" not in r, code
+
+
+def test_each_observation_linked_to_its_programme_and_action(store):
+    """Destination dimensions are the nomenclature's concepts, consistent with its hierarchy."""
+    q = PREFIXES + f"""SELECT (COUNT(?o) AS ?n) WHERE {{
+      ?o qb:dataSet <{PLF_CUBE}> ; bg:refMission ?mission ; bg:refProgramme ?programme ;
+         bg:refAction ?action ; bg:refDestination ?destination ; bg:refMinistry ?ministry .
+      ?programme a bg:Programme ; skos:broader ?mission ; bg:ministry ?ministry .
+      ?action a bg:Action ; skos:broader ?programme .
+      FILTER(?destination = ?action || EXISTS {{ ?destination a bg:SubAction ; skos:broader ?action }})
+    }}"""
+    assert int(store.select(q)[0]["n"]) == 2 * len(plf_rows())
+
+
+def test_an_observation_iri_is_derived_from_its_dimensions(store):
+    """The first row of the file: sous-action, catégorie and credit type make the observation's key."""
+    row = plf_rows()[0]
+    destination = row["sous_action"] or row["action"]
+    subject = f"<{BASE}/id/observation/plf2025-depenses-destination/{destination}/{row['categorie']}/CP>"
+    q = PREFIXES + f"""SELECT ?programme ?action ?amount ?titre WHERE {{
+      {subject} bg:refProgramme/skos:notation ?programme ; bg:refAction/skos:notation ?action ;
+          bg:expenseCategory/skos:broader/skos:notation ?titre ; bg:montant ?amount }}"""
+    assert store.select(q) == [{"programme": row["programme"], "action": row["action"], "titre": row["titre"],
+                                "amount": str(Decimal(row["credit_de_paiement"]).quantize(Decimal(1)))}]
+
+
+def test_etat_a_revenue_by_section(store):
+    in_file: dict[str, Decimal] = defaultdict(Decimal)
+    for r in lfi_rows(ETAT_A):
+        in_file[r["section"]] += Decimal(r["montant_eur"])
+    q = PREFIXES + """SELECT ?section (SUM(?amount) AS ?total) (COUNT(?line) AS ?lines) WHERE {
+      ?o bg:exercice "2026"^^xsd:gYear ; bg:financeLaw/skos:notation "LFI" ;
+         bg:revenueSection/skos:notation ?section ; bg:revenueLine ?line ; bg:montant ?amount .
+      ?line skos:broader/skos:notation ?section }
+      GROUP BY ?section"""
+    rows = store.select(q)
+    assert {r["section"]: Decimal(r["total"]) for r in rows} == dict(in_file)
+    assert sum(int(r["lines"]) for r in rows) == len(lfi_rows(ETAT_A))
+
+
+def test_etat_b_missions_resolve_to_the_nomenclature(built):
+    """Every état B mission code the PLF 2025 export has is linked; the others are reported as unresolved."""
+    plf_missions = {r["mission"] for r in plf_rows()}
+    absent = {r["mission_code"] for r in lfi_rows(ETAT_B)} - plf_missions
+    unresolved = {u["code"] for u in built.unresolved if u["source"] == "budget-lfi2026-etat-b"}
+    assert unresolved == absent
+
+
+def test_budget_shapes_pass_on_the_build(built):
+    (outcome,) = [o for o in built.validation if o["name"] == "budget"]
+    assert {"budget-nomenclature", "budget-plf2025-depenses", "budget-lfi2026-etat-b",
+            "budget-lfi2026-etat-a"} <= set(outcome["graphs"])
+    assert outcome["violations"] == 0, outcome["top"]
+
+
+def test_shapes_catch_an_observation_without_credit_type(tmp_path):
+    """An expense amount that does not say whether it is AE or CP must stop the build."""
+    sources = [*budget_nomenclature.SOURCES, *budget_nature.SOURCES, *budget_plf.SOURCES]
+    _, results = lift_slices("budget_plf", sources, tmp_path)
+    cube = results[-1].nquads
+    lines = cube.read_text(encoding="utf-8").splitlines(keepends=True)
+    dropped = [line for line in lines if "/152-03-01/22/AE>" in line and "#creditType>" in line]
+    assert len(dropped) == 1
+    cube.write_text("".join(line for line in lines if line not in dropped), encoding="utf-8")
+    budget = [s for s in validation.SHAPE_SETS if s.name == "budget"]
+    (outcome,) = validation.run(results, Context(Minter(BASE), GOLDEN / "budget_plf"), shape_sets=budget)
+    assert outcome.blocking and outcome.violations == 1
+    (result,) = outcome.results
+    assert result.focus.endswith("/152-03-01/22/AE") and result.path.endswith("#creditType")
+
+
+def test_bad_rows_are_rejected_naming_line_and_field(tmp_path):
+    """Wrong titre for its catégorie, an amount that is not a number, a programme no nomenclature has."""
+    rows = slice_rows("budget_plf", PLF_SLICE, ";")
+    text = (GOLDEN / "budget_plf" / PLF_SLICE).read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    assert ";22;2;1303329155.0;1303329155.0" in text[1] and ";21;2;869602453.0;" in text[2]
+    assert ";117;" in text[3]
+    text[1] = text[1].replace(";22;2;", ";32;2;")
+    text[2] = text[2].replace(";869602453.0\n", ";8696O2453.0\n")
+    text[3] = text[3].replace(";117;", ";118;")
+    folder = tmp_path / "slice"
+    folder.mkdir()
+    (folder / PLF_SLICE).write_text("".join(text), encoding="utf-8")
+    _, (nature, cube) = lift_slices(str(folder), [*budget_nature.SOURCES, *budget_plf.SOURCES], tmp_path,
+                                    nomenclature_of(rows))
+    assert [(r.line, r.field) for r in cube.rejected] == [(2, "categorie"), (3, "credit_de_paiement"),
+                                                          (4, "programme")]
+    assert "8696O2453.0" in cube.rejected[1].reason and "118" in cube.rejected[2].reason
+    assert cube.rows == len(rows) == cube.lifted + len(cube.rejected)
+    assert [(r.line, r.field) for r in nature.rejected] == [(2, "categorie")]
