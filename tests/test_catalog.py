@@ -14,6 +14,7 @@ from dataclasses import replace
 import pytest
 
 from graph_service import shacl_engines, validation
+from graph_service.config import PROJECT_ROOT
 from graph_service.build import lift_source
 from mappings import catalog, vocabularies
 from mappings.iri import Minter
@@ -211,18 +212,15 @@ def test_quality_measurements_follow_the_charter(store, rule):
 
 
 def test_sparql_ranks_datasets_by_charter_score(store):
-    passed = {portal_id(r) or r["id"]: sum(charter(r).values()) for r in described()}
-    q = sparql_prologue() + f"""
-    SELECT ?id ?score WHERE {{
-      ?d a dcat:Dataset ; dct:identifier ?id ; dqv:hasQualityMeasurement ?m .
-      ?m dqv:isMeasurementOf <{BASE}/id/metric/charte/score> ; dqv:value ?score .
-    }} ORDER BY DESC(?score) ?id"""
-    ranking = store.select(q)
-    assert len(ranking) == len(passed)
-    assert [float(r["score"]) for r in ranking] == sorted((n / 10 for n in passed.values()), reverse=True)
-    best = max(passed.values())
-    assert {r["id"] for r in ranking if float(r["score"]) == best / 10} == {
-        k for k, n in passed.items() if n == best}
+    """queries/catalog_quality_ranking.rq: best datasets first, with the rules they break."""
+    checks = {portal_id(r) or r["id"]: charter(r) for r in described()}
+    ranking = store.select((PROJECT_ROOT / "queries" / "catalog_quality_ranking.rq").read_text())
+    assert len(ranking) == len(checks)
+    expected_scores = sorted((sum(c.values()) / 10 for c in checks.values()), reverse=True)
+    assert [float(r["score"]) for r in ranking] == expected_scores
+    for row in ranking:
+        failed = {rule for rule, ok in checks[row["id"]].items() if not ok}
+        assert set(row.get("failed", "").split()) == failed, row["id"]
 
 
 def test_golden_folder_is_a_real_slice():
