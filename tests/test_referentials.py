@@ -145,6 +145,7 @@ def test_legal_categories_three_levels_current_labels_win(store):
 
 # --- collectivités ---------------------------------------------------------------------------
 
+COLLECTIVITE_GRAPHS = " ".join(f"<{BASE}/graph/{s.name}>" for s in collectivites.SOURCES)
 TERRITORY_CLASS = {"DEPT": "Departement", "PARIS": "Departement", "ML": "CollectiviteTerritoriale",
                    "REG": "Region", "CTU": "Region"}
 
@@ -152,9 +153,10 @@ TERRITORY_CLASS = {"DEPT": "Departement", "PARIS": "Departement", "ML": "Collect
 def test_collectivites_are_organisations_linked_to_their_territory(store):
     listed = rows(collectivites.DIR + "departements-siren.csv") + rows(collectivites.DIR + "regions-siren.csv")
     assert len(listed) == 98 + 17
-    found = select(store, """SELECT ?siren ?class ?code WHERE {
-        ?o a cpov:PublicOrganisation, rov:RegisteredOrganization ; dct:identifier ?siren ; dct:spatial ?t .
-        ?t a ?class ; igeo:codeINSEE ?code . FILTER(STRSTARTS(STR(?class), STR(igeo:))) }""")
+    found = select(store, f"""SELECT ?siren ?class ?code WHERE {{
+        VALUES ?g {{ {COLLECTIVITE_GRAPHS} }}
+        GRAPH ?g {{ ?o a cpov:PublicOrganisation, rov:RegisteredOrganization ; dct:identifier ?siren ; dct:spatial ?t }}
+        ?t a ?class ; igeo:codeINSEE ?code . FILTER(STRSTARTS(STR(?class), STR(igeo:))) }}""")
     linked = {r["siren"]: (r["class"].rsplit("#", 1)[1], r["code"]) for r in found}
     assert len(found) == len(linked) == 115
     for r in listed:
@@ -163,8 +165,8 @@ def test_collectivites_are_organisations_linked_to_their_territory(store):
 
 
 def test_departements_and_regions_carry_their_legal_category(store):
-    found = select(store, """SELECT ?siren ?cj WHERE { ?o dct:identifier ?siren ; rov:orgType ?c .
-        ?c skos:notation ?cj }""")
+    found = select(store, f"""SELECT ?siren ?cj WHERE {{ VALUES ?g {{ {COLLECTIVITE_GRAPHS} }}
+        GRAPH ?g {{ ?o dct:identifier ?siren ; rov:orgType ?c }} ?c skos:notation ?cj }}""")
     categories = {r["siren"]: r["cj"] for r in found}
     listed = rows(collectivites.DIR + "departements-siren.csv") + rows(collectivites.DIR + "regions-siren.csv")
     assert categories == {r["Siren"]: {"DEPT": "7220", "REG": "7230"}[r["CATEG"]]
