@@ -29,7 +29,7 @@ from .terms import Triple, fr
 DIR = "referentials/categories_juridiques/"
 EDITION_2019 = "cj_insee_3niveaux_2019_sirene-ld.csv"
 CURRENT = "cj_insee_niveau3_decp-info.csv"
-SCHEME = "categorie-juridique"
+SCHEME = KIND = "categorie-juridique"  # the scheme and the IRI kind of its concepts
 #: niveau -> length of its codes
 LEVEL_LENGTH = {"I": 1, "II": 2, "III": 4}
 #: column the 2019 reader adds: does the current list still have this code?
@@ -68,22 +68,22 @@ def lift_2019(row: Record, ctx: Context) -> Iterable[Triple]:
     code = checked_code(row, level)
     label = row.parse("libelle", values.label, optional=False)
     parent = parent_key(code)
-    broader = ctx.link(SCHEME, parent)
+    broader = ctx.link(KIND, parent)
     if parent is not None and broader is None:
         raise Reject("code", f"its level above ({parent}) is not listed before it", code)
     if row.data[STILL_CURRENT]:
         label = None  # the current list states it
-    subject = ctx.define(SCHEME, code)
+    subject = ctx.define(KIND, code)
     return concept(subject, ctx.entity("scheme", SCHEME), code, label, broader, top=parent is None)
 
 
 def lift_current(row: Record, ctx: Context) -> Iterable[Triple]:
     code = checked_code(row, "III")
     label = row.parse("libellé", values.label, optional=False)
-    if code in ctx.known[SCHEME]:  # described by the 2019 edition, but for its label
-        return [(ctx.entity(SCHEME, code), SKOS.prefLabel, fr(label))]
-    subject = ctx.define(SCHEME, code)
-    broader = ctx.link(SCHEME, parent_key(code))
+    if code in ctx.known[KIND]:  # described by the 2019 edition, but for its label
+        return [(ctx.entity(KIND, code), SKOS.prefLabel, fr(label))]
+    subject = ctx.define(KIND, code)
+    broader = ctx.link(KIND, parent_key(code))
     return concept(subject, ctx.entity("scheme", SCHEME), code, label, broader)
 
 
