@@ -268,6 +268,7 @@ def distribution(entry: Entry, token: str, fmt: Format, licence: str | None,
     dist = ctx.entity("distribution", entry.key, fmt.code.lower())
     media = iri(IANA + fmt.media_type)
     out = [(dist, A, DCAT.Distribution),
+           (dist, DCT.title, literal(fmt.code)),  # as ODS titles its exports (`csv`); harvesters name resources so
            (dist, DCT.description, fr(f"{entry.title} ({fmt.code})")),
            (dist, DCT.format, concept("file-type", fmt.code)),
            (dist, DCAT.mediaType, media), (media, A, DCT.MediaType)]
