@@ -197,3 +197,20 @@ def test_bad_rows_are_rejected_naming_line_and_field(tmp_path):
     assert "8696O2453.0" in cube.rejected[1].reason and "118" in cube.rejected[2].reason
     assert cube.rows == len(rows) == cube.lifted + len(cube.rejected)
     assert [(r.line, r.field) for r in nature.rejected] == [(2, "categorie")]
+
+
+def test_derived_missions_table_adds_nothing_to_the_export():
+    """plf2025_budget_general_missions_programmes.csv is left out of the build: its programmes,
+    missions and labels are the export's budget général ones, and its mission CP (Md€, 2 decimals)
+    is the export's sum rounded."""
+    with (BUDGET / "plf2025_budget_general_missions_programmes.csv").open(encoding="utf-8") as handle:
+        derived = list(csv.DictReader(handle))
+    export = {r["programme"]: (r["mission"], r["libelle_mission"], r["libelle_programme"])
+              for r in plf_rows() if r["typebudget"] == "BG"}
+    assert {r["programme_code"]: (r["mission_code"], r["mission_libelle"], r["programme_libelle"])
+            for r in derived} == export
+    cp: dict[str, Decimal] = defaultdict(Decimal)
+    for r in plf_rows():
+        if r["typebudget"] == "BG":
+            cp[r["mission"]] += Decimal(r["credit_de_paiement"])
+    assert all(Decimal(r["mission_cp_md_eur"]) == round(cp[r["mission_code"]] / Decimal(10**9), 2) for r in derived)
