@@ -318,3 +318,34 @@ def test_large_result_streams_in_chunks(url, store):
 def test_json_results_are_well_formed(url):
     body = _get(url, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "application/sparql-results+json").content
     assert len(json.loads(body)["results"]["bindings"]) == 3
+
+
+def test_query_page_offers_the_example_queries(url):
+    """Every `queries/*.rq` is in the page's example list, under its first comment line."""
+    import html
+
+    from graph_service.sparql_page import QUERIES_DIR
+
+    page = requests.get(url, headers={"Accept": "text/html"}).text
+    files = sorted(QUERIES_DIR.glob("*.rq"))
+    for path in files:
+        title = path.read_text(encoding="utf-8").splitlines()[0].lstrip("#").strip()
+        assert f">{html.escape(title)}</option>" in page, path.name
+
+
+def test_client_leaving_mid_stream_frees_its_worker(url, store):
+    """A client that drops a large download does not leave a worker busy: both workers answer after."""
+    q = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+    with requests.get(url, params={"query": q}, headers={"Accept": "text/tab-separated-values"},
+                      stream=True) as r:
+        next(r.iter_content(1 << 16))
+    time.sleep(0.5)
+    results = []
+    pair = [threading.Thread(target=lambda: results.append(_get(url, REGIONS, "text/csv").status_code))
+            for _ in range(2)]
+    started = time.monotonic()
+    for t in pair:
+        t.start()
+    for t in pair:
+        t.join(30)
+    assert results == [200, 200] and time.monotonic() - started < TIMEOUT
