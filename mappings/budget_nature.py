@@ -62,7 +62,7 @@ def nature_codes(row: Record) -> tuple[str, str]:
     """The (titre, catégorie) of an expense row, checked: a catégorie's first digit is its titre."""
     titre = row.require("titre")
     if titre not in TITRES:
-        raise Reject("titre", f"not a titre of the LOLF (expected 1 to 7)", titre)
+        raise Reject("titre", "not a titre of the LOLF (expected 1 to 7)", titre)
     categorie = row.require("categorie")
     if not (_CATEGORIE.match(categorie) and categorie.startswith(titre)):
         raise Reject("categorie", f"expected two digits starting with its titre {titre}", categorie)
