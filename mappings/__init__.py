@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
+from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
 from . import decp_tabular, decp_v1, decp_v2
 from . import budget_lfi, budget_nature, budget_plf
@@ -19,6 +20,11 @@ SOURCES: list[Source] = [
     *collectivites.SOURCES,
     *budget_nomenclature.SOURCES,
     *budget_nature.SOURCES,
+    *sirene.SOURCES,
+    *nature_culture.SOURCES,
+    *dvf_geo.SOURCES,
+    *dvf_raw.SOURCES,
+    *local_accounts.SOURCES,
     *budget_plf.SOURCES,
     *budget_lfi.SOURCES,
     *catalog.SOURCES,

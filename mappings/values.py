@@ -222,3 +222,35 @@ def departement_of_postal_code(text: str) -> str | None:
     if head == "98":
         return None
     return head
+
+
+def commune_in_departement(departement_code: str, number: str) -> str:
+    """A COG commune code from a département code and the commune's number in it, as DGFiP files
+    split them: `59` + `350` -> `59350`, `2A` + `4` -> `2A004`, `971` + `01` (or `101`) -> `97101`."""
+    dept = departement(departement_code)
+    raw = number.strip()
+    if len(dept) == 3:  # overseas: two digits after the 3-character département
+        if len(raw) == 3 and raw[0] == dept[2]:
+            raw = raw[1:]
+        raw = raw.zfill(2)
+    else:
+        raw = raw.zfill(3)
+    return commune(dept + raw)
+
+
+_PARCELLE = re.compile(r"^(\d{5}|2[AB]\d{3})(\d{3})([0-9A-Z]{2})(\d{4})$")
+
+
+def parcelle(text: str) -> str:
+    """A cadastral parcel id (14 characters: commune, section prefix, section, plan number)."""
+    raw = text.strip().upper()
+    if not _PARCELLE.match(raw):
+        raise ValueError(f"not a cadastral parcel id (commune + 3-digit prefix + 2-character section"
+                         f" + 4-digit number): {text!r}")
+    return raw
+
+
+def parcelle_of(commune_code: str, prefix: str, section: str, number: str) -> str:
+    """The 14-character parcel id from its parts as DGFiP files give them (`0` padding, prefix `000`)."""
+    return parcelle(commune_code + (prefix.strip() or "0").zfill(3) + section.strip().zfill(2)
+                    + number.strip().zfill(4))

@@ -1,0 +1,125 @@
+"""OFGL accounts of the communes (built by the OFGL from the DGFiP comptes de gestion) as an RDF
+Data Cube: one observation per budget × agrégat × exercice.
+
+Dimensions: the budget (`bg:budget`, the budget's `etablissement` by its SIRET, `org:unitOf` the
+commune's legal unit `entreprise` by its SIREN), the agrégat (`bg:agregat`, a concept of a small
+SKOS scheme defined from the agrégats met), the commune (`sdmx-dimension:refArea`, the COG commune)
+and the exercice (`bg:exercice`, xsd:gYear). Measures: `bg:montant` and `bg:montantParHabitant`
+(xsd:decimal, euros; unit stated by `sdmx-attribute:unitMeasure`). Agrégats overlap (totals and
+their parts), so amounts add up only within one agrégat.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import partial
+
+from . import skos, values
+from .namespaces import A, BG, DCT, ORG, QB, RDFS, SDMX_ATTRIBUTE, SDMX_DIMENSION, XSD
+from .read import Record, read_csv
+from .source import Context, Source
+from .terms import Triple, fr, iri, literal, typed
+
+EUR = iri("http://publications.europa.eu/resource/authority/currency/EUR")
+CUBE = "ofgl-communes-2024-971"
+COLUMNS = ("Exercice", "Code Insee 2024 Commune", "Code Siren Collectivité", "Siret Budget",
+           "Libellé Budget", "Type de budget", "Nomenclature", "Agrégat", "Montant",
+           "Montant en € par habitant")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(label: str) -> str:
+    """`Dépenses d'investissement` -> `depenses-d-investissement`: the agrégat's IRI key."""
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+
+
+#: component property -> (kind of component, range) of the data structure definition
+COMPONENTS = (
+    (QB.dimension, BG.budget, 1),
+    (QB.dimension, BG.agregat, 2),
+    (QB.dimension, SDMX_DIMENSION.refArea, 3),
+    (QB.dimension, BG.exercice, 4),
+    (QB.measure, BG.montant, 5),
+    (QB.measure, BG.montantParHabitant, 6),
+    (QB.attribute, SDMX_ATTRIBUTE.unitMeasure, 7),
+)
+
+
+def preamble(ctx: Context) -> Iterable[Triple]:
+    """The cube, its structure (DSD) and the agrégat scheme."""
+    cube = ctx.entity("cube", CUBE)
+    dsd = ctx.entity("cube", CUBE, "structure")
+    out: list[Triple] = [
+        (cube, A, QB.DataSet),
+        (cube, RDFS.label, fr("Comptes 2024 des communes de Guadeloupe (OFGL, agrégats)")),
+        (cube, RDFS.label, literal("2024 accounts of the communes of Guadeloupe (OFGL aggregates)", lang="en")),
+        (cube, DCT.description, fr("Montants par budget (principal ou annexe) et par agrégat, en euros et "
+                                   "en euros par habitant, issus des comptes de gestion de la DGFiP "
+                                   "retraités par l'OFGL. Les agrégats se recoupent : ne pas les additionner "
+                                   "entre eux.")),
+        (cube, QB.structure, dsd),
+        (cube, SDMX_ATTRIBUTE.unitMeasure, EUR),
+        (dsd, A, QB.DataStructureDefinition),
+    ]
+    for kind, prop, order in COMPONENTS:
+        node = ctx.entity("cube", CUBE, "structure", str(order))
+        out += [(dsd, QB.component, node), (node, kind, prop), (node, QB.order, typed(order, XSD.integer))]
+        if prop == SDMX_ATTRIBUTE.unitMeasure:
+            out.append((node, QB.componentAttachment, QB.DataSet))
+    return out + skos.scheme(ctx, "agregat-ofgl", "Agrégats comptables OFGL", "OFGL accounting aggregates")[1]
+
+
+def lift(row: Record, ctx: Context) -> Iterable[Triple]:
+    year = row.parse("Exercice", values.integer, optional=False)
+    siren = row.parse("Code Siren Collectivité", values.siren, optional=False)
+    siret = row.parse("Siret Budget", values.siret, optional=False)
+    code = row.parse("Code Insee 2024 Commune", values.commune, optional=False)
+    label = row.parse("Agrégat", values.label, optional=False)
+    amount = row.parse("Montant", values.decimal, optional=False)
+    per_inhabitant = row.parse("Montant en € par habitant", values.decimal)
+    budget_label = row.parse("Libellé Budget", values.label, optional=False)
+    budget_type = row.require("Type de budget")
+
+    agregat = ctx.define("agregat", slug(label))
+    budget = ctx.define("etablissement", siret)
+    legal_unit = ctx.define("entreprise", siren)
+    observation = ctx.entity("observation", CUBE, siret, slug(label))
+    out: list[Triple] = [
+        *skos.concept(agregat, ctx.entity("scheme", "agregat-ofgl"), slug(label), label, top=True),
+        (budget, A, ORG.OrganizationalUnit),
+        (budget, ORG.unitOf, legal_unit),
+        (legal_unit, ORG.hasUnit, budget),
+        (budget, DCT.identifier, literal(siret)),
+        (budget, RDFS.label, fr(f"{budget_label} — {budget_type}")),
+        (budget, BG.typeBudget, fr(budget_type)),
+        (legal_unit, A, ORG.Organization),
+        (legal_unit, DCT.identifier, literal(siren)),
+        (observation, A, QB.Observation),
+        (observation, QB.dataSet, ctx.entity("cube", CUBE)),
+        (observation, BG.budget, budget),
+        (observation, BG.agregat, agregat),
+        (observation, BG.exercice, typed(year, XSD.gYear)),
+        (observation, BG.montant, typed(amount, XSD.decimal)),
+    ]
+    if nomenclature := row.get("Nomenclature", None):
+        out.append((budget, BG.nomenclatureComptable, literal(nomenclature)))
+    if per_inhabitant is not None:
+        out.append((observation, BG.montantParHabitant, typed(per_inhabitant, XSD.decimal)))
+    if commune := ctx.link("commune", code):
+        out += [(observation, SDMX_DIMENSION.refArea, commune), (legal_unit, DCT.spatial, commune)]
+    return out
+
+
+SOURCES = [
+    Source(
+        name="ofgl-comptes-communes-2024-971",
+        title="OFGL — comptes 2024 des communes de Guadeloupe (agrégats, d'après les comptes de gestion DGFiP)",
+        path="local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
+        read=partial(read_csv, columns=COLUMNS, delimiter=";"),
+        lift=lift,
+        preamble=preamble,
+    ),
+]
