@@ -17,13 +17,12 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import skos, values
-from .namespaces import A, BG, DCT, ORG, QB, RDFS, SDMX_ATTRIBUTE, SDMX_DIMENSION, XSD
+from .cube import Cube
+from .namespaces import A, BG, DCT, ORG, QB, RDFS, SDMX_DIMENSION, XSD
 from .read import Record, read_csv
 from .source import Context, Source
-from .terms import Triple, fr, iri, literal, typed
+from .terms import Triple, fr, literal, typed
 
-EUR = iri("http://publications.europa.eu/resource/authority/currency/EUR")
-CUBE = "ofgl-communes-2024-971"
 COLUMNS = ("Exercice", "Code Insee 2024 Commune", "Code Siren Collectivité", "Siret Budget",
            "Libellé Budget", "Type de budget", "Nomenclature", "Agrégat", "Montant",
            "Montant en € par habitant")
@@ -36,44 +35,27 @@ def slug(label: str) -> str:
     return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
 
 
-#: component property -> (kind of component, range) of the data structure definition
-COMPONENTS = (
-    (QB.dimension, BG.budget, 1),
-    (QB.dimension, BG.agregat, 2),
-    (QB.dimension, SDMX_DIMENSION.refArea, 3),
-    (QB.dimension, BG.exercice, 4),
-    (QB.measure, BG.montant, 5),
-    (QB.measure, BG.montantParHabitant, 6),
-    (QB.attribute, SDMX_ATTRIBUTE.unitMeasure, 7),
+CUBE = Cube(
+    key="ofgl-communes-2024-971",
+    title_fr="Comptes 2024 des communes de Guadeloupe (OFGL, agrégats)",
+    title_en="2024 accounts of the communes of Guadeloupe (OFGL aggregates)",
+    description_fr="Montants par budget (principal ou annexe) et par agrégat, en euros et en euros par "
+                   "habitant, issus des comptes de gestion de la DGFiP retraités par l'OFGL. Les agrégats se "
+                   "recoupent (totaux et parties) : n'additionner qu'au sein d'un même agrégat.",
+    components=((QB.dimension, BG.budget), (QB.dimension, BG.agregat), (QB.dimension, SDMX_DIMENSION.refArea),
+                (QB.dimension, BG.exercice), (QB.measure, BG.montant), (QB.measure, BG.montantParHabitant)),
 )
+SCHEME = "agregat-ofgl"
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:
     """The cube, its structure (DSD) and the agrégat scheme."""
-    cube = ctx.entity("cube", CUBE)
-    dsd = ctx.entity("cube", CUBE, "structure")
-    out: list[Triple] = [
-        (cube, A, QB.DataSet),
-        (cube, RDFS.label, fr("Comptes 2024 des communes de Guadeloupe (OFGL, agrégats)")),
-        (cube, RDFS.label, literal("2024 accounts of the communes of Guadeloupe (OFGL aggregates)", lang="en")),
-        (cube, DCT.description, fr("Montants par budget (principal ou annexe) et par agrégat, en euros et "
-                                   "en euros par habitant, issus des comptes de gestion de la DGFiP "
-                                   "retraités par l'OFGL. Les agrégats se recoupent : ne pas les additionner "
-                                   "entre eux.")),
-        (cube, QB.structure, dsd),
-        (cube, SDMX_ATTRIBUTE.unitMeasure, EUR),
-        (dsd, A, QB.DataStructureDefinition),
-    ]
-    for kind, prop, order in COMPONENTS:
-        node = ctx.entity("cube", CUBE, "structure", str(order))
-        out += [(dsd, QB.component, node), (node, kind, prop), (node, QB.order, typed(order, XSD.integer))]
-        if prop == SDMX_ATTRIBUTE.unitMeasure:
-            out.append((node, QB.componentAttachment, QB.DataSet))
-    return out + skos.scheme(ctx, "agregat-ofgl", "Agrégats comptables OFGL", "OFGL accounting aggregates")[1]
+    return CUBE.structure(ctx) + skos.scheme(ctx, SCHEME, "Agrégats comptables OFGL",
+                                             "OFGL accounting aggregates")[1]
 
 
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:
-    year = row.parse("Exercice", values.integer, optional=False)
+    year = row.parse("Exercice", values.year, optional=False)
     siren = row.parse("Code Siren Collectivité", values.siren, optional=False)
     siret = row.parse("Siret Budget", values.siret, optional=False)
     code = row.parse("Code Insee 2024 Commune", values.commune, optional=False)
@@ -86,9 +68,9 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     agregat = ctx.define("agregat", slug(label))
     budget = ctx.define("etablissement", siret)
     legal_unit = ctx.define("entreprise", siren)
-    observation = ctx.entity("observation", CUBE, siret, slug(label))
-    out: list[Triple] = [
-        *skos.concept(agregat, ctx.entity("scheme", "agregat-ofgl"), slug(label), label, top=True),
+    observation, out = CUBE.observation(ctx, siret, slug(label))
+    out += [
+        *skos.concept(agregat, ctx.entity("scheme", SCHEME), slug(label), label, top=True),
         (budget, A, ORG.OrganizationalUnit),
         (budget, ORG.unitOf, legal_unit),
         (legal_unit, ORG.hasUnit, budget),
@@ -97,8 +79,6 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         (budget, BG.typeBudget, fr(budget_type)),
         (legal_unit, A, ORG.Organization),
         (legal_unit, DCT.identifier, literal(siren)),
-        (observation, A, QB.Observation),
-        (observation, QB.dataSet, ctx.entity("cube", CUBE)),
         (observation, BG.budget, budget),
         (observation, BG.agregat, agregat),
         (observation, BG.exercice, typed(year, XSD.gYear)),
