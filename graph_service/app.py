@@ -14,10 +14,10 @@ from fastapi import FastAPI
 
 from .config import Settings
 from .query_workers import QueryPool
-from .routers import sparql
+from .routers import catalog, sparql
 from .store import CURRENT
 
-ROUTERS = [sparql.router]
+ROUTERS = [sparql.router, catalog.router]
 
 
 def served_store(settings: Settings) -> Path:

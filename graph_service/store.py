@@ -61,6 +61,19 @@ class GraphStore:
         """Run a SPARQL update (transactional); the store must have been opened writable."""
         self._store.update(sparql, base_iri=base_iri)
 
+    def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
+                  extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
+        """A CONSTRUCT's triples plus `extra` (N-Triples text), serialized as `media_type`.
+
+        For documents the server builds (catalog pages): duplicates are dropped and triples are
+        grouped by subject, so Turtle comes out readable.
+        """
+        triples = list(self.query(sparql, default_graph=default_graph))
+        if extra:
+            triples += [q.triple for q in ox.parse(extra.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+        unique = sorted(dict.fromkeys(triples), key=lambda t: (str(t.subject), str(t.predicate)))
+        return ox.serialize(unique, format=ox.RdfFormat.from_media_type(media_type), prefixes=prefixes)
+
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs."""
         return sorted(g.value for g in self._store.named_graphs())

@@ -23,9 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, *args: str, startup: float = 60.0) -> Iterator[str]:
-    """Run the server (extra CLI `args`) with `settings`' home and base; yield its base URL; stop it."""
-    port = free_port()
+def running_server(settings: Settings, *args: str, startup: float = 60.0,
+                   port: int | None = None) -> Iterator[str]:
+    """Run the server (extra CLI `args`) with `settings`' home and base; yield its base URL; stop it.
+
+    `port`: a port chosen beforehand, for a server whose public base must be its own URL."""
+    port = port or free_port()
     env = {**os.environ, "BERCY_GRAPH_HOME": str(settings.home), "BERCY_GRAPH_DATA": str(settings.data_dir),
            "BERCY_GRAPH_BASE": settings.base}
     log = Path(settings.home) / f"serve-{port}.log"

@@ -1,0 +1,176 @@
+"""The DCAT catalog as harvesters read it: paging parameters, the queries that make each page
+self-contained, and the Hydra links between pages.
+
+A page holds the catalog record (title, publisher, licence...), `dcat:dataset` links to the page's
+datasets only, and everything those datasets reach in the catalog and EU vocabulary graphs: their
+distributions, publishers, licences, periods, and the EU concepts with their scheme and labels
+(DCAT-AP's vocabulary shapes check `skos:inScheme` in the document itself, and udata keeps a theme
+only if its `skos:prefLabel` is there). User values never reach the query text raw: page numbers
+are integers, dates are parsed and re-written, identifiers become escaped literals, dataset IRIs
+come from the store and are written with `mappings.terms.iri`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from mappings.namespaces import A, DCAT, PREFIXES, XSD, Namespace, sparql_prologue
+from mappings.terms import Triple, iri, literal, typed
+
+from .validation import is_catalog
+
+HYDRA = Namespace(PREFIXES["hydra"])
+
+#: URL extension -> media type. The first one is what `Accept: */*` (or no Accept) gets.
+FORMATS = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "jsonld": "application/ld+json",
+           "nt": "application/n-triples"}
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+#: The prefixes written in Turtle / RDF/XML and in the JSON-LD @context.
+DOCUMENT_PREFIXES = {name: PREFIXES[name] for name in (
+    "rdf", "rdfs", "xsd", "owl", "skos", "dct", "dcat", "adms", "foaf", "vcard", "hydra")}
+
+
+class BadParameter(ValueError):
+    """A query parameter the catalog cannot use (-> 400 naming it)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"parameter `{name}`: {message}")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a harvester asked for: a page (None = the unpaged dump), its size, a date filter."""
+
+    page: int | None
+    page_size: int
+    modified_since: str | None  # xsd:dateTime lexical form, UTC
+
+
+def _integer(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise BadParameter(name, f"not a whole number: {raw!r}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise BadParameter(name, f"must be between {low} and {high} (got {value})")
+    return value
+
+
+def parse_since(raw: str) -> str:
+    """A date (`2025-01-31`: midnight UTC) or date-time (`2025-01-31T12:00:00+01:00`; no zone:
+    UTC) as a UTC xsd:dateTime lexical form. A `+` left unencoded in a URL arrives as a space."""
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+    except ValueError:
+        raise BadParameter("modified_since", f"not an ISO 8601 date or date-time: {raw!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_request(params: Mapping[str, str], paged: bool = True) -> Request:
+    """The checked parameters of a catalog request (`paged=False`: the full dump, no page)."""
+    since = params.get("modified_since")
+    return Request(
+        page=_integer(params, "page", 1, 1, 10**9) if paged else None,
+        page_size=_integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+        modified_since=parse_since(since) if since else None,
+    )
+
+
+def catalog_graphs(named_graphs: list[str]) -> list[str]:
+    """The store's graphs a catalog document is made of: the catalog and its EU vocabularies."""
+    return [g for g in named_graphs if "/graph/" in g and is_catalog(g.rsplit("/graph/", 1)[1])]
+
+
+def datasets_query(modified_since: str | None) -> str:
+    """The catalog and its datasets (optionally those modified since a date), in identifier order."""
+    since = ""
+    if modified_since:
+        since = (f"?ds dct:modified ?modified . "
+                 f"FILTER(?modified >= {typed(modified_since, XSD.dateTime)})")
+    return sparql_prologue("dcat", "dct") + (
+        "SELECT ?catalog ?ds WHERE { ?catalog a dcat:Catalog ; dcat:dataset ?ds . "
+        f"?ds dct:identifier ?id . {since} }} ORDER BY ?id ?ds")
+
+
+def catalog_query() -> str:
+    return sparql_prologue("dcat") + "SELECT ?catalog WHERE { ?catalog a dcat:Catalog } LIMIT 1"
+
+
+def dataset_by_identifier(identifier: str) -> str:
+    """The dataset whose dct:identifier is `identifier` (an escaped literal in the query)."""
+    return sparql_prologue("dcat", "dct") + (
+        f"SELECT ?ds WHERE {{ ?ds a dcat:Dataset ; dct:identifier {literal(identifier)} }} LIMIT 1")
+
+
+def document_query(roots: list[str], catalog: str | None = None, members: list[str] = ()) -> str:
+    """CONSTRUCT everything reachable from `roots` (IRIs) except through `dcat:dataset`, plus the
+    `dcat:dataset` links from `catalog` to `members` only."""
+    values = " ".join(iri(r) for r in roots)
+    links = ""
+    if catalog and members:
+        links = (f" UNION {{ VALUES ?ds {{ {' '.join(iri(m) for m in members)} }} "
+                 f"BIND({iri(catalog)} AS ?cat) ?cat dcat:dataset ?ds }}")
+    return sparql_prologue("dcat") + (
+        "CONSTRUCT { ?n ?p ?o . ?cat dcat:dataset ?ds } WHERE { "
+        f"{{ {{ SELECT DISTINCT ?n WHERE {{ VALUES ?root {{ {values} }} ?root (!dcat:dataset)* ?n }} }} "
+        f"?n ?p ?o FILTER(?p != dcat:dataset) }}{links} }}")
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The pages of one listing, with absolute URLs built from the configured public base."""
+
+    url: str  # public URL of the listing, without query string (e.g. {base}/catalog.ttl)
+    request: Request
+    total: int
+
+    @property
+    def last(self) -> int:
+        return max(1, math.ceil(self.total / self.request.page_size))
+
+    def page_url(self, page: int) -> str:
+        params: dict[str, str | int] = {"page": page}
+        if self.request.page_size != DEFAULT_PAGE_SIZE:
+            params["page_size"] = self.request.page_size
+        if self.request.modified_since:
+            params["modified_since"] = self.request.modified_since
+        return f"{self.url}?{urlencode(params)}"
+
+    def members(self, datasets: list[str]) -> list[str]:
+        """The datasets of the requested page."""
+        start = (self.request.page - 1) * self.request.page_size
+        return datasets[start:start + self.request.page_size]
+
+    def hydra(self, catalog: str) -> list[Triple]:
+        """The catalog as a Hydra collection and this page as its partial view."""
+        page = self.request.page
+        view = iri(self.page_url(page))
+        out = [(iri(catalog), A, HYDRA.Collection),
+               (iri(catalog), HYDRA.totalItems, typed(self.total, XSD.integer)),
+               (iri(catalog), HYDRA.view, view), (view, A, HYDRA.PartialCollectionView),
+               (view, HYDRA.first, iri(self.page_url(1))), (view, HYDRA.last, iri(self.page_url(self.last)))]
+        if page > 1:
+            out.append((view, HYDRA.previous, iri(self.page_url(min(page - 1, self.last)))))
+        if page < self.last:
+            out.append((view, HYDRA.next, iri(self.page_url(page + 1))))
+        return out
+
+
+def collection_triples(catalog: str, total: int) -> list[Triple]:
+    """The unpaged dump: the catalog as a Hydra collection, without a view."""
+    return [(iri(catalog), A, HYDRA.Collection),
+            (iri(catalog), HYDRA.totalItems, typed(total, XSD.integer))]
+
+
+def ntriples(triples: list[Triple]) -> str:
+    """N-Triples text of term tuples (what `GraphStore.construct` takes as `extra`)."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)

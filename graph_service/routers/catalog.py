@@ -1,0 +1,167 @@
+"""`/catalog`: the DCAT-AP 3 catalog for harvesters (data.gouv.fr's udata, CKAN's ckanext-dcat,
+data.europa.eu), paged with Hydra, plus an unpaged dump and one document per dataset.
+
+    /catalog[.ttl|.rdf|.jsonld|.nt]                  ?page= &page_size= &modified_since=
+    /catalog/full[.ttl|.rdf|.jsonld|.nt]             ?modified_since=
+    /catalog/datasets/{identifier}[.ttl|.rdf|.jsonld|.nt]
+
+Without an extension the format follows Accept (Turtle for */*). Paging links are absolute, built
+from the configured public base (`BERCY_GRAPH_BASE`), never from the request's Host header, so they
+stay right behind a reverse proxy. The documents are built in the app process from its own
+read-only view of the store (small CONSTRUCTs, no user-written SPARQL: no worker needed).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+from rdflib import Graph
+
+from .. import catalog_pages as pages
+from ..catalog_pages import FORMATS, BadParameter
+from ..conneg import negotiate
+from ..store import GraphStore, StoreMissing
+
+router = APIRouter()
+_lock = threading.Lock()
+
+
+class NotFound(Exception):
+    pass
+
+
+def open_store(request: Request) -> GraphStore:
+    """The app's read-only view of the served store, reopened after a build swapped a new one in."""
+    from ..app import served_store
+
+    target = served_store(request.app.state.settings).resolve()
+    with _lock:
+        current: GraphStore | None = getattr(request.app.state, "catalog_store", None)
+        if current is None or current.path != target:
+            current = GraphStore(target)
+            request.app.state.catalog_store = current
+    return current
+
+
+def jsonld(ntriples: bytes) -> bytes:
+    """Compact JSON-LD with our prefixes as @context (pyoxigraph writes expanded JSON-LD only)."""
+    graph = Graph()
+    graph.parse(data=ntriples.decode("utf-8"), format="nt")
+    return graph.serialize(format="json-ld", context=pages.DOCUMENT_PREFIXES, auto_compact=True,
+                           encoding="utf-8")
+
+
+def render(store: GraphStore, sparql: str, media_type: str, extra: list = ()) -> bytes:
+    graphs = pages.catalog_graphs(store.named_graphs())
+    text = pages.ntriples(list(extra))
+    if media_type == "application/ld+json":
+        return jsonld(store.construct(sparql, "application/n-triples", default_graph=graphs, extra=text))
+    return store.construct(sparql, media_type, default_graph=graphs, extra=text,
+                           prefixes=pages.DOCUMENT_PREFIXES)
+
+
+def _media_type(request: Request, ext: str | None) -> str | None:
+    if ext is not None:
+        return FORMATS.get(ext)
+    return negotiate(request.headers.get("accept"), list(FORMATS.values()))
+
+
+def _listing(store: GraphStore, modified_since: str | None) -> tuple[str, list[str]]:
+    rows = store.select(pages.datasets_query(modified_since))
+    if rows:
+        return rows[0]["catalog"], [r["ds"] for r in rows]
+    found = store.select(pages.catalog_query())
+    if not found:
+        raise NotFound("no DCAT catalog in the served graph")
+    return found[0]["catalog"], []
+
+
+def catalog_page(request: Request, store: GraphStore, ext: str | None, media_type: str) -> bytes:
+    query = pages.parse_request(request.query_params)
+    catalog, datasets = _listing(store, query.modified_since)
+    path = "/catalog" + (f".{ext}" if ext else "")
+    paging = pages.Paging(request.app.state.settings.base + path, query, len(datasets))
+    if query.page > paging.last:
+        raise NotFound(f"page {query.page} is past the last page ({paging.last}) of this listing; "
+                       f"first page: {paging.page_url(1)}")
+    members = paging.members(datasets)
+    sparql = pages.document_query([catalog, *members], catalog, members)
+    return render(store, sparql, media_type, paging.hydra(catalog))
+
+
+def full_dump(request: Request, store: GraphStore, media_type: str) -> bytes:
+    query = pages.parse_request(request.query_params, paged=False)
+    catalog, datasets = _listing(store, query.modified_since)
+    sparql = pages.document_query([catalog, *datasets], catalog, datasets)
+    return render(store, sparql, media_type, pages.collection_triples(catalog, len(datasets)))
+
+
+def dataset_document(store: GraphStore, identifier: str, media_type: str) -> bytes:
+    found = store.select(pages.dataset_by_identifier(identifier))
+    if not found:
+        raise NotFound(f"no dataset with identifier {identifier!r} in the catalog")
+    return render(store, pages.document_query([found[0]["ds"]]), media_type)
+
+
+def respond(request: Request, ext: str | None, build) -> Response:
+    """Negotiate, build the document, map failures to plain-text errors; HEAD gets the headers only."""
+    media_type = _media_type(request, ext)
+    if media_type is None:
+        offers = ", ".join(FORMATS.values()) if ext is None else ", ".join(f".{e}" for e in FORMATS)
+        status = 406 if ext is None else 404
+        return PlainTextResponse(f"available formats: {offers}\n", status_code=status)
+    try:
+        body = build(open_store(request), media_type)
+    except BadParameter as exc:
+        return PlainTextResponse(f"{exc}\n", status_code=400)
+    except NotFound as exc:
+        return PlainTextResponse(f"{exc}\n", status_code=404)
+    except StoreMissing as exc:
+        return PlainTextResponse(f"{exc}\n", status_code=503)
+    headers = {"Vary": "Accept"} if ext is None else {}
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        return Response(status_code=200, media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def split_ext(name: str) -> tuple[str, str | None]:
+    """`bofip-impots.ttl` -> (`bofip-impots`, `ttl`); a name without a known extension is kept whole."""
+    stem, dot, ext = name.rpartition(".")
+    return (stem, ext) if dot and ext in FORMATS else (name, None)
+
+
+GET_HEAD = ["GET", "HEAD"]
+
+
+@router.api_route("/catalog", methods=GET_HEAD, tags=["catalog"])
+def catalog(request: Request) -> Response:
+    """A page of the catalog (Hydra paging; `page`, `page_size`, `modified_since`), format by Accept."""
+    return respond(request, None, lambda store, media: catalog_page(request, store, None, media))
+
+
+@router.api_route("/catalog.{ext}", methods=GET_HEAD, tags=["catalog"])
+def catalog_as(request: Request, ext: str) -> Response:
+    """A page of the catalog in the format of the extension (ttl, rdf, jsonld, nt)."""
+    return respond(request, ext, lambda store, media: catalog_page(request, store, ext, media))
+
+
+@router.api_route("/catalog/full", methods=GET_HEAD, tags=["catalog"])
+def catalog_full(request: Request) -> Response:
+    """The whole catalog in one document (optionally `modified_since`), format by Accept."""
+    return respond(request, None, lambda store, media: full_dump(request, store, media))
+
+
+@router.api_route("/catalog/full.{ext}", methods=GET_HEAD, tags=["catalog"])
+def catalog_full_as(request: Request, ext: str) -> Response:
+    """The whole catalog in one document, in the format of the extension."""
+    return respond(request, ext, lambda store, media: full_dump(request, store, media))
+
+
+@router.api_route("/catalog/datasets/{name}", methods=GET_HEAD, tags=["catalog"])
+def dataset(request: Request, name: str) -> Response:
+    """One dataset with its distributions, publisher, licences and concepts (`{identifier}[.ext]`)."""
+    identifier, ext = split_ext(name)
+    return respond(request, ext, lambda store, media: dataset_document(store, identifier, media))
