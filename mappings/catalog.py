@@ -150,6 +150,7 @@ USED_CODES: dict[str, set[str]] = {
     "access-right": {"PUBLIC"},
     "licence": {lic.eu for lic in LICENCES.values() if lic.eu},
     "publisher-type": {"NationalAuthority"},
+    "licence-type": {"Attribution"},
 }
 
 
@@ -220,7 +221,9 @@ def parse(row: Record) -> Entry:
 
 def licence_triples(lic: Licence) -> list[Triple]:
     node = iri(lic.iri)
-    out = [(node, A, DCT.LicenseDocument), (node, DCT.title, fr(lic.title))]
+    # Both Licences Ouvertes require attribution ("mentionner la paternité de l'information").
+    out = [(node, A, DCT.LicenseDocument), (node, DCT.title, fr(lic.title)),
+           (node, DCT.type, concept("licence-type", "Attribution"))]
     if lic.eu:
         out.append((node, SKOS.exactMatch, concept("licence", lic.eu)))
     if lic.spdx:

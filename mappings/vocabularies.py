@@ -27,6 +27,7 @@ from .terms import Triple, iri, is_a, literal
 EU = "http://publications.europa.eu/resource/authority/"
 DIR = "vocabularies/eu/"
 LABEL_LANGUAGES = ("fr", "en")
+ADMS_LICENCE = "https://joinup.ec.europa.eu/category/licence/isa-open-metadata-licence-v11"
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("access-right", "access-right.rdf", DCT.RightsStatement),
     Table("licence", "licence.ttl", DCT.LicenseDocument),
     Table("publisher-type", "adms-skos-v1.00.rdf", SKOS.Concept,
-          "http://purl.org/adms/publishertype/1.0", "http://purl.org/adms/publishertype/",
-          "https://joinup.ec.europa.eu/category/licence/isa-open-metadata-licence-v11"),
+          "http://purl.org/adms/publishertype/1.0", "http://purl.org/adms/publishertype/", ADMS_LICENCE),
+    Table("licence-type", "adms-skos-v1.00.rdf", SKOS.Concept,
+          "http://purl.org/adms/licencetype/1.0", "http://purl.org/adms/licencetype/", ADMS_LICENCE),
 )}
 
 
