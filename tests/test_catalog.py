@@ -16,9 +16,10 @@ import pytest
 from graph_service import shacl_engines, validation
 from graph_service.config import PROJECT_ROOT
 from graph_service.build import lift_source
-from mappings import catalog, vocabularies
+from mappings import catalog, catalog_quality, vocabularies
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
+from mappings.read import SourceError
 from mappings.source import Context
 
 from .conftest import BASE, DATA
@@ -231,3 +232,25 @@ def test_golden_folder_is_a_real_slice():
     assert all(real[r["id"]] == r for r in sample)
 
 
+
+
+def test_bad_rows_and_files_are_named_not_tracebacks(tmp_path):
+    """A bad row is rejected by both catalog graphs with its field; a missing table names its file."""
+    with (GOLDEN / "catalog" / "input.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=";")
+        header, sample = reader.fieldnames, list(reader)
+    sample[0]["harvest.remote_url"] = "https://example.org/dataset/x/"
+    sample[1]["temporal_coverage.start"] = "31/02/2020"
+    broken = tmp_path / "broken.csv"
+    with broken.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, delimiter=";", quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(sample)
+    ctx = Context(Minter(BASE), DATA)
+    for source in (catalog.SOURCE, catalog_quality.SOURCES[0]):
+        result = lift_source(replace(source, path=str(broken)), ctx, tmp_path, progress=False)
+        assert [(r.line, r.field) for r in result.rejected] == [
+            (2, "harvest.remote_url"), (3, "temporal_coverage.start"), (5, "description")]
+    [frequency] = vocabularies.sources({"frequency": {"ANNUAL"}})
+    with pytest.raises(SourceError, match=r"frequency\.rdf: file not found"):
+        lift_source(frequency, Context(Minter(BASE), tmp_path), tmp_path, progress=False)
