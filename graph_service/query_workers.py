@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import multiprocessing as mp
+import signal
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from pathlib import Path
 import anyio
 
 CHUNK = 64 * 1024
+log = logging.getLogger("bercy_graph.query_workers")
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def _run(store, job: Job, conn: Connection) -> None:
 
 def worker_main(conn: Connection, store_path: str, writable: bool) -> None:
     """Loop of a worker process: receive a job, run it, send the results; exit when the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the server, which stops its workers
     store = None
     while True:
         try:
@@ -224,8 +228,9 @@ class QueryPool:
         if worker in self._all:
             self._all.remove(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, why: str) -> None:
         """Kill a worker (stuck, timed out or abandoned mid-stream) and put a fresh one in the pool."""
+        log.warning("query worker %s killed and replaced: %s", worker.process.pid, why)
         self._kill(worker)
         self._idle.put_nowait(self._spawn())
 
@@ -243,11 +248,14 @@ class QueryPool:
         try:
             worker.conn.send(job)
             message = await _receive(worker, deadline)
-        except BaseException:
-            self._replace(worker)
+        except QueryTimeout:
+            self._replace(worker, f"past the {self.timeout:g} s time limit: {job.text[:200]!r}")
+            raise
+        except BaseException as exc:
+            self._replace(worker, f"{type(exc).__name__} before the results")
             raise
         if not message.startswith(b"H"):
-            self._replace(worker)
+            self._replace(worker, "unexpected message")
             raise WorkerFailed("unexpected message from the query worker")
         header = json.loads(message[1:])
         if header["status"] >= 300:
@@ -257,6 +265,7 @@ class QueryPool:
 
     async def _chunks(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
         finished = False
+        why = "the client left before the end of the results"
         try:
             while True:
                 message = await _receive(worker, deadline)
@@ -269,11 +278,14 @@ class QueryPool:
                 else:
                     finished = tag == b"X"   # the worker is fine, the query failed midway
                     raise WorkerFailed(message[1:].decode("utf-8", "replace"))
+        except QueryTimeout:
+            why = f"past the {self.timeout:g} s time limit while sending results"
+            raise
         finally:
             if finished:
                 self._idle.put_nowait(worker)
             else:
-                self._replace(worker)
+                self._replace(worker, why)
 
 
 def _poll_receive(conn: Connection, wait: float) -> bytes | None:
