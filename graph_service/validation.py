@@ -101,6 +101,11 @@ SHAPE_SETS: list[ShapeSet] = [
     *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast")
       for name in ("decp-2019-e-marchespublics", "decp-2019-pes", "decp-2019-aife", "decp-2024-paris",
                    "decp-tabulaire")),
+    # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
+    # local-authority accounts, SIRENE legal units.
+    ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
+    ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast"),
+    ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
     # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
     # (the mandatory and range shapes block the build; the recommended ones only count warnings).
     ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",
