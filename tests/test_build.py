@@ -43,7 +43,8 @@ def test_every_row_is_lifted_or_rejected(built):
 
 def test_rows_read_match_the_source_files(built):
     for source in SOURCES:
-        if source.path.endswith(".csv") and source.read.func.__name__ == "read_csv":
+        reader = getattr(source.read, "func", source.read)  # a partial of read_csv, or a reader of its own
+        if source.path.endswith(".csv") and reader.__name__ == "read_csv":
             delimiter = source.read.keywords.get("delimiter", ",")
             with (DATA / source.path).open(encoding="utf-8-sig", newline="") as handle:
                 expected = sum(1 for _ in csv.DictReader(handle, delimiter=delimiter))
