@@ -57,6 +57,14 @@ class WorkerFailed(Exception):
     """The worker died or reported an error in the middle of the results."""
 
 
+class JobRefused(Exception):
+    """The job was answered with an error status (syntax error, nothing acceptable, too large)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status, self.message = status, message
+
+
 # ----------------------------------------------------------------------------------- worker side
 
 class _ChunkWriter:
@@ -262,6 +270,22 @@ class QueryPool:
             self._idle.put_nowait(worker)
             return Outcome(header["status"], None, header["message"])
         return Outcome(header["status"], header["media_type"], None, self._chunks(worker, deadline))
+
+    async def fetch(self, job: Job, limit: int = 16 * 2**20) -> tuple[str, bytes]:
+        """Run a job and return (media type, whole body): for routers that read a small result.
+
+        Raises JobRefused for an error answer (syntax, 406...) and when the body passes `limit`.
+        """
+        outcome = await self.run(job)
+        if outcome.chunks is None:
+            raise JobRefused(outcome.status, outcome.message or "error")
+        body = bytearray()
+        async for chunk in outcome.chunks:
+            body += chunk
+            if len(body) > limit:
+                await outcome.chunks.aclose()
+                raise JobRefused(413, f"result over {limit} bytes")
+        return outcome.media_type or "", bytes(body)
 
     async def _chunks(self, worker: _Worker, deadline: float) -> AsyncIterator[bytes]:
         finished = False

@@ -1,0 +1,92 @@
+"""The worker pool on its own (no HTTP): results, time limit, saturation, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from graph_service.query_workers import Job, JobRefused, QueryPool, QueryTimeout, Saturated
+from graph_service.store import load_new_store
+
+W3C = Path(__file__).parent / "w3c" / "protocol"
+GRAPHS = {f"http://kasei.us/2009/09/sparql/data/data{i}.rdf": W3C / f"data{i}.nt" for i in (1, 2, 3)}
+# 3 triples joined with themselves 20 times: 3^20 rows to count, far past any limit used here
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(20)) + " }"
+JSON = "application/sparql-results+json"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("pool") / "store"
+    load_new_store(path, [(file, iri) for iri, file in GRAPHS.items()])
+    return path
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_fetch_reads_the_store_with_union_default_graph(store_path):
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=20)
+        pool.start()
+        try:
+            media, body = await pool.fetch(Job("SELECT ?s WHERE { ?s a ?t }", accept=JSON))
+            refused = None
+            try:
+                await pool.fetch(Job("SELECT ?s WHERE {", accept=JSON))
+            except JobRefused as exc:
+                refused = exc
+            return media, json.loads(body), refused
+        finally:
+            pool.close()
+
+    media, doc, refused = run(go())
+    assert media == JSON
+    assert sorted(b["s"]["value"] for b in doc["results"]["bindings"]) == sorted(GRAPHS)
+    assert refused is not None and refused.status == 400 and "syntax" in refused.message
+
+
+def test_time_limit_kills_and_replaces_the_worker(store_path):
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=1.5, queue_wait=5)
+        pool.start()
+        try:
+            first_pid = pool._all[0].process.pid
+            started = time.monotonic()
+            with pytest.raises(QueryTimeout):
+                await pool.run(Job(SLOW, accept=JSON))
+            elapsed = time.monotonic() - started
+            _, body = await pool.fetch(Job("ASK {}", accept=JSON))
+            return elapsed, first_pid, [w.process.pid for w in pool._all], json.loads(body)
+        finally:
+            pool.close()
+
+    elapsed, first_pid, pids, doc = run(go())
+    assert 1.5 <= elapsed < 4
+    assert first_pid not in pids and len(pids) == 1
+    assert doc["boolean"] is True
+
+
+def test_saturated_pool_refuses_after_queue_wait(store_path):
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=3, queue_wait=0.3)
+        pool.start()
+        try:
+            slow = asyncio.create_task(pool.run(Job(SLOW, accept=JSON)))
+            await asyncio.sleep(0.2)
+            started = time.monotonic()
+            with pytest.raises(Saturated):
+                await pool.run(Job("ASK {}", accept=JSON))
+            waited = time.monotonic() - started
+            with pytest.raises(QueryTimeout):
+                await slow
+            return waited
+        finally:
+            pool.close()
+
+    assert 0.3 <= run(go()) < 1.5
