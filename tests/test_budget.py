@@ -214,3 +214,35 @@ def test_derived_missions_table_adds_nothing_to_the_export():
         if r["typebudget"] == "BG":
             cp[r["mission"]] += Decimal(r["credit_de_paiement"])
     assert all(Decimal(r["mission_cp_md_eur"]) == round(cp[r["mission_code"]] / Decimal(10**9), 2) for r in derived)
+
+
+BUDGET_CUBES = f"""VALUES ?dataset {{ <{PLF_CUBE}> <{BASE}/id/cube/lfi2026-etat-b> <{BASE}/id/cube/lfi2026-etat-a> }}"""
+
+
+def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
+    """W3C Data Cube integrity constraints IC-1 (one data set per observation), IC-2 (one structure per
+    data set), IC-3 (a structure has a measure), IC-11 (every dimension has a value) and IC-14 (every
+    measure has a value), as queries on the build; IC-12 (no two observations with the same
+    dimension values) checked on the rows the store returns."""
+    ask = [
+        "SELECT ?o WHERE { ?o a qb:Observation . OPTIONAL { ?o qb:dataSet ?d } FILTER(!BOUND(?d)) }",
+        "SELECT ?o WHERE { ?o a qb:Observation ; qb:dataSet ?d1, ?d2 FILTER(?d1 != ?d2) }",
+        BUDGET_CUBES.join(("SELECT ?dataset WHERE { ", " FILTER NOT EXISTS { ?dataset qb:structure ?s } }")),
+        "SELECT ?dsd WHERE { ?dsd a qb:DataStructureDefinition "
+        "FILTER NOT EXISTS { ?dsd qb:component/qb:measure ?m } }",
+        BUDGET_CUBES.join(("SELECT ?o ?p WHERE { ", """
+          ?dataset qb:structure/qb:component/(qb:dimension|qb:measure) ?p . ?o qb:dataSet ?dataset .
+          FILTER NOT EXISTS { ?o ?p ?value } } LIMIT 5""")),
+    ]
+    for query in ask:
+        assert store.select(PREFIXES + query) == [], query
+    q = PREFIXES + BUDGET_CUBES.join(("SELECT ?dataset ?o ?p ?v WHERE { ", """
+      ?dataset qb:structure/qb:component/qb:dimension ?p . ?o qb:dataSet ?dataset ; ?p ?v }"""))
+    keys: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    for r in store.select(q):
+        keys[r["dataset"]][r["o"]].append((r["p"], r["v"]))
+    expected = {PLF_CUBE: 2 * len(plf_rows()), f"{BASE}/id/cube/lfi2026-etat-b": len(lfi_rows(ETAT_B)),
+                f"{BASE}/id/cube/lfi2026-etat-a": len(lfi_rows(ETAT_A))}
+    for dataset, observations in keys.items():
+        distinct = {tuple(sorted(values)) for values in observations.values()}
+        assert len(distinct) == len(observations) == expected[dataset], dataset
