@@ -209,12 +209,14 @@ class QueryPool:
     _all: list[_Worker] = field(default_factory=list, init=False)
 
     def start(self) -> None:
+        self._closed = False
         self._ctx = mp.get_context("spawn")
         self._idle = asyncio.Queue()
         for _ in range(self.size):
             self._idle.put_nowait(self._spawn())
 
     def close(self) -> None:
+        self._closed = True
         for w in list(self._all):
             self._kill(w)
 
@@ -240,7 +242,8 @@ class QueryPool:
         """Kill a worker (stuck, timed out or abandoned mid-stream) and put a fresh one in the pool."""
         log.warning("query worker %s killed and replaced: %s", worker.process.pid, why)
         self._kill(worker)
-        self._idle.put_nowait(self._spawn())
+        if not self._closed:
+            self._idle.put_nowait(self._spawn())
 
     @property
     def busy(self) -> int:
