@@ -83,6 +83,7 @@ class Contract:
     suppliers: list[Party] = field(default_factory=list)
     modifications: list[Modification] = field(default_factory=list)
     issues: set[str] = field(default_factory=set)  # local names of bg: quality flags
+    buyer_field: str = "acheteur.id"  # the buyer's field in the source, for rejection messages
 
 
 _BLANKS = re.compile(r"\s")
@@ -224,7 +225,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     """All triples of one contract: the initial award, its parties, modifications, current state."""
     buyer_siret, buyer_ok = siret_key(c.buyer.id)
     if buyer_siret is None:
-        raise Reject("acheteur.id", "not a 14-digit SIRET: the contract has no identity", c.buyer.id)
+        raise Reject(c.buyer_field, "not a 14-digit SIRET: the contract has no identity", c.buyer.id)
     if not buyer_ok:
         c.issues.add("InvalidIdentifier")
     s = contract_iri(ctx, buyer_siret, c.id)

@@ -95,7 +95,7 @@ def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
         contract_type=row.get("type", None), cpv=row.get("codeCPV", None),
         procedure=row.get("procedure", None), duration=row.get("dureeMois", None),
         amount=row.get("montant", None), notified=row.get("dateNotification", None),
-        offers=row.get("offresRecues", None),
+        offers=row.get("offresRecues", None), buyer_field="acheteur_id",
         suppliers=[Party("SIRET" if len(supplier_id) == 14 and supplier_id.isdigit() else "",
                          supplier_id, row.get("titulaire_nom", None))],
     )

@@ -106,7 +106,8 @@ def normalise(raw: dict) -> Contract:
     if not contract_id:
         raise Reject("id", "missing value: a contract without id cannot be identified")
     if not buyer_id:
-        raise Reject("acheteur.id", "missing value: a contract without buyer cannot be identified")
+        raise Reject("autoriteConcedante.id" if is_concession(raw) else "acheteur.id",
+                     "missing value: a contract without buyer cannot be identified")
     concession = is_concession(raw)
     buyer = buyer_of(raw)
     mods = []
@@ -140,6 +141,7 @@ def normalise(raw: dict) -> Contract:
         place=place_of(raw),
         suppliers=parties(raw.get("concessionnaires") if concession else raw.get("titulaires")),
         modifications=mods,
+        buyer_field="autoriteConcedante.id" if concession else "acheteur.id",
     )
 
 

@@ -100,7 +100,8 @@ def normalise(raw: dict) -> Contract:
     if not contract_id:
         raise Reject("id", "missing value: a contract without id cannot be identified")
     if not buyer_id:
-        raise Reject("acheteur.id", "missing value: a contract without buyer cannot be identified")
+        raise Reject("autoriteConcedante.id" if is_concession(raw) else "acheteur.id",
+                     "missing value: a contract without buyer cannot be identified")
     concession = is_concession(raw)
     party_key = "concessionnaire" if concession else "titulaire"
     mods = []
@@ -115,7 +116,8 @@ def normalise(raw: dict) -> Contract:
             amount=m.get("valeurGlobale" if concession else "montant"),
             duration=m.get("dureeMois"),
             suppliers=parties(m.get(party_key + "s"), party_key) or None))
-    buyer = raw.get("autoriteConcedante" if concession else "acheteur") or {}
+    buyer_field = "autoriteConcedante" if concession else "acheteur"
+    buyer = raw.get(buyer_field) or {}
     return Contract(
         kind="concession" if concession else "marche",
         id=contract_id,
@@ -137,6 +139,7 @@ def normalise(raw: dict) -> Contract:
         place=place_of(raw),
         suppliers=parties(raw.get(party_key + "s"), party_key),
         modifications=mods,
+        buyer_field=f"{buyer_field}.id",
     )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import replace
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from graph_service.build import BuildError, build
+from graph_service.config import PROJECT_ROOT
 from mappings import decp_v1, decp_v2, values
 from mappings.namespaces import sparql_prologue
 
@@ -301,3 +302,36 @@ def test_record_without_buyer_siret_is_rejected_with_its_field(settings, tmp_pat
     with (fresh_settings(settings, tmp_path).reports_dir / report.build_id / "rejected.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["field"] == "acheteur.id" and row["line"] in ("1", "2") and "SIRET" in row["reason"]
+
+
+# --- the example queries and the official examples ------------------------------------------------
+
+def test_amended_contracts_query_shows_initial_and_current(store):
+    rows = store.select((PROJECT_ROOT / "queries" / "decp_amended_contracts.rq").read_text(encoding="utf-8"))
+    paris = {r["contract"]: r for r in rows if r["feed"].endswith("/graph/decp-2024-paris")}
+    expected = {r["id"] for r in paris_records() if r.get("modifications")}
+    assert {c.rsplit("/", 1)[1] for c in paris} == expected
+    row = paris[f"{BASE}/id/contrat/21750001600019/2024T08713"]
+    assert (Decimal(row["initialAmount"]), Decimal(row["currentAmount"])) == (Decimal("51681.38"), Decimal("3564.59"))
+
+
+def test_quality_query_gives_one_row_per_graph_and_metric(store):
+    rows = store.select((PROJECT_ROOT / "queries" / "decp_quality_by_source.rq").read_text(encoding="utf-8"))
+    aife = {r["metric"].rsplit("#", 1)[1]: r for r in rows if r["graph"].endswith("/graph/decp-2019-aife")}
+    assert int(aife["MisencodedText"]["records"]) == 754
+    assert Decimal(aife["MisencodedText"]["share"]) == Decimal("0.754")
+
+
+@pytest.mark.parametrize("example", sorted((DECP / "schema" / "examples_v2").glob("*.json")), ids=lambda p: p.name)
+def test_official_v2_examples_lift_whole_and_valid(example, tmp_path):
+    """The official (fictitious) examples of the 2024 format: every record lifted, none schema-invalid."""
+    from graph_service.build import lift_source
+    from mappings.iri import Minter
+    from mappings.source import Context
+
+    document = json.loads(example.read_text(encoding="utf-8"))["marches"]
+    records = sum(len(document.get(k, [])) for k in ("marche", "contrat-concession"))
+    source = decp_v2.source("decp-exemple", example.name, example.name)
+    result = lift_source(source, Context(Minter(BASE), example.parent), tmp_path, progress=False)
+    assert result.rows == result.lifted == records > 0
+    assert decp_v2.analyse(example)[1].counts()["SchemaViolation"] == 0
