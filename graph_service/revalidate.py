@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,8 +16,10 @@ from .config import Settings
 from .store import GraphStore
 
 
-def revalidate(store: GraphStore, settings: Settings) -> list[validation.Outcome]:
-    """Dump each source graph to N-Quads and validate it as the build did."""
+def revalidate(store: GraphStore, settings: Settings,
+               shape_sets: Sequence[validation.ShapeSet] | None = None) -> list[validation.Outcome]:
+    """Dump each source graph to N-Quads and validate it as the build did (all shape sets, or
+    the ones given)."""
     ctx = Context(Minter(settings.base), settings.data_dir)
     with tempfile.TemporaryDirectory() as tmp:
         results = []
@@ -24,4 +27,4 @@ def revalidate(store: GraphStore, settings: Settings) -> list[validation.Outcome
             path = Path(tmp) / f"{source.name}.nq"
             store.dump_graph(ctx.mint.graph(source.name)[1:-1], path)
             results.append(SimpleNamespace(source=source, nquads=path))
-        return validation.run(results, ctx)
+        return validation.run(results, ctx, shape_sets=shape_sets)
