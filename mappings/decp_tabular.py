@@ -77,6 +77,7 @@ def read(path: Path) -> Iterator[Record]:
 
 
 def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
+    """One row: the contract of its uid (same triples on every row of it) and the row's supplier."""
     row: Record = record["row"]
     if apart := record["apart"]:
         kind, line, detail = apart
