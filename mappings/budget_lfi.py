@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
+from .budget_nature import CODE_LISTS
 from .budget_plf import linked
 from .cube import Cube
 from .namespaces import A, BG, QB, SKOS, XSD
@@ -51,6 +52,7 @@ ETAT_B_CUBE = Cube(
                    "mission du budget général, en euros.",
     components=((QB.dimension, BG.exercice), (QB.dimension, BG.financeLaw), (QB.dimension, BG.refBudgetType),
                 (QB.dimension, BG.refMission), (QB.dimension, BG.creditType), (QB.measure, BG.montant)),
+    code_lists=CODE_LISTS,
 )
 ETAT_A_CUBE = Cube(
     key="lfi2026-etat-a",
@@ -61,6 +63,7 @@ ETAT_A_CUBE = Cube(
                    "n'additionner qu'au sein d'une section.",
     components=((QB.dimension, BG.exercice), (QB.dimension, BG.financeLaw), (QB.dimension, BG.refBudgetType),
                 (QB.dimension, BG.revenueSection), (QB.dimension, BG.revenueLine), (QB.measure, BG.montant)),
+    code_lists={**CODE_LISTS, BG.revenueSection: REVENUE_SCHEME, BG.revenueLine: REVENUE_SCHEME},
 )
 
 

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from functools import partial
 
+from .budget_nomenclature import BUDGET_TYPE_SCHEME, SCHEME as DESTINATION_SCHEME
+from .namespaces import BG
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
 from .source import Context, Source
@@ -40,6 +42,14 @@ TITRES = {
 CREDIT_TYPES = {"AE": "Autorisations d'engagement", "CP": "Crédits de paiement"}
 STAGES = {"PLF": "Projet de loi de finances", "LFI": "Loi de finances initiale"}
 _CATEGORIE = re.compile(r"^\d{2}$")
+#: the scheme holding the values of each coded dimension of the budget cubes (qb:codeList);
+#: the destination concepts are those of mappings/budget_nomenclature.py
+CODE_LISTS = {
+    BG.financeLaw: STAGE_SCHEME, BG.creditType: CREDIT_SCHEME, BG.refBudgetType: BUDGET_TYPE_SCHEME,
+    BG.refMinistry: DESTINATION_SCHEME, BG.refMission: DESTINATION_SCHEME, BG.refProgramme: DESTINATION_SCHEME,
+    BG.refAction: DESTINATION_SCHEME, BG.refDestination: DESTINATION_SCHEME, BG.expenseTitle: NATURE_SCHEME,
+    BG.expenseCategory: NATURE_SCHEME,
+}
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:

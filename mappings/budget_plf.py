@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget_nature import nature_codes
+from .budget_nature import CODE_LISTS, nature_codes
 from .cube import Cube
 from .namespaces import BG, QB, XSD
 from .read import Record, Reject, read_csv
@@ -41,6 +41,7 @@ CUBE = Cube(
         (QB.dimension, BG.refAction), (QB.dimension, BG.refDestination), (QB.dimension, BG.expenseTitle),
         (QB.dimension, BG.expenseCategory), (QB.dimension, BG.creditType), (QB.measure, BG.montant),
     ),
+    code_lists=CODE_LISTS,
 )
 #: amount column -> credit type
 AMOUNTS = (("autorisation_engagement", "AE"), ("credit_de_paiement", "CP"))

@@ -8,8 +8,8 @@ dereferenceable. Amounts are in euros: the unit is stated once on the data set
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .namespaces import A, DCT, QB, RDFS, SDMX_ATTRIBUTE, XSD
 from .source import Context
@@ -22,7 +22,8 @@ EUR = iri("http://publications.europa.eu/resource/authority/currency/EUR")
 class Cube:
     """What a data set says about itself: key, titles and its components in order.
 
-    `components` are (qb:dimension | qb:measure | qb:attribute, property) pairs.
+    `components` are (qb:dimension | qb:measure | qb:attribute, property) pairs; `code_lists` gives
+    the concept scheme (by name) a coded dimension takes its values from (qb:codeList).
     """
 
     key: str
@@ -30,6 +31,7 @@ class Cube:
     title_en: str
     description_fr: str
     components: Sequence[tuple[str, str]]
+    code_lists: Mapping[str, str] = field(default_factory=dict)
 
     def structure(self, ctx: Context, source_iri: str | None = None) -> list[Triple]:
         """The qb:DataSet, its qb:DataStructureDefinition and component specifications."""
@@ -53,6 +55,8 @@ class Cube:
             spec = ctx.entity("cube", self.key, "structure", str(order))
             out += [(dsd, QB.component, spec), (spec, A, QB.ComponentSpecification), (spec, role, prop),
                     (spec, QB.order, typed(order, XSD.integer)), (prop, A, role_class[role])]
+            if prop in self.code_lists:
+                out += [(prop, A, QB.CodedProperty), (prop, QB.codeList, ctx.entity("scheme", self.code_lists[prop]))]
         unit = ctx.entity("cube", self.key, "structure", "unit")
         out += [(dsd, QB.component, unit), (unit, A, QB.ComponentSpecification),
                 (unit, QB.attribute, SDMX_ATTRIBUTE.unitMeasure), (unit, QB.componentAttachment, QB.DataSet),

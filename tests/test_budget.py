@@ -221,9 +221,9 @@ BUDGET_CUBES = f"""VALUES ?dataset {{ <{PLF_CUBE}> <{BASE}/id/cube/lfi2026-etat-
 
 def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
     """W3C Data Cube integrity constraints IC-1 (one data set per observation), IC-2 (one structure per
-    data set), IC-3 (a structure has a measure), IC-11 (every dimension has a value) and IC-14 (every
-    measure has a value), as queries on the build; IC-12 (no two observations with the same
-    dimension values) checked on the rows the store returns."""
+    data set), IC-3 (a structure has a measure), IC-11 (every dimension has a value), IC-14 (every
+    measure has a value) and IC-19 (a coded dimension's values are in its code list), as queries on
+    the build; IC-12 (no two observations with the same dimension values) on the rows it returns."""
     ask = [
         "SELECT ?o WHERE { ?o a qb:Observation . OPTIONAL { ?o qb:dataSet ?d } FILTER(!BOUND(?d)) }",
         "SELECT ?o WHERE { ?o a qb:Observation ; qb:dataSet ?d1, ?d2 FILTER(?d1 != ?d2) }",
@@ -233,9 +233,16 @@ def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
         BUDGET_CUBES.join(("SELECT ?o ?p WHERE { ", """
           ?dataset qb:structure/qb:component/(qb:dimension|qb:measure) ?p . ?o qb:dataSet ?dataset .
           FILTER NOT EXISTS { ?o ?p ?value } } LIMIT 5""")),
+        BUDGET_CUBES.join(("SELECT ?o ?p ?v WHERE { ", """
+          ?dataset qb:structure/qb:component/qb:dimension ?p . ?p qb:codeList ?list . ?o qb:dataSet ?dataset ; ?p ?v .
+          FILTER NOT EXISTS { ?v skos:inScheme ?list } } LIMIT 5""")),
     ]
     for query in ask:
         assert store.select(PREFIXES + query) == [], query
+    dimensions = PREFIXES + BUDGET_CUBES.join(("SELECT DISTINCT ?p ?list WHERE { ", """
+      ?dataset qb:structure/qb:component/qb:dimension ?p . OPTIONAL { ?p qb:codeList ?list } }"""))
+    uncoded = {r["p"] for r in store.select(dimensions) if "list" not in r}
+    assert uncoded == {"https://w3id.org/bercy-graph/def#exercice"}  # a year literal, the only uncoded one
     q = PREFIXES + BUDGET_CUBES.join(("SELECT ?dataset ?o ?p ?v WHERE { ", """
       ?dataset qb:structure/qb:component/qb:dimension ?p . ?o qb:dataSet ?dataset ; ?p ?v }"""))
     keys: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
