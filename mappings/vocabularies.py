@@ -115,7 +115,8 @@ def lift_concept(table: Table, row: Record, ctx: Context) -> Iterable[Triple]:
     labels = row["labels"]
     # DCAT-AP requires a skos:prefLabel on every skos:Concept: unlabelled codes get only the type
     # the range shapes expect, never a made-up label.
-    yield from is_a(subject, *{table.value_class, *((SKOS.Concept,) if labels else ())})
+    classes = (table.value_class, SKOS.Concept) if labels else (table.value_class,)
+    yield from is_a(subject, *dict.fromkeys(classes))
     for text, lang in labels:
         yield subject, SKOS.prefLabel, literal(text, lang=lang)
 
