@@ -52,7 +52,7 @@ def linked(ctx: Context, kind: str, row: Record, column: str) -> str:
     code = row.require(column)
     found = ctx.link(kind, code)
     if found is None:
-        raise Reject(column, f"{kind} {code} is not in the budget nomenclature", code)
+        raise Reject(column, f"{kind} {code} is in neither the budget nomenclature nor its schemes", code)
     return found
 
 
