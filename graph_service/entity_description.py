@@ -1,0 +1,193 @@
+"""What the server says about one entity IRI: its own statements, the links pointing to it
+(grouped by property, paged), and readable labels for everything shown.
+
+The request path is checked against the IRI grammar of `mappings/iri.py` before any query is
+written: the kind must be one of `KINDS`, each key segment only unreserved characters or %XX,
+and the IRI is re-minted by `Minter` and written with `mappings.terms.iri`. User text never
+reaches SPARQL any other way; the page number is an integer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from mappings.iri import KINDS, Minter
+from mappings.namespaces import PREFIXES, Namespace, sparql_prologue
+from mappings.terms import iri as iri_term
+
+from .store import GraphStore
+
+HYDRA = Namespace(PREFIXES["hydra"])
+FOAF_TOPIC = f"<{PREFIXES['foaf']}primaryTopic>"
+XSD_INTEGER = f"<{PREFIXES['xsd']}integer>"
+
+#: Incoming links per page (RDF and HTML alike).
+PAGE_SIZE = 200
+#: Properties that name a thing, best first (a French label wins over others of the same property).
+LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name", "rov:legalName",
+                    "skos:notation", "dct:identifier")
+_SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One reading of a request path: the entity IRI and the extension that was split off (if any)."""
+
+    kind: str
+    keys: tuple[str, ...]
+    iri: str
+    ext: str | None
+    canonical: bool   # False when the path spelled the key with another (valid) percent-encoding
+
+
+def candidates(raw_path: str, minter: Minter, extensions: set[str]) -> list[Candidate]:
+    """The entity IRIs a raw request path (`/id/commune/75056.ttl`) may name, most literal first.
+
+    A key may contain a dot (`naf/64.19Z`), so `x.ttl` is tried whole first, then as `x` + `.ttl`.
+    An empty list means the path cannot be one of our IRIs (-> 404 without querying).
+    """
+    parts = raw_path.split("/")
+    if len(parts) < 4 or parts[0] != "" or parts[1] != "id" or parts[2] not in KINDS:
+        return []
+    kind, segments = parts[2], parts[3:]
+    readings = [(segments, None)]
+    stem, dot, ext = segments[-1].rpartition(".")
+    if dot and stem and ext in extensions:
+        readings.append(([*segments[:-1], stem], ext))
+    out = []
+    for segs, extension in readings:
+        if not all(_SEGMENT.match(s) for s in segs):
+            continue
+        keys = tuple(unquote(s, errors="strict") for s in segs)
+        try:
+            minted = minter.entity_iri(kind, *keys)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        written = f"{minter.base}/id/{kind}/" + "/".join(segs)
+        out.append(Candidate(kind, keys, minted, extension, canonical=minted == written))
+    return out
+
+
+def exists(store: GraphStore, iri: str) -> bool:
+    """The IRI is the subject or the object of at least one triple (every minted IRI is)."""
+    t = iri_term(iri)
+    return bool(store.query(f"ASK {{ {{ {t} ?p ?o }} UNION {{ ?s ?p {t} }} }}"))
+
+
+def terms(store: GraphStore, sparql: str) -> list[dict]:
+    """SELECT rows as {variable: term}; `str(term)` is its N-Triples form (`<iri>`, `"text"@fr`, `_:b`)."""
+    results = store.query(sparql)
+    names = [v.value for v in results.variables]
+    return [{n: row[n] for n in names if row[n] is not None} for row in results]
+
+
+def is_iri(term) -> bool:
+    return str(term).startswith("<")
+
+
+def is_blank(term) -> bool:
+    return str(term).startswith("_:")
+
+
+def outgoing(store: GraphStore, iri: str) -> list[tuple]:
+    """(property, value) of the entity's own statements over all graphs, without repeats."""
+    rows = terms(store, f"SELECT DISTINCT ?p ?o WHERE {{ {iri_term(iri)} ?p ?o }} ORDER BY ?p ?o")
+    return [(r["p"], r["o"]) for r in rows]
+
+
+def blank_details(store: GraphStore, iri: str) -> dict[str, list[tuple]]:
+    """Statements of the blank nodes the entity points to (a period of time...), by node."""
+    rows = terms(store, f"SELECT DISTINCT ?o ?p ?v WHERE {{ {iri_term(iri)} ?q ?o FILTER(isBlank(?o)) ?o ?p ?v }} "
+                        f"ORDER BY ?p ?v")
+    out: dict[str, list[tuple]] = {}
+    for r in rows:
+        out.setdefault(str(r["o"]), []).append((r["p"], r["v"]))
+    return out
+
+
+def incoming_counts(store: GraphStore, iri: str) -> list[tuple]:
+    """(property, number of distinct subjects) of the links pointing to the entity."""
+    rows = terms(store, f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {iri_term(iri)} }} "
+                        f"GROUP BY ?p ORDER BY ?p")
+    return [(r["p"], int(r["n"].value)) for r in rows]
+
+
+def sources(store: GraphStore, iri: str) -> list[tuple[str, str]]:
+    """(graph IRI, title) of the named graphs (sources) that state something about the entity."""
+    rows = store.select(sparql_prologue("dct") + f"SELECT DISTINCT ?g ?title WHERE {{ GRAPH ?g {{ {iri_term(iri)} ?p ?o }} "
+                        f"OPTIONAL {{ ?g dct:title ?title }} }} ORDER BY ?g")
+    return [(r["g"], r.get("title", r["g"])) for r in rows]
+
+
+def _incoming_select(iri: str, page: int) -> str:
+    """One page of (subject, property) pairs; the same order for the RDF and the HTML pages."""
+    return (f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} }} ORDER BY ?p ?s "
+            f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
+
+
+def incoming_page(store: GraphStore, iri: str, page: int) -> list[tuple]:
+    """(property, subject) of one page of incoming links, ordered by property then subject."""
+    return [(r["p"], r["s"]) for r in terms(store, _incoming_select(iri, page))]
+
+
+def last_page(total: int) -> int:
+    return max(1, math.ceil(total / PAGE_SIZE))
+
+
+def labels(store: GraphStore, iris: set[str]) -> dict[str, str]:
+    """A display label per IRI term that has one (best property, then French, untagged, English)."""
+    found: dict[str, tuple[int, int, str]] = {}
+    todo = sorted(t for t in iris if t.startswith("<"))
+    lang_rank = {"fr": 0, "": 1, "en": 2}
+    for start in range(0, len(todo), 400):
+        values = " ".join(todo[start:start + 400])
+        props = " ".join(LABEL_PROPERTIES)
+        rows = store.query(sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov")
+                           + f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l }}")
+        expanded = [_expand(p) for p in LABEL_PROPERTIES]
+        for row in rows:
+            x, p, label = str(row["x"]), row["p"].value, row["l"]
+            lang = getattr(label, "language", None) or ""
+            rank = (expanded.index(p), lang_rank.get(lang, 3), label.value)
+            if x not in found or rank < found[x]:
+                found[x] = rank
+    return {x: r[2] for x, r in found.items()}
+
+
+def _expand(curie: str) -> str:
+    prefix, _, local = curie.partition(":")
+    return PREFIXES[prefix] + local
+
+
+def page_url(iri: str, page: int) -> str:
+    return f"{iri}?page={page}"
+
+
+def paging_triples(iri: str, total: int, page: int) -> str:
+    """Hydra description of the incoming links (N-Triples): how many, and the links between pages."""
+    collection, view = iri_term(f"{iri}#incoming"), iri_term(page_url(iri, page))
+    lines = [f"{collection} <{PREFIXES['rdf']}type> {HYDRA.Collection} .",
+             f"{collection} {HYDRA.totalItems} \"{total}\"^^{XSD_INTEGER} .",
+             f"{collection} {FOAF_TOPIC} {iri_term(iri)} ."]
+    last = last_page(total)
+    if last > 1:
+        lines += [f"{collection} {HYDRA.view} {view} .",
+                  f"{view} <{PREFIXES['rdf']}type> {HYDRA.PartialCollectionView} .",
+                  f"{view} {HYDRA.first} {iri_term(page_url(iri, 1))} .",
+                  f"{view} {HYDRA.last} {iri_term(page_url(iri, last))} ."]
+        if page > 1:
+            lines.append(f"{view} {HYDRA.previous} {iri_term(page_url(iri, page - 1))} .")
+        if page < last:
+            lines.append(f"{view} {HYDRA.next} {iri_term(page_url(iri, page + 1))} .")
+    return "\n".join(lines) + "\n"
+
+
+def document_query(iri: str, page: int) -> str:
+    """CONSTRUCT of the entity's statements plus one page of the links pointing to it."""
+    t = iri_term(iri)
+    return (f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo . ?s ?q {t} }} WHERE {{ "
+            f"{{ {t} ?p ?o OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }} }} UNION "
+            f"{{ SELECT (?p AS ?q) ?s WHERE {{ {{ {_incoming_select(iri, page)} }} }} }} }}")

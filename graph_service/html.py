@@ -1,0 +1,102 @@
+"""The HTML layout every human-facing page shares (landing page, entity pages, and any other router).
+
+Plain f-strings, one inline stylesheet, inline SVG charts: no template engine, no external asset,
+no JavaScript, so a page reads the same offline and in any browser. Every value that comes from
+the data goes through `esc` (or `link`, which escapes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2430;background:#fafbfc;line-height:1.45}
+header{background:#000091;color:#fff;padding:.6rem 1.2rem}
+header a{color:#fff;text-decoration:none;margin-right:1.2rem}
+header a.home{font-weight:700}
+main{max-width:68rem;margin:0 auto;padding:1rem 1.2rem 3rem}
+h1{font-size:1.6rem;margin:.6rem 0 .2rem}
+h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #dde;padding-bottom:.2rem}
+.kind{color:#555;font-size:.95rem}
+.iri{font-family:ui-monospace,monospace;font-size:.85rem;color:#444;word-break:break-all}
+table{border-collapse:collapse;width:100%;font-size:.93rem}
+th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid #e6e8ef}
+th{background:#f0f2f7;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.figures{display:flex;flex-wrap:wrap;gap:.8rem;margin:.6rem 0}
+.figure{background:#fff;border:1px solid #dde;border-radius:6px;padding:.6rem .9rem;min-width:11rem}
+.figure .value{font-size:1.35rem;font-weight:700}
+.figure .label{font-size:.85rem;color:#555}
+.formats a{margin-right:.7rem}
+.pager{margin:.6rem 0}
+.pager a{margin-right:1rem}
+.note{color:#555;font-size:.88rem}
+code{background:#eef0f5;padding:0 .2rem;border-radius:3px}
+a{color:#000091}
+"""
+
+NAV = (("/", "bercy-graph"), ("/sparql", "SPARQL"), ("/catalog", "Catalogue DCAT"),
+       ("/.well-known/void", "VoID"))
+
+
+def esc(value: object) -> str:
+    """Text or attribute value, escaped for HTML."""
+    return escape(str(value), quote=True)
+
+
+def link(href: str, text: str, title: str | None = None) -> str:
+    """An escaped <a>; `title` shows the full IRI on hover."""
+    extra = f' title="{esc(title)}"' if title else ""
+    return f'<a href="{esc(href)}"{extra}>{esc(text)}</a>'
+
+
+def page(title: str, body: str, *, alternates: Sequence[tuple[str, str]] = (), lang: str = "fr") -> str:
+    """A whole document: header navigation, `body` (already HTML), `alternates` as (href, media type)."""
+    alt = "".join(f'<link rel="alternate" type="{esc(m)}" href="{esc(h)}">' for h, m in alternates)
+    nav = "".join(f'<a href="{h}"{" class=home" if h == "/" else ""}>{esc(t)}</a>' for h, t in NAV)
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f"<title>{esc(title)} — bercy-graph</title>{alt}<style>{CSS}</style></head>"
+            f"<body><header>{nav}</header><main>{body}</main></body></html>")
+
+
+def number(value: float | int, decimals: int = 0) -> str:
+    """French number formatting: thin spaces between thousands, comma for decimals."""
+    text = f"{value:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def euros(value: float) -> str:
+    return number(value) + "\u00a0€"
+
+
+def figures(items: Sequence[tuple[str, str]]) -> str:
+    """Key figures as cards: (label, formatted value)."""
+    cards = "".join(f'<div class="figure"><div class="value">{esc(v)}</div><div class="label">{esc(k)}</div></div>'
+                    for k, v in items)
+    return f'<div class="figures">{cards}</div>'
+
+
+def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, unit: str = "") -> str:
+    """A small horizontal bar chart as inline SVG (one bar per (label, value)); empty if no bars."""
+    bars = [(k, v) for k, v in bars if v is not None]
+    if not bars:
+        return ""
+    top = max(v for _, v in bars) or 1
+    row, label_w, bar_w = 22, 150, 330
+    height = row * len(bars) + 28
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 140}" '
+             f'height="{height}" aria-label="{esc(title)}" font-size="12" font-family="system-ui,sans-serif">',
+             f'<title>{esc(title)}</title>',
+             f'<text x="0" y="14" font-weight="600">{esc(title)}</text>']
+    for i, (label, value) in enumerate(bars):
+        y = 24 + i * row
+        width = max(1, round(bar_w * value / top))
+        shown = number(value) + (f" {unit}" if unit else "")
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(label)}</text>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row - 8}" fill="#6a6af4">'
+                     f'<title>{esc(label)}: {esc(shown)}</title></rect>'
+                     f'<text x="{label_w + width + 5}" y="{y + 14}">{esc(shown)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
