@@ -26,6 +26,8 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from pyshacl.rdfutil.compare import compare_literal
 from rdflib.term import Node, XSDToPython
 
+from mappings.read import SourceError
+
 from .validation import ValidationResult
 
 
@@ -576,5 +578,8 @@ def fast_engine(shapes: list[Path], data: list[Path], extra: list[Path]):
     graph = Graph()
     for path in shapes:
         graph.parse(path, format="turtle")
-    results = validate_store(graph, load_store(data, extra))
+    try:
+        results = validate_store(graph, load_store(data, extra))
+    except UnsupportedShape as exc:  # the build and the CLI report a SourceError as a message
+        raise SourceError(", ".join(str(p) for p in shapes), str(exc)) from None
     return results, report_text(results)
