@@ -94,25 +94,52 @@ def is_blank(term) -> bool:
 
 def outgoing(store: GraphStore, iri: str) -> list[tuple]:
     """(property, value) of the entity's own statements over all graphs, without repeats."""
-    rows = terms(store, f"SELECT DISTINCT ?p ?o WHERE {{ {iri_term(iri)} ?p ?o }} ORDER BY ?p ?o")
-    return [(r["p"], r["o"]) for r in rows]
+    rows = terms(store, f"SELECT DISTINCT ?p ?o WHERE {{ {iri_term(iri)} ?p ?o }}")
+    return sorted(((r["p"], r["o"]) for r in rows), key=lambda po: (str(po[0]), str(po[1])))
 
 
 def blank_details(store: GraphStore, iri: str) -> dict[str, list[tuple]]:
     """Statements of the blank nodes the entity points to (a period of time...), by node."""
-    rows = terms(store, f"SELECT DISTINCT ?o ?p ?v WHERE {{ {iri_term(iri)} ?q ?o FILTER(isBlank(?o)) ?o ?p ?v }} "
-                        f"ORDER BY ?p ?v")
+    rows = terms(store, f"SELECT DISTINCT ?o ?p ?v WHERE {{ {iri_term(iri)} ?q ?o FILTER(isBlank(?o)) ?o ?p ?v }}")
     out: dict[str, list[tuple]] = {}
     for r in rows:
         out.setdefault(str(r["o"]), []).append((r["p"], r["v"]))
-    return out
+    return {node: sorted(pairs, key=lambda pv: (str(pv[0]), str(pv[1]))) for node, pairs in out.items()}
 
 
-def incoming_counts(store: GraphStore, iri: str) -> list[tuple]:
-    """(property, number of distinct subjects) of the links pointing to the entity."""
-    rows = terms(store, f"SELECT ?p (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p {iri_term(iri)} }} "
-                        f"GROUP BY ?p ORDER BY ?p")
-    return [(r["p"], int(r["n"].value)) for r in rows]
+@dataclass
+class Incoming:
+    """The links pointing to an entity: (property, subject) pairs in a stable order (property, subject).
+
+    Fetched whole and sorted here: Oxigraph's ORDER BY costs seconds on a few thousand rows, the
+    unsorted DISTINCT milliseconds, and a page must never depend on an unordered result.
+    """
+
+    links: list[tuple]
+
+    @property
+    def total(self) -> int:
+        return len(self.links)
+
+    @property
+    def last_page(self) -> int:
+        return last_page(self.total)
+
+    def counts(self) -> list[tuple]:
+        """(property, number of subjects) in property order."""
+        out: dict[str, list] = {}
+        for p, _ in self.links:
+            out.setdefault(str(p), [p, 0])[1] += 1
+        return [(p, n) for p, n in out.values()]
+
+    def page(self, number: int) -> list[tuple]:
+        return self.links[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+
+
+def incoming(store: GraphStore, iri: str) -> Incoming:
+    """Every distinct (property, subject) linking to the entity, over all graphs."""
+    rows = terms(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} }}")
+    return Incoming(sorted(((r["p"], r["s"]) for r in rows), key=lambda ps: (str(ps[0]), str(ps[1]))))
 
 
 def sources(store: GraphStore, iri: str) -> list[tuple[str, str]]:
@@ -122,21 +149,6 @@ def sources(store: GraphStore, iri: str) -> list[tuple[str, str]]:
     return [(r["g"], r.get("title", r["g"])) for r in rows]
 
 
-def _incoming_select(iri: str, page: int) -> str:
-    """One page of (subject, property) pairs; the same order for the RDF and the HTML pages."""
-    return (f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} }} ORDER BY ?p ?s "
-            f"LIMIT {PAGE_SIZE} OFFSET {(page - 1) * PAGE_SIZE}")
-
-
-def incoming_page(store: GraphStore, iri: str, page: int) -> list[tuple]:
-    """(property, subject) of one page of incoming links, ordered by property then subject."""
-    return [(r["p"], r["s"]) for r in terms(store, _incoming_select(iri, page))]
-
-
-def last_page(total: int) -> int:
-    return max(1, math.ceil(total / PAGE_SIZE))
-
-
 def labels(store: GraphStore, iris: set[str]) -> dict[str, str]:
     """A display label per IRI term that has one (best property, then French, untagged, English)."""
     found: dict[str, tuple[int, int, str]] = {}
@@ -144,9 +156,9 @@ def labels(store: GraphStore, iris: set[str]) -> dict[str, str]:
     lang_rank = {"fr": 0, "": 1, "en": 2}
     for start in range(0, len(todo), 400):
         values = " ".join(todo[start:start + 400])
-        props = " ".join(LABEL_PROPERTIES)
+        props = ", ".join(LABEL_PROPERTIES)
         rows = store.query(sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov")
-                           + f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {props} }} ?x ?p ?l }}")
+                           + f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?l FILTER(?p IN ({props})) }}")
         expanded = [_expand(p) for p in LABEL_PROPERTIES]
         for row in rows:
             x, p, label = str(row["x"]), row["p"].value, row["l"]
@@ -162,8 +174,21 @@ def _expand(curie: str) -> str:
     return PREFIXES[prefix] + local
 
 
+def last_page(total: int) -> int:
+    return max(1, math.ceil(total / PAGE_SIZE))
+
+
 def page_url(iri: str, page: int) -> str:
     return f"{iri}?page={page}"
+
+
+def document(iri: str, links: Incoming, page: int) -> tuple[str, str]:
+    """The RDF description: a CONSTRUCT of the entity's statements (and its blank nodes), and the
+    N-Triples of one page of incoming links with their Hydra paging description."""
+    t = iri_term(iri)
+    construct = f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo }} WHERE {{ {t} ?p ?o OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }} }}"
+    lines = [f"{s} {p} {t} ." for p, s in links.page(page)]
+    return construct, "\n".join(lines) + "\n" + paging_triples(iri, links.total, page)
 
 
 def paging_triples(iri: str, total: int, page: int) -> str:
@@ -185,9 +210,3 @@ def paging_triples(iri: str, total: int, page: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def document_query(iri: str, page: int) -> str:
-    """CONSTRUCT of the entity's statements plus one page of the links pointing to it."""
-    t = iri_term(iri)
-    return (f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo . ?s ?q {t} }} WHERE {{ "
-            f"{{ {t} ?p ?o OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }} }} UNION "
-            f"{{ SELECT (?p AS ?q) ?s WHERE {{ {{ {_incoming_select(iri, page)} }} }} }} }}")

@@ -87,12 +87,11 @@ def incoming_html(iri: str, counts: list[tuple], links: list[tuple], labels: dic
             f"{pager}{lists}{pager if pages > 1 else ''}")
 
 
-def render(store: GraphStore, iri: str, kind: str, page: int, counts: list[tuple]) -> str:
-    """The whole page of an entity (`counts`: its incoming links per property, already counted)."""
-    total = sum(n for _, n in counts)
+def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incoming) -> str:
+    """The whole page of an entity, with one page of the links pointing to it."""
     rows = ed.outgoing(store, iri)
     blanks = ed.blank_details(store, iri)
-    links = ed.incoming_page(store, iri, page)
+    links = incoming.page(page)
     shown = {str(t) for row in rows for t in row} | {str(s) for _, s in links} | {f"<{iri}>"}
     shown |= {str(v) for details in blanks.values() for _, v in details}
     labels = ed.labels(store, shown)
@@ -108,7 +107,7 @@ def render(store: GraphStore, iri: str, kind: str, page: int, counts: list[tuple
             f'<p class="iri">{esc(iri)}</p>'
             f'<p class="formats">Données : {formats} · <a href="/sparql?query={describe}">requête SPARQL</a></p>'
             f"{key}<h2>Description</h2>{statements_table(rows, labels, blanks) if rows else '<p>—</p>'}"
-            f"<h2>Ce qui pointe vers cette entité</h2>{incoming_html(iri, counts, links, labels, page, total)}"
+            f"<h2>Ce qui pointe vers cette entité</h2>{incoming_html(iri, incoming.counts(), links, labels, page, incoming.total)}"
             + (f"<h2>Sources</h2><ul>{sources}</ul>" if sources else ""))
     alternates = [(f"{iri}.{ext}", media) for ext, media in
                   (("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples"),

@@ -98,18 +98,15 @@ def not_modified(request: Request, etag: str, modified: datetime) -> bool:
 
 
 def render(store: GraphStore, found: ed.Candidate, media: str, page: int) -> bytes:
-    iri = found.iri
-    counts = ed.incoming_counts(store, iri)
-    total = sum(n for _, n in counts)
-    if page > ed.last_page(total):
-        raise HttpError(404, f"page {page} is past the last page ({ed.last_page(total)}) of the links to {iri}")
+    links = ed.incoming(store, found.iri)
+    if page > links.last_page:
+        raise HttpError(404, f"page {page} is past the last page ({links.last_page}) of the links to {found.iri}")
     if media == HTML:
-        return entity_page.render(store, iri, found.kind, page, counts).encode("utf-8")
-    extra = ed.paging_triples(iri, total, page)
-    query = ed.document_query(iri, page)
+        return entity_page.render(store, found.iri, found.kind, page, links).encode("utf-8")
+    construct, extra = ed.document(found.iri, links, page)
     if media == "application/ld+json":
-        return jsonld(store.construct(query, "application/n-triples", extra=extra))
-    return store.construct(query, media, extra=extra, prefixes=PREFIXES)
+        return jsonld(store.construct(construct, "application/n-triples", extra=extra))
+    return store.construct(construct, media, extra=extra, prefixes=PREFIXES)
 
 
 def format_links(iri: str) -> str:
