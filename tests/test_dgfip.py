@@ -274,3 +274,25 @@ def test_geo_dvf_with_the_wrong_separator_names_the_file(tmp_path):
     with pytest.raises(SourceError, match=r"geodvf_2023_commune_83137_toulon\.csv, line 1: wrong separator"):
         lift_source(dvf_geo.SOURCES[0], ctx, tmp_path, progress=False)
     shutil.rmtree(data)
+
+
+def test_bg_terms_of_the_dgfip_mappings_are_defined_in_the_ontology():
+    """Every bg: term these mappings write has FR/EN labels and comments in ontology/bercy.ttl."""
+    import re
+
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    from mappings import dvf, local_accounts, sirene
+    from mappings.namespaces import BG_ONTOLOGY
+
+    ontology = Graph().parse(PROJECT_ROOT / "ontology" / "bercy.ttl")
+    used = set()
+    for module in (dvf, local_accounts, sirene):
+        used |= set(re.findall(r"\bBG\.(\w+)", Path(module.__file__).read_text(encoding="utf-8")))
+    assert {"Mutation", "valeurFonciere", "budget", "siege"} <= used
+    for name in sorted(used):
+        term = URIRef(BG_ONTOLOGY + name)
+        for prop in (RDFS.label, RDFS.comment):
+            langs = {o.language for o in ontology.objects(term, prop) if isinstance(o, Literal)}
+            assert {"fr", "en"} <= langs, f"bg:{name} lacks {prop} in fr and en"
