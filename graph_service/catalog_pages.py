@@ -86,8 +86,10 @@ def parse_request(params: Mapping[str, str], paged: bool = True) -> Request:
 
 
 def catalog_graphs(named_graphs: list[str]) -> list[str]:
-    """The store's graphs a catalog document is made of: the catalog and its EU vocabularies."""
-    return [g for g in named_graphs if "/graph/" in g and is_catalog(g.rsplit("/graph/", 1)[1])]
+    """The store's graphs a catalog document is made of: the catalog and its EU vocabularies,
+    the catalog graph first."""
+    names = {g: g.rsplit("/graph/", 1)[1] for g in named_graphs if "/graph/" in g}
+    return sorted((g for g, name in names.items() if is_catalog(name)), key=lambda g: names[g] != "catalog")
 
 
 def datasets_query(modified_since: str | None) -> str:
@@ -111,18 +113,25 @@ def dataset_by_identifier(identifier: str) -> str:
         f"SELECT ?ds WHERE {{ ?ds a dcat:Dataset ; dct:identifier {literal(identifier)} }} LIMIT 1")
 
 
-def document_query(roots: list[str], catalog: str | None = None, members: list[str] = ()) -> str:
-    """CONSTRUCT everything reachable from `roots` (IRIs) except through `dcat:dataset`, plus the
-    `dcat:dataset` links from `catalog` to `members` only."""
+def document_query(graph: str, roots: list[str], catalog: str | None = None, members: list[str] = ()) -> str:
+    """CONSTRUCT the triples of every node reachable from `roots` (IRIs) in the catalog `graph`
+    except through `dcat:dataset`, and of those nodes' concept schemes; plus the `dcat:dataset`
+    links from `catalog` to `members` only. Run it with the catalog and EU graphs as default graph.
+
+    The walk stays in the catalog graph, whose links reach every node (EU concepts included, as
+    objects): walking the union of the graphs gives the same nodes three times slower.
+    """
     values = " ".join(iri(r) for r in roots)
     links = ""
     if catalog and members:
         links = (f" UNION {{ VALUES ?ds {{ {' '.join(iri(m) for m in members)} }} "
                  f"BIND({iri(catalog)} AS ?cat) ?cat dcat:dataset ?ds }}")
-    return sparql_prologue("dcat") + (
-        "CONSTRUCT { ?n ?p ?o . ?cat dcat:dataset ?ds } WHERE { "
-        f"{{ {{ SELECT DISTINCT ?n WHERE {{ VALUES ?root {{ {values} }} ?root (!dcat:dataset)* ?n }} }} "
-        f"?n ?p ?o FILTER(?p != dcat:dataset) }}{links} }}")
+    reached = (f"SELECT DISTINCT ?n WHERE {{ VALUES ?root {{ {values} }} "
+               f"GRAPH {iri(graph)} {{ ?root (!dcat:dataset)* ?n }} FILTER(!isLiteral(?n)) }}")
+    return sparql_prologue("dcat", "skos") + (
+        "CONSTRUCT { ?node ?p ?o . ?cat dcat:dataset ?ds } WHERE { "
+        f"{{ {{ SELECT DISTINCT ?node WHERE {{ {{ {reached} }} ?n skos:inScheme? ?node }} }} "
+        f"?node ?p ?o FILTER(?p != dcat:dataset) }}{links} }}")
 
 
 @dataclass(frozen=True)

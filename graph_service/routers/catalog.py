@@ -54,6 +54,7 @@ def jsonld(ntriples: bytes) -> bytes:
 
 
 def render(store: GraphStore, sparql: str, media_type: str, extra: list = ()) -> bytes:
+    """Run a document's CONSTRUCT on the catalog and EU graphs, add `extra` triples, serialize."""
     graphs = pages.catalog_graphs(store.named_graphs())
     text = pages.ntriples(list(extra))
     if media_type == "application/ld+json":
@@ -66,6 +67,13 @@ def _media_type(request: Request, ext: str | None) -> str | None:
     if ext is not None:
         return FORMATS.get(ext)
     return negotiate(request.headers.get("accept"), list(FORMATS.values()))
+
+
+def _graph(store: GraphStore) -> str:
+    graphs = pages.catalog_graphs(store.named_graphs())
+    if not graphs:
+        raise NotFound("no catalog graph in the served store")
+    return graphs[0]
 
 
 def _listing(store: GraphStore, modified_since: str | None) -> tuple[str, list[str]]:
@@ -87,14 +95,14 @@ def catalog_page(request: Request, store: GraphStore, ext: str | None, media_typ
         raise NotFound(f"page {query.page} is past the last page ({paging.last}) of this listing; "
                        f"first page: {paging.page_url(1)}")
     members = paging.members(datasets)
-    sparql = pages.document_query([catalog, *members], catalog, members)
+    sparql = pages.document_query(_graph(store), [catalog, *members], catalog, members)
     return render(store, sparql, media_type, paging.hydra(catalog))
 
 
 def full_dump(request: Request, store: GraphStore, media_type: str) -> bytes:
     query = pages.parse_request(request.query_params, paged=False)
     catalog, datasets = _listing(store, query.modified_since)
-    sparql = pages.document_query([catalog, *datasets], catalog, datasets)
+    sparql = pages.document_query(_graph(store), [catalog, *datasets], catalog, datasets)
     return render(store, sparql, media_type, pages.collection_triples(catalog, len(datasets)))
 
 
@@ -102,7 +110,7 @@ def dataset_document(store: GraphStore, identifier: str, media_type: str) -> byt
     found = store.select(pages.dataset_by_identifier(identifier))
     if not found:
         raise NotFound(f"no dataset with identifier {identifier!r} in the catalog")
-    return render(store, pages.document_query([found[0]["ds"]]), media_type)
+    return render(store, pages.document_query(_graph(store), [found[0]["ds"]]), media_type)
 
 
 def respond(request: Request, ext: str | None, build) -> Response:
