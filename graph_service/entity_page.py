@@ -58,7 +58,7 @@ def statements_table(rows: list[tuple], labels: dict[str, str], blanks: dict[str
     body = "".join(f"<tr><th>{link(props[k].value, shorten(props[k].value), title=props[k].value)}</th>"
                    f"<td>{'<br>'.join(value_html(o, labels, blanks) for o in values)}</td></tr>"
                    for k, values in grouped.items())
-    return f"<table>{body}</table>"
+    return f'<table class="props">{body}</table>'
 
 
 def incoming_html(iri: str, counts: list[tuple], links: list[tuple], labels: dict[str, str], page: int,
@@ -72,7 +72,7 @@ def incoming_html(iri: str, counts: list[tuple], links: list[tuple], labels: dic
     grouped: dict[str, list] = defaultdict(list)
     for p, s in links:
         grouped[p.value].append(s)
-    lists = "".join(f"<h3>{esc(shorten(p))} ({len(subjects)} sur cette page)</h3><ul>"
+    lists = "".join(f"<h3>{esc(shorten(p))} ({len(subjects)} sur cette page)</h3><ul class=\"links\">"
                     + "".join(f"<li>{value_html(s, labels, {})}</li>" for s in subjects) + "</ul>"
                     for p, subjects in grouped.items())
     pages = ed.last_page(total)

@@ -23,6 +23,9 @@ h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #dde;padding-b
 table{border-collapse:collapse;width:100%;font-size:.93rem}
 th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid #e6e8ef}
 th{background:#f0f2f7;font-weight:600}
+table.props th{width:15rem;background:none}
+ul.links{columns:3 14rem;padding-left:1.2rem}
+h3{font-size:1rem;margin:1rem 0 .3rem}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .figures{display:flex;flex-wrap:wrap;gap:.8rem;margin:.6rem 0}
 .figure{background:#fff;border:1px solid #dde;border-radius:6px;padding:.6rem .9rem;min-width:11rem}
