@@ -14,10 +14,10 @@ from fastapi import FastAPI
 
 from .config import Settings
 from .query_workers import QueryPool
-from .routers import catalog, entities, pages, sparql, void
+from .routers import api, catalog, entities, pages, sparql, void
 from .store import CURRENT
 
-ROUTERS = [sparql.router, catalog.router, entities.router, pages.router, void.router]
+ROUTERS = [sparql.router, catalog.router, entities.router, pages.router, void.router, api.router]
 
 
 def served_store(settings: Settings) -> Path:
