@@ -113,6 +113,14 @@ def dataset_by_identifier(identifier: str) -> str:
         f"SELECT ?ds WHERE {{ ?ds a dcat:Dataset ; dct:identifier {literal(identifier)} }} LIMIT 1")
 
 
+def titles_query(datasets: list[str]) -> str:
+    """Identifier and title of some datasets (for the HTML view of a page)."""
+    values = " ".join(iri(d) for d in datasets)
+    return sparql_prologue("dct") + (
+        f"SELECT ?ds ?id ?title WHERE {{ VALUES ?ds {{ {values} }} ?ds dct:identifier ?id ; dct:title ?title }} "
+        "ORDER BY ?id")
+
+
 def document_query(graph: str, roots: list[str], catalog: str | None = None, members: list[str] = ()) -> str:
     """CONSTRUCT the triples of every node reachable from `roots` (IRIs) in the catalog `graph`
     except through `dcat:dataset`, and of those nodes' concept schemes; plus the `dcat:dataset`

@@ -9,6 +9,7 @@ documented rules (a dataset needs a description; licences as data.gouv.fr names 
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
 import re
@@ -99,6 +100,9 @@ def pages(server) -> list[tuple[str, Graph]]:
 def test_paging_walked_to_the_end_finds_every_dataset_once(server, pages):
     assert len(pages) == math.ceil(len(EXPECTED) / PAGE_SIZE) == 7
     seen = [i for _, graph in pages for i in dataset_ids(graph)]
+    in_order = sorted(EXPECTED)  # documented: pages follow the identifiers' order
+    for number, (_, graph) in enumerate(pages):
+        assert sorted(dataset_ids(graph)) == in_order[number * PAGE_SIZE:(number + 1) * PAGE_SIZE]
     assert len(seen) == len(set(seen)) == len(EXPECTED)
     assert set(seen) == set(EXPECTED)
     for number, (url, graph) in enumerate(pages, start=1):
@@ -284,6 +288,20 @@ def test_head_on_every_harvest_url(server, path):
     assert head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
     assert int(head.headers["content-length"]) == len(get.content)
+
+
+def test_browsers_get_an_html_view_of_the_page(server):
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    response = fetch(f"{server}/catalog", params={"page": 2}, headers=browser)
+    assert response.headers["content-type"].split(";")[0] == "text/html"
+    second = sorted(EXPECTED)[PAGE_SIZE:2 * PAGE_SIZE]
+    assert all(html.escape(EXPECTED[i]["title"].strip()) in response.text for i in second)
+    titles = {EXPECTED[i]["title"].strip() for i in second}
+    elsewhere = [t for i in sorted(EXPECTED)[:PAGE_SIZE] if (t := EXPECTED[i]["title"].strip()) not in titles]
+    assert not any(f">{html.escape(t)}<" in response.text for t in elsewhere)
+    assert f'href="{server}/catalog?page=3"' in response.text
+    head = requests.head(f"{server}/catalog?page=2", headers=browser, timeout=60)
+    assert head.content == b"" and int(head.headers["content-length"]) == len(response.content)
 
 
 # -------------------------------------------------------------------------- a real harvester

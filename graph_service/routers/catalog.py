@@ -16,12 +16,13 @@ from __future__ import annotations
 import threading
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from rdflib import Graph
 
 from .. import catalog_pages as pages
 from ..catalog_pages import FORMATS, BadParameter
-from ..conneg import negotiate
+from ..conneg import explicitly_wants, negotiate
+from ..html import esc, link, number, page
 from ..store import GraphStore, StoreMissing
 
 router = APIRouter()
@@ -99,6 +100,30 @@ def catalog_page(request: Request, store: GraphStore, ext: str | None, media_typ
     return render(store, sparql, media_type, paging.hydra(catalog))
 
 
+def catalog_html(request: Request, store: GraphStore) -> str:
+    """A page of the catalog for people: its datasets, links to the RDF formats, previous/next."""
+    query = pages.parse_request(request.query_params)
+    catalog, datasets = _listing(store, query.modified_since)
+    paging = pages.Paging(request.app.state.settings.base + "/catalog", query, len(datasets))
+    if query.page > paging.last:
+        raise NotFound(f"page {query.page} is past the last page ({paging.last}) of this listing")
+    members = paging.members(datasets)
+    rows = store.select(pages.titles_query(members)) if members else []
+    own = paging.page_url(query.page).split("?", 1)[1]
+    formats = " ".join(link(f"/catalog.{ext}?{own}", f".{ext}") for ext in FORMATS)
+    pager = " ".join(link(paging.page_url(n), label) for n, label in (
+        (query.page - 1, "← précédente"), (query.page + 1, "suivante →")) if 1 <= n <= paging.last)
+    table = "".join(f"<tr><td>{link(r['ds'], r['title'])}</td><td>{esc(r['id'])}</td>"
+                    f"<td>{link('/catalog/datasets/' + r['id'] + '.ttl', 'ttl')}</td></tr>" for r in rows)
+    body = (f"<h1>Catalogue DCAT-AP</h1><p class=iri>{esc(catalog)}</p>"
+            f"<p>{number(len(datasets))} jeux de données — page {query.page} sur {paging.last}</p>"
+            f"<p class=formats>Pour les moissonneurs : {formats} "
+            f"{link('/catalog/full.ttl', 'catalogue complet')}</p><p class=pager>{pager}</p>"
+            f"<table><tr><th>Titre</th><th>Identifiant</th><th>RDF</th></tr>{table}</table>")
+    alternates = [(f"/catalog.{ext}?{own}", media) for ext, media in FORMATS.items()]
+    return page("Catalogue DCAT-AP", body, alternates=alternates)
+
+
 def full_dump(request: Request, store: GraphStore, media_type: str) -> bytes:
     query = pages.parse_request(request.query_params, paged=False)
     catalog, datasets = _listing(store, query.modified_since)
@@ -146,7 +171,18 @@ GET_HEAD = ["GET", "HEAD"]
 
 @router.api_route("/catalog", methods=GET_HEAD, tags=["catalog"])
 def catalog(request: Request) -> Response:
-    """A page of the catalog (Hydra paging; `page`, `page_size`, `modified_since`), format by Accept."""
+    """A page of the catalog (Hydra paging; `page`, `page_size`, `modified_since`), format by Accept;
+    browsers (asking for HTML by name, above the RDF types) get an HTML view of the page."""
+    if explicitly_wants(request.headers.get("accept"), "text/html", list(FORMATS.values())):
+        try:
+            html = catalog_html(request, open_store(request))
+        except BadParameter as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=400)
+        except (NotFound, StoreMissing) as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=404 if isinstance(exc, NotFound) else 503)
+        if request.method == "HEAD":
+            return HTMLResponse(None, headers={"Vary": "Accept", "Content-Length": str(len(html.encode()))})
+        return HTMLResponse(html, headers={"Vary": "Accept"})
     return respond(request, None, lambda store, media: catalog_page(request, store, None, media))
 
 
