@@ -219,17 +219,14 @@ class Shapes:
                     "the fast SHACL engine (use the pyshacl engine for this shape set)")
         return shape
 
-    def targets(self, node: Node) -> list[str]:
-        """SPARQL patterns binding ?{v} to the targets of a shape (SHACL 2.1.3)."""
+    def targets(self, node: Node) -> list[tuple[URIRef, Node]]:
+        """The (target kind, term) pairs of a shape, implicit class targets included (SHACL 2.1.3)."""
         g = self.graph
-        out = [f"VALUES ?{{v}} {{ {sparql_term(t)} }}" for t in g.objects(node, SH.targetNode)]
-        classes = set(g.objects(node, SH.targetClass))
+        out = [(kind, term) for kind in (SH.targetNode, SH.targetClass, SH.targetSubjectsOf,
+                                         SH.targetObjectsOf) for term in sorted(g.objects(node, kind))]
         class_types = {RDFS.Class, *g.subjects(RDFS.subClassOf, RDFS.Class)}
         if any(t in class_types for t in g.objects(node, RDF.type)):
-            classes.add(node)
-        out += [f"?{{v}} <{RDF.type}>/<{RDFS.subClassOf}>* {sparql_term(c)} ." for c in sorted(classes)]
-        out += [f"?{{v}} {sparql_term(p)} [] ." for p in g.objects(node, SH.targetSubjectsOf)]
-        out += [f"[] {sparql_term(p)} ?{{v}} ." for p in g.objects(node, SH.targetObjectsOf)]
+            out.append((SH.targetClass, node))
         return out
 
     def targeted(self) -> list[Node]:
@@ -265,6 +262,7 @@ class Validator:
         self.store = store
         self._fresh = itertools.count()
         self._lexical_ok: dict[tuple[str, URIRef], bool] = {}
+        self._subclasses: dict[Node, list[str]] = {}
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -303,13 +301,44 @@ class Validator:
         """Every result of every targeted shape."""
         out: list[ValidationResult] = []
         for node in self.shapes.targeted():
-            patterns = self.shapes.targets(node)
+            targets = self.shapes.targets(node)
+            classes = [term for kind, term in targets if kind == SH.targetClass]
+            patterns = [self.target_pattern(kind, term) for kind, term in targets if kind != SH.targetClass]
+            if classes:  # one scan of rdf:type for all the classes
+                patterns.append(self.instance_of("?{v}", *classes))
             union = " UNION ".join("{ " + p + " }" for p in patterns)
 
             def focus(v: str, union: str = union) -> str:
-                return f"{{ SELECT DISTINCT ?{v} WHERE {{ {union.replace('{v}', v)} }} }}"
+                # inline (no sub-select), so that Oxigraph can start from the most selective
+                # pattern; a focus node may come out twice, every query is DISTINCT or grouped
+                return union.replace("?{v}", f"?{v}")
             out += self.shape_results(self.shapes.shape(node), focus, 0)
         return out
+
+    def target_pattern(self, kind: URIRef, term: Node) -> str:
+        """A SPARQL pattern binding ?{v} to the targets of one sh:targetNode/SubjectsOf/ObjectsOf."""
+        if kind == SH.targetNode:
+            return f"VALUES ?{{v}} {{ {sparql_term(term)} }}"
+        if kind == SH.targetSubjectsOf:
+            return f"{{ SELECT DISTINCT ?{{v}} WHERE {{ ?{{v}} {sparql_term(term)} [] }} }}"
+        return f"{{ SELECT DISTINCT ?{{v}} WHERE {{ [] {sparql_term(term)} ?{{v}} }} }}"
+
+    def instance_of(self, node: str, *classes: Node) -> str:
+        """A pattern: `node` has rdf:type one of `classes` or of their rdfs:subClassOf* subclasses
+        in the data graph (the subclasses are looked up once, then listed)."""
+        below: set[str] = set()
+        for cls in classes:
+            if cls not in self._subclasses:
+                query = f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf}>* {sparql_term(cls)} }}"
+                self._subclasses[cls] = [str(r["c"]) for r in self.select(query)]
+            below.update(self._subclasses[cls])
+        if any(c.startswith("_:") for c in below):  # VALUES cannot hold blank nodes
+            return " UNION ".join(f"{{ {node} <{RDF.type}>/<{RDFS.subClassOf}>* {sparql_term(c)} }}"
+                                  for c in classes)
+        if len(below) == 1:
+            return f"{node} <{RDF.type}> {below.pop()} ."
+        t = self.var()
+        return f"VALUES ?{t} {{ {' '.join(sorted(below))} }} {node} <{RDF.type}> ?{t} ."
 
     def shape_results(self, shape: Shape, focus: Focus, depth: int) -> list[ValidationResult]:
         """The results of one shape on the focus nodes of a pattern (nested property shapes too)."""
@@ -366,16 +395,16 @@ class Validator:
         if n == 0:
             return "MinCountConstraintComponent", message, []
         self.need_path(shape, SH.minCount)
-        query = (f"SELECT ?f WHERE {{ {focus('f')} OPTIONAL {{ ?f {shape.path} ?v }} }} "
+        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} OPTIONAL {{ ?f {shape.path} ?v }} }} "
                  f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) < {n})")
         if n == 1:
-            query = f"SELECT ?f WHERE {{ {focus('f')} FILTER NOT EXISTS {{ ?f {shape.path} ?v }} }}"
+            query = f"SELECT DISTINCT ?f WHERE {{ {focus('f')} FILTER NOT EXISTS {{ ?f {shape.path} ?v }} }}"
         return "MinCountConstraintComponent", message, [Row(r["f"]) for r in self.select(query)]
 
     def max_count(self, shape: Shape, focus: Focus, obj: Node, depth: int):
         n = int(obj)
         self.need_path(shape, SH.maxCount)
-        query = (f"SELECT ?f WHERE {{ {focus('f')} ?f {shape.path} ?v }} "
+        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} ?f {shape.path} ?v }} "
                  f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) > {n})")
         if n == 1:  # a self-join is cheaper than grouping every focus node
             query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} ?f {shape.path} ?v . "
@@ -409,7 +438,7 @@ class Validator:
         return self._lexical_ok[key]
 
     def class_(self, shape: Shape, focus: Focus, obj: Node, depth: int):
-        condition = (f"NOT EXISTS {{ ?v <{RDF.type}>/<{RDFS.subClassOf}>* {sparql_term(obj)} }}")
+        condition = f"NOT EXISTS {{ {self.instance_of('?v', obj)} }}"
         return ("ClassConstraintComponent", f"Value does not have class {obj}",
                 self.pairs(focus, shape, condition))
 
@@ -444,9 +473,9 @@ class Validator:
 
     def has_value(self, shape: Shape, focus: Focus, obj: Node, depth: int):
         if shape.path is None:
-            query = f"SELECT ?f WHERE {{ {focus('f')} FILTER(!sameTerm(?f, {sparql_term(obj)})) }}"
+            query = f"SELECT DISTINCT ?f WHERE {{ {focus('f')} FILTER(!sameTerm(?f, {sparql_term(obj)})) }}"
         else:
-            query = (f"SELECT ?f WHERE {{ {focus('f')} "
+            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} "
                      f"FILTER NOT EXISTS {{ ?f {shape.path} {sparql_term(obj)} }} }}")
         return ("HasValueConstraintComponent", f"Does not have the value {obj}",
                 [Row(r["f"]) for r in self.select(query)])
