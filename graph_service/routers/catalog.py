@@ -14,6 +14,7 @@ read-only view of the store (small CONSTRUCTs, no user-written SPARQL: no worker
 from __future__ import annotations
 
 import threading
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -87,36 +88,37 @@ def _listing(store: GraphStore, modified_since: str | None) -> tuple[str, list[s
     return found[0]["catalog"], []
 
 
-def catalog_page(request: Request, store: GraphStore, ext: str | None, media_type: str) -> bytes:
+def _page(request: Request, store: GraphStore, path: str) -> tuple[str, pages.Paging, list[str]]:
+    """The catalog IRI, the paging of the requested listing and the datasets of the requested page."""
     query = pages.parse_request(request.query_params)
     catalog, datasets = _listing(store, query.modified_since)
-    path = "/catalog" + (f".{ext}" if ext else "")
     paging = pages.Paging(request.app.state.settings.base + path, query, len(datasets))
     if query.page > paging.last:
         raise NotFound(f"page {query.page} is past the last page ({paging.last}) of this listing; "
                        f"first page: {paging.page_url(1)}")
-    members = paging.members(datasets)
+    return catalog, paging, paging.members(datasets)
+
+
+def catalog_page(request: Request, store: GraphStore, ext: str | None, media_type: str) -> bytes:
+    catalog, paging, members = _page(request, store, "/catalog" + (f".{ext}" if ext else ""))
     sparql = pages.document_query(_graph(store), [catalog, *members], catalog, members)
     return render(store, sparql, media_type, paging.hydra(catalog))
 
 
 def catalog_html(request: Request, store: GraphStore) -> str:
     """A page of the catalog for people: its datasets, links to the RDF formats, previous/next."""
-    query = pages.parse_request(request.query_params)
-    catalog, datasets = _listing(store, query.modified_since)
-    paging = pages.Paging(request.app.state.settings.base + "/catalog", query, len(datasets))
-    if query.page > paging.last:
-        raise NotFound(f"page {query.page} is past the last page ({paging.last}) of this listing")
-    members = paging.members(datasets)
+    catalog, paging, members = _page(request, store, "/catalog")
+    number_ = paging.request.page
     rows = store.select(pages.titles_query(members)) if members else []
-    own = paging.page_url(query.page).split("?", 1)[1]
+    own = paging.page_url(number_).split("?", 1)[1]
     formats = " ".join(link(f"/catalog.{ext}?{own}", f".{ext}") for ext in FORMATS)
     pager = " ".join(link(paging.page_url(n), label) for n, label in (
-        (query.page - 1, "← précédente"), (query.page + 1, "suivante →")) if 1 <= n <= paging.last)
+        (number_ - 1, "← précédente"), (number_ + 1, "suivante →")) if 1 <= n <= paging.last)
     table = "".join(f"<tr><td>{link(r['ds'], r['title'])}</td><td>{esc(r['id'])}</td>"
-                    f"<td>{link('/catalog/datasets/' + r['id'] + '.ttl', 'ttl')}</td></tr>" for r in rows)
+                    f"<td>{link('/catalog/datasets/' + quote(r['id'], safe='') + '.ttl', 'ttl')}</td></tr>"
+                    for r in rows)
     body = (f"<h1>Catalogue DCAT-AP</h1><p class=iri>{esc(catalog)}</p>"
-            f"<p>{number(len(datasets))} jeux de données — page {query.page} sur {paging.last}</p>"
+            f"<p>{number(paging.total)} jeux de données — page {number_} sur {paging.last}</p>"
             f"<p class=formats>Pour les moissonneurs : {formats} "
             f"{link('/catalog/full.ttl', 'catalogue complet')}</p><p class=pager>{pager}</p>"
             f"<table><tr><th>Titre</th><th>Identifiant</th><th>RDF</th></tr>{table}</table>")
