@@ -13,6 +13,7 @@ come from the store and are written with `mappings.terms.iri`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -63,11 +64,14 @@ def _integer(params: Mapping[str, str], name: str, default: int, low: int, high:
     return value
 
 
+_UNENCODED_PLUS = re.compile(r" (\d\d:?\d\d)$")
+
+
 def parse_since(raw: str) -> str:
     """A date (`2025-01-31`: midnight UTC) or date-time (`2025-01-31T12:00:00+01:00`; no zone:
     UTC) as a UTC xsd:dateTime lexical form. A `+` left unencoded in a URL arrives as a space."""
     try:
-        moment = datetime.fromisoformat(raw.strip().replace(" ", "+"))
+        moment = datetime.fromisoformat(_UNENCODED_PLUS.sub(r"+\1", raw.strip()))
     except ValueError:
         raise BadParameter("modified_since", f"not an ISO 8601 date or date-time: {raw!r}") from None
     if moment.tzinfo is None:
@@ -176,7 +180,7 @@ class Paging:
                (iri(catalog), HYDRA.view, view), (view, A, HYDRA.PartialCollectionView),
                (view, HYDRA.first, iri(self.page_url(1))), (view, HYDRA.last, iri(self.page_url(self.last)))]
         if page > 1:
-            out.append((view, HYDRA.previous, iri(self.page_url(min(page - 1, self.last)))))
+            out.append((view, HYDRA.previous, iri(self.page_url(page - 1))))
         if page < self.last:
             out.append((view, HYDRA.next, iri(self.page_url(page + 1))))
         return out

@@ -19,6 +19,8 @@ HYDRA = "http://www.w3.org/ns/hydra/core#"
     ("2025-01-31T12:30:00+01:00", "2025-01-31T11:30:00Z"),
     ("2025-01-31T12:30:00 01:00", "2025-01-31T11:30:00Z"),  # a `+` sent unencoded in a query string
     ("2025-01-01T00:30:00+02:00", "2024-12-31T22:30:00Z"),
+    ("2025-01-31 12:30:00", "2025-01-31T12:30:00Z"),
+    ("2025-01-31 12:30:00 02:00", "2025-01-31T10:30:00Z"),
 ])
 def test_modified_since_becomes_a_utc_datetime(raw, utc):
     assert parse_since(raw) == utc
