@@ -304,6 +304,19 @@ def test_browsers_get_an_html_view_of_the_page(server):
     assert head.content == b"" and int(head.headers["content-length"]) == len(response.content)
 
 
+def test_unchanged_pages_revalidate_with_304(server):
+    first = fetch(f"{server}/catalog.ttl", params={"page": 2})
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    again = requests.get(f"{server}/catalog.ttl", params={"page": 2}, headers={"If-None-Match": etag}, timeout=60)
+    assert again.status_code == 304 and again.content == b""
+    since = requests.get(f"{server}/catalog.ttl", params={"page": 2}, headers={"If-Modified-Since": modified},
+                         timeout=60)
+    assert since.status_code == 304
+    other = fetch(f"{server}/catalog.ttl", params={"page": 3}, headers={"If-None-Match": etag})
+    assert other.headers["etag"] != etag
+    assert fetch(f"{server}/catalog.nt", params={"page": 2}).headers["etag"] != etag
+
+
 # -------------------------------------------------------------------------- a real harvester
 
 WALK = r"""

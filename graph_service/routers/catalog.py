@@ -13,7 +13,9 @@ read-only view of the store (small CONSTRUCTs, no user-written SPARQL: no worker
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from email.utils import format_datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -141,21 +143,36 @@ def dataset_document(store: GraphStore, identifier: str, media_type: str) -> byt
 
 
 def respond(request: Request, ext: str | None, build) -> Response:
-    """Negotiate, build the document, map failures to plain-text errors; HEAD gets the headers only."""
+    """Negotiate, build the document, map failures to plain-text errors; HEAD gets the headers only.
+
+    `ETag` (build id + URL + format) and `Last-Modified` (the build's time) let a harvester
+    revalidate with a 304 instead of downloading an unchanged page again.
+    """
+    from .entities import build_version, not_modified  # entities imports this module
+
     media_type = _media_type(request, ext)
     if media_type is None:
         offers = ", ".join(FORMATS.values()) if ext is None else ", ".join(f".{e}" for e in FORMATS)
         status = 406 if ext is None else 404
         return PlainTextResponse(f"available formats: {offers}\n", status_code=status)
     try:
-        body = build(open_store(request), media_type)
+        store = open_store(request)
+        build_id, made = build_version(store)
+        version = f"{build_id} {request.app.state.settings.base} {request.url.path} " \
+                  f"{sorted(request.query_params.multi_items())} {media_type}"
+        headers = {"ETag": '"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"',
+                   "Last-Modified": format_datetime(made, usegmt=True), "Cache-Control": "no-cache"}
+        if ext is None:
+            headers["Vary"] = "Accept"
+        if not_modified(request, headers["ETag"], made):
+            return Response(status_code=304, headers=headers)
+        body = build(store, media_type)
     except BadParameter as exc:
         return PlainTextResponse(f"{exc}\n", status_code=400)
     except NotFound as exc:
         return PlainTextResponse(f"{exc}\n", status_code=404)
     except StoreMissing as exc:
         return PlainTextResponse(f"{exc}\n", status_code=503)
-    headers = {"Vary": "Accept"} if ext is None else {}
     if request.method == "HEAD":
         headers["Content-Length"] = str(len(body))
         return Response(status_code=200, media_type=media_type, headers=headers)
