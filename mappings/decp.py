@@ -84,6 +84,8 @@ class Contract:
     modifications: list[Modification] = field(default_factory=list)
     issues: set[str] = field(default_factory=set)  # local names of bg: quality flags
     buyer_field: str = "acheteur.id"  # the buyer's field in the source, for rejection messages
+    #: published code-list values as (bg: property local name, value): CCAG, techniques... (2024+)
+    labels: list[tuple[str, str]] = field(default_factory=list)
 
 
 _BLANKS = re.compile(r"\s")
@@ -243,6 +245,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
             BG.procedure: c.procedure, BG.priceForm: c.price_form,
             BG.frameworkAgreementId: c.framework_id}
     out += [(s, p, literal(v)) for p, v in text.items() if v]
+    out += [(s, BG[p], literal(v)) for p, v in c.labels if v]
     if c.object:
         out += [(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))]
     if c.cpv:

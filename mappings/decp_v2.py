@@ -23,6 +23,14 @@ SCHEMA = "schema_decp_v2.0.3.json"
 #: keys added by the consolidation, not part of the publisher's record
 CONSOLIDATION_KEYS = ("source",)
 KIND = "_kind"  # set by the reader: "marche" | "contrat-concession"
+#: 2024+ code lists kept as the published literals: field -> (item key, bg: property)
+CODE_LISTS = {
+    "techniques": ("technique", "procurementTechnique"),
+    "modalitesExecution": ("modaliteExecution", "executionModality"),
+    "typesPrix": ("typePrix", "priceType"),
+    "considerationsSociales": ("considerationSociale", "socialConsideration"),
+    "considerationsEnvironnementales": ("considerationEnvironnementale", "environmentalConsideration"),
+}
 
 
 def is_concession(raw: dict) -> bool:
@@ -140,7 +148,18 @@ def normalise(raw: dict) -> Contract:
         suppliers=parties(raw.get(party_key + "s"), party_key),
         modifications=mods,
         buyer_field=f"{buyer_field}.id",
+        labels=code_lists(raw),
     )
+
+
+def code_lists(raw: dict) -> list[tuple[str, str]]:
+    """(property, value) pairs of the record's code lists (`{"techniques": {"technique": [...]}}`)."""
+    out = [("ccag", str(raw["ccag"]))] if raw.get("ccag") else []
+    for name, (item, prop) in CODE_LISTS.items():
+        wrapper = raw.get(name)
+        items = wrapper.get(item) if isinstance(wrapper, dict) else None
+        out += [(prop, str(v)) for v in (items if isinstance(items, list) else [])]
+    return out
 
 
 def source(name: str, title: str, path: str) -> Source:

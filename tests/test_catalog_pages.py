@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
 from graph_service.catalog_pages import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, BadParameter, Paging, Request,
                                          dataset_by_identifier, datasets_query, parse_request, parse_since)
@@ -60,7 +60,7 @@ def test_modified_since_filter_compares_datetimes():
         ds = URIRef(f"http://example.org/{name}")
         graph.add((catalog, DCAT.dataset, ds))
         graph.add((ds, DCTERMS.identifier, Literal(name)))
-        graph.add((ds, DCTERMS.modified, Literal(modified, datatype=URIRef("http://www.w3.org/2001/XMLSchema#dateTime"))))
+        graph.add((ds, DCTERMS.modified, Literal(modified, datatype=XSD.dateTime)))
     found = [str(r.ds) for r in graph.query(datasets_query(parse_since("2025-01-01")))]
     assert found == ["http://example.org/new"]
     assert len(list(graph.query(datasets_query(None)))) == 2
