@@ -6,7 +6,8 @@ are meant to be the same as pyshacl's (tests/test_shacl_fast.py checks it): same
 paths, values, severities and constraint components. Where pyshacl's answer depends on rdflib's
 reading of a literal (is "2023-13-45"^^xsd:date well formed?) we ask rdflib the same question on
 the distinct lexical forms only. A constraint this engine does not know stops with
-`UnsupportedShape` naming the shape: a shape must never pass silently.
+`UnsupportedShape` naming the shape (a `SourceError` naming the shapes file for the build and the
+CLI): a shape must never pass silently.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
+from pyshacl.rdfutil.compare import compare_literal  # pyshacl's own ordering of two literals
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
-from pyshacl.rdfutil.compare import compare_literal
 from rdflib.term import Node, XSDToPython
 
 from mappings.read import SourceError
@@ -61,7 +62,8 @@ VALUE_TYPES: dict[URIRef, type | tuple[type, ...]] = {
 MAX_DEPTH = 8
 
 Focus = Callable[[str], str]
-"""A SPARQL group pattern binding the given variable to the focus nodes (each once)."""
+"""A SPARQL group pattern binding the given variable to the focus nodes (a node may come out more
+than once: every query built on it is DISTINCT or grouped)."""
 
 
 # ---------------------------------------------------------------------------------------------
