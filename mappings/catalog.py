@@ -17,6 +17,9 @@ Decisions (also in ontology/README.md):
   have the dataset's landing page as access URL, since the export gives no file name;
 - themes: the export carries no EU theme; a theme is derived only from the ministry's own keywords
   whose meaning the EU definition covers (table `THEMES_BY_KEYWORD`), else none;
+- every dataset is open (`dct:accessRights` PUBLIC: published on an open-data portal) and in French
+  (`dct:language` FRA, as Opendatasoft's DCAT export states on every dataset of a French portal, see
+  the real export in shared/external/opendatasoft);
 - no contact point: the export has no contact information.
 """
 
@@ -307,6 +310,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     elif entry.licence and entry.licence not in NO_LICENCE:
         ctx.unresolvable("licence", entry.licence)
     yield ds, DCT.accessRights, concept("access-right", "PUBLIC")
+    yield ds, DCT.language, concept("language", "FRA")
     if entry.frequency in FREQUENCIES:
         yield ds, DCT.accrualPeriodicity, concept("frequency", FREQUENCIES[entry.frequency])
     elif entry.frequency:

@@ -254,3 +254,9 @@ def test_bad_rows_and_files_are_named_not_tracebacks(tmp_path):
     [frequency] = vocabularies.sources({"frequency": {"ANNUAL"}})
     with pytest.raises(SourceError, match=r"frequency\.rdf: file not found"):
         lift_source(frequency, Context(Minter(BASE), tmp_path), tmp_path, progress=False)
+
+
+def test_every_dataset_is_public_and_in_french(store):
+    eu = "http://publications.europa.eu/resource/authority/"
+    assert count(store, f"""?d a dcat:Dataset ; dct:language <{eu}language/FRA> ;
+                           dct:accessRights <{eu}access-right/PUBLIC>""") == len(described())
