@@ -28,12 +28,14 @@ def test_revalidate_finds_what_the_build_found(built, store, settings):
     assert at_build and set(outcomes) == set(at_build)
     for name, summary in at_build.items():
         assert outcomes[name].graphs == summary["graphs"]
-        assert (outcomes[name].violations, outcomes[name].warnings) == (summary["violations"], summary["warnings"])
+        again = (outcomes[name].violations, outcomes[name].warnings)
+        assert again == (summary["violations"], summary["warnings"])
 
 
 def test_validate_command(built, settings, monkeypatch, capsys):
     monkeypatch.setenv("BERCY_GRAPH_HOME", str(settings.home))
-    monkeypatch.setattr("graph_service.validation.SHAPE_SETS", [s for s in SHAPE_SETS if s.name == "referentials"])
+    referentials = [s for s in SHAPE_SETS if s.name == "referentials"]
+    monkeypatch.setattr("graph_service.validation.SHAPE_SETS", referentials)
     code = cli.main(["validate", "--limit", "3"])
     out = capsys.readouterr().out
     assert out.startswith("referentials: 0 violations")  # the session build passed its blocking shapes

@@ -70,7 +70,8 @@ def test_edge_cases_same_results_as_pyshacl():
 def test_ill_formed_literals_are_violations():
     """"2023-13-45"^^xsd:date and "abc"^^xsd:decimal do not have their datatype (SHACL 4.1.1)."""
     results, _ = fast_engine([EDGE_SHAPES], [EDGE_DATA], [])
-    bad = {(r.focus.rsplit("#", 1)[-1], r.value) for r in results if r.component == "DatatypeConstraintComponent"}
+    bad = {(r.focus.rsplit("#", 1)[-1], r.value)
+           for r in results if r.component == "DatatypeConstraintComponent"}
     xsd = "http://www.w3.org/2001/XMLSchema#"
     assert ("bob", f'"2023-13-45"^^<{xsd}date>') in bad
     assert ("bob", f'"abc"^^<{xsd}decimal>') in bad
