@@ -425,7 +425,8 @@ class Validator:
             return "DatatypeConstraintComponent", message, rows
         # literals of the right datatype: well formed as rdflib reads them (lexical forms once)
         f = self.var()
-        query = f"SELECT DISTINCT (STR(?v) AS ?l) WHERE {{ {self.values(focus, shape, f, 'v')} FILTER({same}) }}"
+        query = (f"SELECT DISTINCT (STR(?v) AS ?l) WHERE {{ {self.values(focus, shape, f, 'v')} "
+                 f"FILTER({same}) }}")
         lexicals = {r["l"].value for r in self.select(query)}
         bad = [lex for lex in lexicals if not self.lexical_ok(lex, obj)]
         if bad:
