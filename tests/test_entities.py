@@ -207,10 +207,10 @@ def test_incoming_links_of_a_high_degree_entity_are_paged_to_the_end(served):
     while url:
         graph = Graph().parse(data=get(url).content, format="turtle")
         pages += 1
-        links = {(s, p) for s, p in graph.subject_predicates(URIRef(iri))}
+        collection = URIRef(f"{iri}#incoming")   # the paging node names its topic: not a data link
+        links = {(s, p) for s, p in graph.subject_predicates(URIRef(iri)) if s != collection}
         assert len(links) <= PAGE_SIZE and not links & seen
         seen |= links
-        collection = URIRef(f"{iri}#incoming")
         assert int(graph.value(collection, HYDRA.totalItems)) == expected
         view = graph.value(collection, HYDRA.view)
         nxt = graph.value(view, HYDRA.next)
