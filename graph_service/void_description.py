@@ -17,15 +17,16 @@ from mappings.terms import Triple, fr, iri, literal, typed
 from .entity_description import exists
 from .store import GraphStore
 
-#: Where to start: (kind, key, why it is interesting). Shown only if the build has them.
+#: Where to start: (kind, key, why it is interesting, in French as the landing page). Shown only if
+#: the build has them.
 EXAMPLES = (
-    ("commune", "83137", "Toulon: thousands of property sales (DVF), a paged list of incoming links"),
-    ("departement", "75", "Paris: the département where the most public contracts are executed"),
-    ("cpv", "45210000", "CPV code: building works, and the contracts classified under it"),
-    ("dataset", "decp_augmente", "a dataset of the ministry's catalog, with its quality score"),
-    ("programme", "152", "a programme of the State budget"),
-    ("naf", "62.01Z", "a NAF activity code"),
-    ("catalog", "data-economie-gouv-fr", "the ministry's DCAT catalog"),
+    ("commune", "83137", "des milliers de ventes immobilières (DVF), une liste paginée de liens entrants"),
+    ("departement", "75", "le département où s'exécutent le plus de marchés publics (DECP)"),
+    ("cpv", "45210000", "un code CPV (travaux de construction) et les marchés classés sous ce code"),
+    ("dataset", "decp_augmente", "un jeu de données du catalogue du ministère, avec son score de qualité"),
+    ("programme", "152", "un programme du budget de l'État"),
+    ("naf", "62.01Z", "un code d'activité NAF"),
+    ("catalog", "data-economie-gouv-fr", "le catalogue DCAT du ministère"),
 )
 LINK_PREDICATES = ("owl:sameAs", "skos:exactMatch")
 
