@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from mappings.iri import KINDS, Minter
 from mappings.namespaces import PREFIXES, Namespace, sparql_prologue
 from mappings.terms import iri as iri_term
+from mappings.terms import literal
 
 from .store import GraphStore
 
@@ -29,6 +30,9 @@ PAGE_SIZE = 200
 #: Properties that name a thing, best first (a French label wins over others of the same property).
 LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name", "rov:legalName",
                     "skos:notation", "dct:identifier")
+#: The other IRIs a build mints under the base (`Minter.graph`, `Minter.resource`): named graphs,
+#: source files, build activities, the software agent. They dereference like entities.
+RESOURCE_ROOTS = frozenset({"graph", "source", "build", "software"})
 _SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$")
 
 
@@ -44,15 +48,18 @@ class Candidate:
 
 
 def candidates(raw_path: str, minter: Minter, extensions: set[str]) -> list[Candidate]:
-    """The entity IRIs a raw request path (`/id/commune/75056.ttl`) may name, most literal first.
+    """The IRIs a raw request path (`/id/commune/75056.ttl`, `/graph/cpv`) may name, most literal first.
 
     A key may contain a dot (`naf/64.19Z`), so `x.ttl` is tried whole first, then as `x` + `.ttl`.
     An empty list means the path cannot be one of our IRIs (-> 404 without querying).
     """
     parts = raw_path.split("/")
-    if len(parts) < 4 or parts[0] != "" or parts[1] != "id" or parts[2] not in KINDS:
+    if len(parts) >= 4 and parts[:2] == ["", "id"] and parts[2] in KINDS:
+        kind, segments = parts[2], parts[3:]
+    elif len(parts) >= 3 and parts[0] == "" and parts[1] in RESOURCE_ROOTS:
+        kind, segments = parts[1], parts[2:]
+    else:
         return []
-    kind, segments = parts[2], parts[3:]
     readings = [(segments, None)]
     stem, dot, ext = segments[-1].rpartition(".")
     if dot and stem and ext in extensions:
@@ -61,12 +68,14 @@ def candidates(raw_path: str, minter: Minter, extensions: set[str]) -> list[Cand
     for segs, extension in readings:
         if not all(_SEGMENT.match(s) for s in segs):
             continue
-        keys = tuple(unquote(s, errors="strict") for s in segs)
         try:
-            minted = minter.entity_iri(kind, *keys)
+            keys = tuple(unquote(s, errors="strict") for s in segs)
+            if parts[1] == "id":
+                minted, written = minter.entity_iri(kind, *keys), f"{minter.base}/id/{kind}/" + "/".join(segs)
+            else:   # not minted from codes: the path is the IRI
+                minted = written = f"{minter.base}/{kind}/" + "/".join(segs)
         except (ValueError, UnicodeDecodeError):
             continue
-        written = f"{minter.base}/id/{kind}/" + "/".join(segs)
         out.append(Candidate(kind, keys, minted, extension, canonical=minted == written))
     return out
 
@@ -183,10 +192,12 @@ def page_url(iri: str, page: int) -> str:
 
 
 def document(iri: str, links: Incoming, page: int) -> tuple[str, str]:
-    """The RDF description: a CONSTRUCT of the entity's statements (and its blank nodes), and the
+    """The RDF description: a CONSTRUCT of the entity's statements (and its blank nodes and hash IRIs), and the
     N-Triples of one page of incoming links with their Hydra paging description."""
     t = iri_term(iri)
-    construct = f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo }} WHERE {{ {t} ?p ?o OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo }} }}"
+    own = literal(iri + "#")   # hash IRIs (`source/x.csv#sha256`) are fetched with their document
+    construct = (f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo }} WHERE {{ {t} ?p ?o "
+                 f"OPTIONAL {{ FILTER(isBlank(?o) || STRSTARTS(STR(?o), {own})) ?o ?bp ?bo }} }}")
     lines = [f"{s} {p} {t} ." for p, s in links.page(page)]
     return construct, "\n".join(lines) + "\n" + paging_triples(iri, links.total, page)
 

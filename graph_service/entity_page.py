@@ -20,7 +20,9 @@ FORMAT_NAMES = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), (
 KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "Région", "cpv": "Code CPV",
               "naf": "Code NAF", "entreprise": "Entreprise (SIREN)", "etablissement": "Établissement (SIRET)",
               "contrat": "Marché public", "dataset": "Jeu de données", "mutation": "Vente immobilière (DVF)",
-              "mission": "Mission budgétaire", "programme": "Programme budgétaire"}
+              "mission": "Mission budgétaire", "programme": "Programme budgétaire",
+              "graph": "Graphe nommé (une source)", "source": "Fichier source", "build": "Construction du graphe",
+              "software": "Logiciel"}
 
 
 def _iri_link(term, labels: dict[str, str]) -> str:

@@ -295,3 +295,50 @@ def test_void_describes_endpoint_examples_subsets_dumps_and_linksets(served):
                    and str(graph.value(graph.value(ls, VOID.objectsTarget), VOID.uriSpace))
                    == "http://id.insee.fr/geo/commune/")
     assert int(graph.value(linkset, VOID.triples)) == communes
+
+
+# --- every IRI the build mints -----------------------------------------------------------------
+
+def minted_samples(store: GraphStore, base: str) -> dict[str, str]:
+    """One IRI per kind (`id/commune`, `graph`, `source`...), sampled from the start of every graph."""
+    samples: dict[str, str] = {}
+    for graph in store.named_graphs():
+        rows = store.select(f'SELECT DISTINCT ?x WHERE {{ GRAPH <{graph}> {{ {{ ?x ?p ?o }} UNION {{ ?s ?q ?x }} }} '
+                            f'FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{base}/")) }} LIMIT 400')
+        for row in rows:
+            path = row["x"][len(base) + 1:]
+            root = path.split("/")[0]
+            kind = "/".join(path.split("/")[:2]) if root == "id" else root.split("#")[0]
+            samples.setdefault(kind + ("#" if "#" in path else ""), row["x"])
+    return samples
+
+
+def test_every_kind_of_minted_iri_dereferences(served):
+    base, store = served
+    samples = minted_samples(store, base)
+    assert {"id/commune", "id/contrat", "id/dataset", "graph", "source"} <= set(samples)
+    for kind, iri in samples.items():
+        document, _, fragment = iri.partition("#")
+        response = get(document, headers={"Accept": "application/n-triples"})
+        assert response.status_code == 200, (kind, iri, response.status_code)
+        graph = Graph().parse(data=response.content, format="nt")
+        assert (URIRef(iri), None, None) in graph or (None, None, URIRef(iri)) in graph, (kind, iri)
+        if fragment:   # a hash IRI is described in its document
+            assert (URIRef(iri), None, None) in graph, (kind, iri)
+
+
+def test_request_paths_are_checked_before_any_query():
+    from graph_service.entity_description import candidates
+    from mappings.iri import Minter
+
+    minter, exts = Minter("http://x.test"), {"ttl", "html"}
+    assert [c.iri for c in candidates("/id/naf/62.01Z", minter, exts)] == ["http://x.test/id/naf/62.01Z"]
+    both = candidates("/id/commune/75056.ttl", minter, exts)
+    assert [(c.iri, c.ext) for c in both] == [("http://x.test/id/commune/75056.ttl", None),
+                                              ("http://x.test/id/commune/75056", "ttl")]
+    compound = candidates("/id/contrat/20003070800016/2018AOO0407%2F0300", minter, exts)
+    assert compound[0].keys == ("20003070800016", "2018AOO0407/0300") and compound[0].canonical
+    assert not candidates("/id/commune/%38%33137", minter, exts)[0].canonical
+    for bad in ("/id/unknown/1", "/id/commune", "/id/commune/", "/id/commune/a b", "/id/commune/x'}",
+                "/other/1", "/graph/", "/id/commune/%ZZ"):
+        assert candidates(bad, minter, exts) == [], bad

@@ -116,6 +116,20 @@ def format_links(iri: str) -> str:
 @router.api_route("/id/{kind}/{key:path}", methods=["GET", "HEAD"], tags=["entities"])
 def entity(request: Request, kind: str, key: str) -> Response:
     """The description of one entity (its statements and the links to it), format negotiated."""
+    return describe(request)
+
+
+def resource(request: Request, key: str) -> Response:
+    """A named graph, source file, build or the software agent: described like an entity."""
+    return describe(request)
+
+
+for _root in sorted(ed.RESOURCE_ROOTS):
+    router.add_api_route(f"/{_root}/{{key:path}}", resource, methods=["GET", "HEAD"], include_in_schema=False)
+
+
+def describe(request: Request) -> Response:
+    """Find the IRI the raw path names, negotiate, answer (304 when the client's copy is current)."""
     settings = request.app.state.settings
     raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0] or request.url.path
     minter = Minter(settings.base)
