@@ -20,9 +20,10 @@ from mappings.namespaces import PREFIXES
 
 from .. import void_description
 from ..conneg import negotiate
+from ..catalog_pages import FORMATS
 from ..store import StoreMissing
-from .catalog import open_store
-from .entities import RDF_TYPES, FORMATS, jsonld
+from .catalog import jsonld, open_store
+from .entities import RDF_TYPES
 
 router = APIRouter()
 _lock = threading.Lock()
