@@ -64,6 +64,8 @@ l'extension (<code>.ttl</code>, <code>.jsonld</code>, <code>.nt</code>, <code>.r
 <li>{link("/sparql", "Point d'accès SPARQL")} (protocole SPARQL 1.1, avec des exemples de requêtes)</li>
 <li>{link("/catalog", "Catalogue DCAT-AP")} pour les moissonneurs (data.gouv.fr, CKAN, data.europa.eu)</li>
 <li>{link(VOID_PATH, "Description VoID")} du jeu de données : sources, volumes, liens vers l'INSEE et l'UE</li>
+<li>API JSON sous <code>/api/</code> (jeux de données, entités, communes, départements, contrats) :
+{link("/openapi.json", "description OpenAPI")}</li>
 </ul>
 <h2>Les sources ({len(graphs)} graphes nommés)</h2>
 <table><tr><th>source</th><th>graphe</th><th>triplets</th><th>téléchargement</th></tr>{rows}</table>
