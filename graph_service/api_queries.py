@@ -179,9 +179,10 @@ def _contracts_where(kind: str, role: str) -> str:
 
 
 def contracts(org: Term, kind: str, role: str, limit: int, offset: int) -> str:
-    """One page of an organisation's contracts, latest notification first."""
-    return fill(PROLOGUE + "SELECT DISTINCT ?c ?date WHERE {\n  " + _contracts_where(kind, role)
-                + "\n  OPTIONAL { ?c epo:hasContractConclusionDate ?date }\n} ORDER BY DESC(?date) ?c"
+    """One page of an organisation's contracts, latest notification first (a contract two feeds date
+    differently counts once, at its latest date)."""
+    return fill(PROLOGUE + "SELECT ?c (MAX(?d) AS ?date) WHERE {\n  " + _contracts_where(kind, role)
+                + "\n  OPTIONAL { ?c epo:hasContractConclusionDate ?d }\n} GROUP BY ?c ORDER BY DESC(?date) ?c"
                 + " LIMIT $limit OFFSET $offset", org=org, limit=integer(limit), offset=integer(offset))
 
 

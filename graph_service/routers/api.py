@@ -252,7 +252,7 @@ class Contract(BaseModel):
     title: str | None = None
     buyer: str | None = Field(None, description="the buyer's identifier (SIRET)")
     suppliers: list[str] = Field([], description="the current suppliers' identifiers")
-    date: str | None = Field(None, description="notification (award) date")
+    date: str | None = Field(None, description="notification (award) date (the latest, if feeds differ)")
     initial_amount: Decimal | None = None
     current_amount: Decimal | None = None
     duration_months: int | None = None
@@ -378,7 +378,9 @@ def _dataset_filters(request: Request, q: str | None, keyword: str | None, theme
 
 def _summaries(store: GraphStore, request: Request, iris: list[str],
                model: type[DatasetSummary] = DatasetSummary) -> dict[str, DatasetSummary]:
-    """The summaries of the datasets that exist among `iris` (three small queries for a page)."""
+    """The summaries of the datasets that exist among `iris` (a few small queries for a page)."""
+    if not iris:
+        return {}
     props = _properties(store, iris)
     score_metric = _minter(request).entity_iri("metric", catalog_quality.DIMENSION, catalog_quality.SCORE)
     scores = {r["s"]: float(r["value"]) for r in store.select(aq.measurements(_values(iris), sv.iri(score_metric)))}
@@ -571,7 +573,7 @@ def _contract(minter: Minter, iri: str, f: Fields) -> Contract:
     return Contract(iri=iri, id=_first(f, DCT + "identifier"), title=_first(f, DCT + "title"),
                     buyer=_identifier(minter, buyer) if buyer else None,
                     suppliers=sorted(_identifier(minter, u) for u in f.get(BG + "currentSupplier", [])),
-                    date=_first(f, EPO + "hasContractConclusionDate"),
+                    date=max(f.get(EPO + "hasContractConclusionDate", []), default=None),
                     initial_amount=number(BG + "initialAmount", Decimal),
                     current_amount=number(BG + "currentAmount", Decimal),
                     duration_months=number(BG + "currentDurationMonths", int), cpv=_first(f, BG + "cpvCode"),
