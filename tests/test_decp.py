@@ -335,3 +335,35 @@ def test_official_v2_examples_lift_whole_and_valid(example, tmp_path):
     result = lift_source(source, Context(Minter(BASE), example.parent), tmp_path, progress=False)
     assert result.rows == result.lifted == records > 0
     assert decp_v2.analyse(example)[1].counts()["SchemaViolation"] == 0
+
+
+def lifted_sirens(records: list[dict]) -> set[str]:
+    """SIRENs of the 14-digit parties of the records that are lifted (first of each identity, with an id)."""
+    seen, out = set(), set()
+    for r in records:
+        key = (buyer_id(r), r.get("id"))
+        if not r.get("id") or key in seen:
+            continue
+        seen.add(key)
+        parties = [r.get("acheteur") or r.get("autoriteConcedante") or {}, *r.get("titulaires", []),
+                   *r.get("concessionnaires", [])]
+        parties += [t for m in r.get("modifications") or [] for t in m.get("titulaires", []) + m.get("concessionnaires", [])]
+        ids = (str(p.get("id", "")).strip() for p in parties if isinstance(p, dict))
+        out |= {i[:9] for i in ids if len(i) == 14 and i.isdigit()}
+    return out
+
+
+def test_companies_known_to_sirene_are_linked_not_redescribed(store):
+    """A supplier whose SIREN is in the SIRENE extract links to SIRENE's entreprise; DECP adds no name to it."""
+    with (DATA / "sirene" / "sirene_stock_unite_legale_2026_extrait_credit-bail_97.csv").open(encoding="utf-8") as handle:
+        sirene = {row["siren"] for row in csv.DictReader(handle)}
+    in_decp = set().union(*(lifted_sirens(v1_records(f)) for f in V1.values())) & sirene
+    assert in_decp  # the files do share companies with the SIRENE extract
+    q = f"""SELECT DISTINCT ?u ?described WHERE {{
+             VALUES ?g {{ {" ".join(graph(n) for n in V1)} }}
+             GRAPH ?g {{ ?e org:unitOf ?u }}
+             GRAPH {graph('sirene-unites-legales')} {{ ?u ?p ?o }}
+             BIND(EXISTS {{ GRAPH ?g {{ ?u a org:Organization }} }} AS ?described) }}"""
+    rows = store.select(PREFIXES + q)
+    assert {r["u"].rsplit("/", 1)[1] for r in rows} == in_decp
+    assert {r["described"] for r in rows} == {"false"}
