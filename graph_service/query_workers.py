@@ -164,6 +164,10 @@ def worker_main(conn: Connection, store_path: str, writable: bool) -> None:
     """Loop of a worker process: receive a job, run it, send the results; exit when the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the server, which stops its workers
     store = None
+    try:
+        store = _open(None, store_path, writable)   # open now, not in the first query's time
+    except Exception:  # noqa: BLE001 - e.g. no build yet: reported to the first job
+        store = None
     while True:
         try:
             job = conn.recv()
