@@ -180,17 +180,24 @@ def test_accounts_cube_has_one_observation_per_row(store, built):
 
 
 def test_accounts_total_per_commune_equals_the_csv(store):
-    """Recettes totales per commune (all its budgets) by SPARQL, joined on the COG commune."""
-    expected: dict[str, Decimal] = defaultdict(Decimal)
+    """queries/local_accounts_by_commune.rq: Recettes totales per commune (all its budgets, joined on
+    the COG commune) and the budget principal's amount per inhabitant, against the CSV."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    budgets: dict[str, int] = defaultdict(int)
+    per_inhabitant: dict[str, Decimal] = {}
     for row in rows(OFGL, ";"):
         if row["Agrégat"] == "Recettes totales":
-            expected[row["Code Insee 2024 Commune"]] += Decimal(row["Montant"])
-    got = store.select(sparql_prologue() + f"""SELECT ?code (SUM(?amount) AS ?total) WHERE {{
-        GRAPH {OFGL_GRAPH} {{ ?o bg:agregat ?a ; bg:montant ?amount ; sdmx-dimension:refArea ?c .
-                              ?a skos:prefLabel "Recettes totales"@fr }}
-        ?c a igeo:Commune ; igeo:codeINSEE ?code }} GROUP BY ?code""")
-    assert {r["code"]: Decimal(r["total"]) for r in got} == expected
-    assert len(expected) == 32  # SOURCES.md: all 32 communes of Guadeloupe
+            code = row["Code Insee 2024 Commune"]
+            totals[code] += Decimal(row["Montant"])
+            budgets[code] += 1
+            if row["Type de budget"] == "Budget principal":
+                per_inhabitant[code] = Decimal(row["Montant en € par habitant"])
+    query = (PROJECT_ROOT / "queries" / "local_accounts_by_commune.rq").read_text(encoding="utf-8")
+    got = store.select(query)
+    assert {r["code"]: Decimal(r["total"]) for r in got} == totals
+    assert {r["code"]: int(r["budgets"]) for r in got} == budgets
+    assert {r["code"]: Decimal(r["perInhabitant"]) for r in got} == per_inhabitant
+    assert len(totals) == 32  # SOURCES.md: all 32 communes of Guadeloupe
 
 
 def test_budgets_are_establishments_of_the_commune_legal_unit(store):
@@ -213,7 +220,7 @@ def test_sirene_units_with_legal_category_and_activity(store):
     got = store.select(sparql_prologue() + """SELECT ?siren ?cj ?naf WHERE {
         GRAPH ?g { ?o a rov:RegisteredOrganization ; dct:identifier ?siren ; rov:orgType ?t ; rov:orgActivity ?a }
         ?t skos:notation ?cj . ?a skos:notation ?naf0 . BIND(STR(?naf0) AS ?naf)
-        FILTER(STRSTARTS(STR(?g), "http://127.0.0.1:8000/graph/sirene")) }""")
+        FILTER(STRSTARTS(STR(?g), "%s/graph/sirene")) }""" % BASE)
     assert len(source) == 97
     assert {(r["siren"], r["cj"], r["naf"]) for r in got} >= expected
     assert len({r["siren"] for r in got}) == 97
