@@ -1,9 +1,12 @@
 """A small SPARQL lexer for the endpoint's checks, run before any text reaches the store.
 
-Why lexical: the endpoint must refuse `SERVICE` and `LOAD` (pyoxigraph would fetch the URL), see
+Why lexical: the endpoint must refuse `SERVICE` and `LOAD` (pyoxigraph would fetch the URL; it has no
+switch to forbid it and ignores proxy settings), see
 whether a query has its own dataset (FROM / FROM NAMED), and add the protocol's `using-graph-uri`
 to updates (pyoxigraph's `update` has no dataset argument). Keywords are only recognised outside
-strings, IRIs and comments, so `"SERVICE"` in a literal or `ex:service` is not one.
+strings, IRIs and comments, so `"SERVICE"` in a literal or `ex:service` is not one. The tokens follow
+the SPARQL terminals where a `#` or a quote may hide text: IRIs with \\u escapes, prefixed names with
+`\\#` / `\\'` escapes (PN_LOCAL_ESC) are single tokens, so no comment or string starts inside them.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ _TOKEN = re.compile(r"""
   | (?P<comment>\#[^\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<name>(?:[A-Za-z_\u00c0-\ufffd][\w\-.\u00b7\u00c0-\ufffd]*)?:(?:[\w\-.:%\\\u00b7\u00c0-\ufffd]*)
+  | (?P<name>(?:[A-Za-z_\u00c0-\ufffd][\w\-.\u00b7\u00c0-\ufffd]*)?:(?:[\w\-.:%\u00b7\u00c0-\ufffd]|\\.)*
              |_:[\w\-.]+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<word>[A-Za-z_][\w\-]*)
   | (?P<open>\{)
@@ -60,14 +63,31 @@ def keywords(text: str) -> set[str]:
     return {t.keyword for t in tokens(text) if t.kind == "word"}
 
 
+REMOTE = ("SERVICE", "LOAD")
+
+
+def _remote_word(tok: Token) -> bool:
+    """A bare word or a prefix that holds SERVICE or LOAD.
+
+    Oxigraph's parser matches keywords without a word boundary (`SERVICESILENT<iri>` and
+    `SERVICE:x` are SERVICE calls), and no other bare SPARQL word holds these letters, so any
+    such word counts. (Local names are not looked at: `dcat:accessService` is no call.)
+    """
+    if tok.kind == "word":
+        return any(k in tok.keyword for k in REMOTE)
+    if tok.kind == "name" and ":" in tok.text and not tok.text.startswith("_:"):
+        return any(k in tok.text.split(":", 1)[0].upper() for k in REMOTE)
+    return False
+
+
 def remote_targets(text: str) -> list[str | None]:
-    """IRIs that `SERVICE` and `LOAD` would fetch; None for a target given by a variable or prefixed name."""
+    """IRIs that `SERVICE` and `LOAD` would fetch; None for a target that is not a plain <IRI>."""
     toks = tokens(text)
     targets: list[str | None] = []
     for i, tok in enumerate(toks):
-        if tok.keyword not in ("SERVICE", "LOAD"):
+        if not _remote_word(tok):
             continue
-        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        nxt = toks[i + 1] if tok.kind == "word" and i + 1 < len(toks) else None
         if nxt is not None and nxt.keyword == "SILENT":
             nxt = toks[i + 2] if i + 2 < len(toks) else None
         targets.append(nxt.text[1:-1] if nxt is not None and nxt.kind == "iri" else None)

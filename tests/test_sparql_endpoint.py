@@ -224,6 +224,11 @@ def test_service_never_reaches_a_remote_server(url, remote):
         f"select * where {{ service silent <{target}> {{ ?x ?p ?o }} }}",
         f"PREFIX r: <{host}/> SELECT * WHERE {{ SERVICE r:sparql {{ ?x ?p ?o }} }}",
         f"SELECT * WHERE {{ VALUES ?e {{ <{target}> }} SERVICE ?e {{ ?x ?p ?o }} }}",
+        # forms pyoxigraph's parser accepts: glued keywords, `#` escaped in a name or an IRI
+        f"SELECT * WHERE {{ SERVICESILENT <{target}> {{ ?x ?p ?o }} }}",
+        f"PREFIX : <{host}/> SELECT * WHERE {{ SERVICE:sparql {{ ?x ?p ?o }} }}",
+        f"PREFIX e: <{host}/> SELECT * WHERE {{ ?s e:x\\# ?o SERVICE <{target}> {{ ?x ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s <http://x/\\u0062#> ?o SERVICE <{target}> {{ ?x ?p ?o }} }}",
     ]
     for query in attempts:
         r = requests.get(url, params={"query": query})
