@@ -261,7 +261,8 @@ def test_extensions_give_exact_content_types_and_the_same_graph(server):
 @pytest.mark.parametrize(("accept", "media"), [
     (None, "text/turtle"), ("*/*", "text/turtle"), ("application/ld+json", "application/ld+json"),
     ("application/rdf+xml;q=0.9, text/turtle;q=0.5", "application/rdf+xml"),
-    ("application/n-triples", "application/n-triples"), ("text/html, application/ld+json;q=0.8", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"), ("image/png, application/ld+json;q=0.8", "application/ld+json"),
+    ("text/html;q=0.5, text/turtle", "text/turtle"),  # HTML named, but below an RDF type
 ])
 def test_content_negotiation(server, accept, media):
     headers = {"Accept": accept}  # None: requests sends no Accept header at all
