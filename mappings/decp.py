@@ -86,6 +86,7 @@ class Contract:
     buyer_field: str = "acheteur.id"  # the buyer's field in the source, for rejection messages
     #: published code-list values as (bg: property local name, value): CCAG, techniques... (2024+)
     labels: list[tuple[str, str]] = field(default_factory=list)
+    invalid_fields: list[str] = field(default_factory=list)  # unparseable values left out
 
 
 _BLANKS = re.compile(r"\s")
@@ -110,25 +111,29 @@ def cpv_code(text: str) -> tuple[str, bool]:
     return values.cpv(raw), False
 
 
-def _parse(parser, value: object, name: str) -> str | None:
+def _parse(parser, value: object, name: str, c: Contract):
+    """A field parsed by a `values` function; an unparseable value is left out and flagged on the
+    contract (`bg:InvalidValue`, `bg:invalidField`): the record stays usable."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
         return parser(str(value))
-    except ValueError as exc:
-        raise Reject(name, str(exc), value) from None
+    except ValueError:
+        c.issues.add("InvalidValue")
+        c.invalid_fields.append(name)
+        return None
 
 
-def _decimal(value: object, name: str) -> str | None:
-    return _parse(values.decimal, value, name)
+def _decimal(value: object, name: str, c: Contract) -> str | None:
+    return _parse(values.decimal, value, name, c)
 
 
-def _integer(value: object, name: str) -> str | None:
-    return _parse(values.integer, value, name)
+def _integer(value: object, name: str, c: Contract) -> str | None:
+    return _parse(values.integer, value, name, c)
 
 
-def _date(value: object, name: str) -> str | None:
-    return _parse(values.date_, value, name)
+def _date(value: object, name: str, c: Contract) -> str | None:
+    return _parse(values.date_, value, name, c)
 
 
 def contract_iri(ctx: Context, buyer_siret: str, contract_id: str) -> str:
@@ -249,24 +254,23 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     if c.object:
         out += [(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))]
     if c.cpv:
-        try:
-            code, repaired = cpv_code(c.cpv)
-        except ValueError as exc:
-            raise Reject("codeCPV", str(exc), c.cpv) from None
-        if repaired:
-            c.issues.add("RepairedCode")
-        out.append((s, BG.cpvCode, literal(code)))
-        if cpv := ctx.link("cpv", code):
-            out.append((s, EPO.hasMainClassification, cpv))
-    amount = _decimal(c.amount, "montant")
-    duration = _integer(c.duration, "dureeMois")
-    dates = {EPO.hasContractConclusionDate: _date(c.notified, "dateNotification"),
-             BG.dataPublicationDate: _date(c.published, "datePublicationDonnees"),
-             BG.executionStartDate: _date(c.execution_start, "dateDebutExecution")}
+        code = _parse(cpv_code, c.cpv, "codeCPV", c)
+        if code:
+            code, repaired = code
+            if repaired:
+                c.issues.add("RepairedCode")
+            out.append((s, BG.cpvCode, literal(code)))
+            if cpv := ctx.link("cpv", code):
+                out.append((s, EPO.hasMainClassification, cpv))
+    amount = _decimal(c.amount, "montant", c)
+    duration = _integer(c.duration, "dureeMois", c)
+    dates = {EPO.hasContractConclusionDate: _date(c.notified, "dateNotification", c),
+             BG.dataPublicationDate: _date(c.published, "datePublicationDonnees", c),
+             BG.executionStartDate: _date(c.execution_start, "dateDebutExecution", c)}
     out += [(s, p, typed(v, XSD.date)) for p, v in dates.items() if v]
     numbers = {BG.initialAmount: (amount, XSD.decimal), BG.initialDurationMonths: (duration, XSD.integer),
-               BG.publicSubsidy: (_decimal(c.public_subsidy, "montantSubventionPublique"), XSD.decimal),
-               BG.offersReceived: (_integer(c.offers, "offresRecues"), XSD.integer)}
+               BG.publicSubsidy: (_decimal(c.public_subsidy, "montantSubventionPublique", c), XSD.decimal),
+               BG.offersReceived: (_integer(c.offers, "offresRecues", c), XSD.integer)}
     out += [(s, p, typed(v, dt)) for p, (v, dt) in numbers.items() if v is not None]
     if c.place:
         out += place_triples(ctx, s, c.place)
@@ -286,6 +290,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
         out.append((s, BG.currentDurationMonths, typed(current["duration"], XSD.integer)))
     out += [(s, BG.currentSupplier, unit) for unit in current["suppliers"]]
     out += [(s, BG.qualityIssue, BG[issue]) for issue in sorted(c.issues)]
+    out += [(s, BG.invalidField, literal(name)) for name in c.invalid_fields]
     return out
 
 
@@ -298,14 +303,14 @@ def modification_triples(ctx: Context, contract: str, buyer_siret: str, c: Contr
                          (node, BG.modificationIndex, typed(m.index, XSD.integer))]
     if m.object:
         out.append((node, DCT.description, fr(m.object)))
-    if notified := _date(m.notified, "modifications.dateNotificationModification"):
+    if notified := _date(m.notified, "modifications.dateNotificationModification", c):
         out.append((node, BG.notificationDate, typed(notified, XSD.date)))
-    if published := _date(m.published, "modifications.datePublicationDonneesModification"):
+    if published := _date(m.published, "modifications.datePublicationDonneesModification", c):
         out.append((node, BG.dataPublicationDate, typed(published, XSD.date)))
-    if (amount := _decimal(m.amount, "modifications.montant")) is not None:
+    if (amount := _decimal(m.amount, "modifications.montant", c)) is not None:
         out.append((node, BG.newAmount, typed(amount, XSD.decimal)))
         current["amount"] = amount
-    if (duration := _integer(m.duration, "modifications.dureeMois")) is not None:
+    if (duration := _integer(m.duration, "modifications.dureeMois", c)) is not None:
         out.append((node, BG.newDurationMonths, typed(duration, XSD.integer)))
         current["duration"] = duration
     if m.suppliers:

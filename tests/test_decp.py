@@ -16,6 +16,7 @@ import pytest
 
 from graph_service.build import BuildError, build
 from graph_service.config import PROJECT_ROOT
+from graph_service.store import GraphStore
 from mappings import decp_v1, decp_v2, values
 from mappings.namespaces import sparql_prologue
 
@@ -294,6 +295,7 @@ def test_record_without_buyer_siret_is_rejected_with_its_field(settings, tmp_pat
     (data / "decp").mkdir(parents=True)
     records = [r for r in paris_records() if r["id"] in ("2024T08713", "202420241")]
     records[0] = {**records[0], "acheteur": {"id": "2175000160"}}  # 10 digits: no identity
+    records[1] = {**records[1], "dateNotification": "31/02/2024"}  # impossible date: left out, flagged
     (data / "decp" / PARIS).write_text(json.dumps(records), encoding="utf-8")
     report = build(replace(fresh_settings(settings, tmp_path), data_dir=data), decp_v2.SOURCES,
                    progress=False, validate=False)
@@ -302,6 +304,10 @@ def test_record_without_buyer_siret_is_rejected_with_its_field(settings, tmp_pat
     with (fresh_settings(settings, tmp_path).reports_dir / report.build_id / "rejected.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["field"] == "acheteur.id" and row["line"] in ("1", "2") and "SIRET" in row["reason"]
+    flagged = GraphStore.current(fresh_settings(settings, tmp_path)).select(PREFIXES + """
+        SELECT ?field ?date WHERE { ?c bg:qualityIssue bg:InvalidValue ; bg:invalidField ?field
+        OPTIONAL { ?c epo:hasContractConclusionDate ?date } }""")
+    assert flagged == [{"field": "dateNotification"}]
 
 
 # --- the example queries and the official examples ------------------------------------------------
