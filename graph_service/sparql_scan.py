@@ -95,8 +95,8 @@ def remote_targets(text: str) -> list[str | None]:
 
 
 def has_dataset_clause(query: str) -> bool:
-    """True if the query names its own dataset (FROM or FROM NAMED)."""
-    return "FROM" in keywords(query)
+    """True if the query names its own dataset (FROM or FROM NAMED; also glued, as in `*FROM<g>`)."""
+    return any("FROM" in word for word in keywords(query))
 
 
 def query_form(query: str) -> str | None:
