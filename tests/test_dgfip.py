@@ -303,3 +303,18 @@ def test_bg_terms_of_the_dgfip_mappings_are_defined_in_the_ontology():
         for prop in (RDFS.label, RDFS.comment):
             langs = {o.language for o in ontology.objects(term, prop) if isinstance(o, Literal)}
             assert {"fr", "en"} <= langs, f"bg:{name} lacks {prop} in fr and en"
+
+
+def test_geo_dvf_line_with_a_bad_parcel_id_is_quarantined_with_file_line_and_field(tmp_path):
+    data = tmp_path / "data"
+    (data / "dvf").mkdir(parents=True)
+    lines = GEO.read_text(encoding="utf-8").split("\n")
+    lines[4] = lines[4].replace(rows(GEO)[3]["id_parcelle"], "83137-CO0367")  # 4th data row, file line 5
+    (data / "dvf" / GEO.name).write_text("\n".join(lines), encoding="utf-8")
+    ctx = Context(Minter(BASE), data)
+    result = lift_source(dvf_geo.SOURCES[0], ctx, tmp_path, progress=False)
+    assert result.rows == result.lifted + len(result.rejected) == len(rows(GEO))
+    (rejected,) = result.rejected
+    assert (rejected.file, rejected.line, rejected.field, rejected.value) == (
+        dvf_geo.SOURCES[0].path, 5, "id_parcelle", "83137-CO0367")
+    assert "cadastral parcel id" in rejected.reason
