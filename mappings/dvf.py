@@ -21,7 +21,6 @@ ontology/README.md).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .namespaces import A, BG, DCT, GEO, LOCN, XSD
