@@ -23,10 +23,11 @@ PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "skos", "dqv", "dca
 
 @dataclass
 class Figures:
-    """Key figures (label, formatted value) and inline SVG charts."""
+    """Key figures (label, formatted value), inline SVG charts, and short notes (plain text)."""
 
     items: list[tuple[str, str]] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _rows(store: GraphStore, where: str, select: str, tail: str = "") -> list[dict[str, str]]:
@@ -116,6 +117,11 @@ def dataset(store: GraphStore, t: str) -> Figures:
                   "(COUNT(?m) AS ?n) (SUM(IF(?v, 1, 0)) AS ?passed)")
     if rules and int(rules[0]["n"]):
         out.items.append(("règles de la charte respectées", f"{rules[0]['passed']} / {rules[0]['n']}"))
+        failed = _rows(store, f"?m dqv:computedOn {t} ; dqv:isMeasurementOf ?metric ; dqv:value false . "
+                              f"?metric skos:prefLabel ?label FILTER(LANG(?label) = \"fr\")", "?label",
+                       "ORDER BY ?label")
+        if failed:
+            out.notes.append("Règles non respectées : " + " ; ".join(r["label"] for r in failed) + ".")
     dists = _rows(store, f"{t} dcat:distribution ?d", "(COUNT(DISTINCT ?d) AS ?n)")
     if dists and int(dists[0]["n"]):
         out.items.append(("distributions (formats de téléchargement)", html.number(int(dists[0]["n"]))))
