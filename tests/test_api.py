@@ -236,11 +236,12 @@ def test_label_search_finds_the_communes_named_like_it(client, settings):
     ("/api/organisations/1234/contracts", "id"), (f"/api/organisations/{PARIS_SIRET}/contracts?role=boss", "role"),
     ("/api/communes/7505", "code"), ("/api/departements/2C", "code"),
 ])
-def test_bad_parameters_are_400_problems_naming_the_parameter(client, url, field):
+def test_bad_parameters_are_400_problems_naming_the_parameter(client, settings, url, field):
     response = client.get(url)
     assert response.status_code == 400 and response.headers["content-type"] == PROBLEM, response.text
     body = response.json()
     assert body["status"] == 400 and body["title"] and body["detail"].startswith(field)
+    assert body["instance"] == settings.base + url
 
 
 @pytest.mark.parametrize("url", ["/api/datasets/no-such-dataset", "/api/entities/commune/00000",

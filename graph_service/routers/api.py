@@ -66,7 +66,10 @@ class ApiError(Exception):
 TITLES = {400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}
 
 
-def problem(status: int, detail: str, instance: str) -> Response:
+def problem(request: Request, status: int, detail: str) -> Response:
+    """The problem document; `instance` is the request's URL under the public base (as `next` links)."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    instance = request.app.state.settings.base + request.url.path + query
     body = Problem(title=TITLES.get(status, "Error"), status=status, detail=detail, instance=instance)
     return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM)
 
@@ -89,11 +92,11 @@ class ProblemRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                return problem(400, _validation_detail(exc), str(request.url))
+                return problem(request, 400, _validation_detail(exc))
             except ApiError as exc:
-                return problem(exc.status, exc.detail, str(request.url))
+                return problem(request, exc.status, exc.detail)
             except StoreMissing as exc:
-                return problem(503, str(exc), str(request.url))
+                return problem(request, 503, str(exc))
 
         return route
 
@@ -105,6 +108,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=ProblemRoute, responses=ERRORS)
 
+#: The entity kinds our IRIs use (an enum in the OpenAPI document).
+KindName = Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (1-{MAX_LIMIT})")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="number of items to skip")]
 
@@ -352,7 +357,8 @@ def _kind_and_key(minter: Minter, iri: str) -> tuple[str, str]:
 # ----------------------------------------------------------------------------------- datasets
 
 THEMES = vocabularies.TABLES["data-theme"]
-THEME_CODE = re.compile(r"^[A-Z_]{3,10}$")
+#: A theme: the EU table's code (any case) or its IRI.
+THEME = "^(" + re.escape(THEMES.concept_iri("")) + ")?[A-Za-z_]{3,10}$"
 
 
 def _dataset_filters(request: Request, q: str | None, keyword: str | None, theme: str | None,
@@ -364,8 +370,6 @@ def _dataset_filters(request: Request, q: str | None, keyword: str | None, theme
         filters["keyword"] = sv.literal(keyword)
     if theme is not None:
         code = theme.rsplit("/", 1)[-1].upper()
-        if not THEME_CODE.match(code):
-            raise ApiError(400, f"theme: {theme!r} is not an EU data theme code (e.g. ECON, GOVE) nor its IRI")
         filters["theme"] = sv.iri(THEMES.concept_iri(code))
     if publisher is not None:
         filters["publisher"] = sv.literal(publisher)
@@ -414,7 +418,7 @@ def datasets(request: Request,
              q: Annotated[str | None, Query(min_length=1, max_length=200,
                                             description="text contained in the title, description or a keyword (any case)")] = None,
              keyword: Annotated[str | None, Query(min_length=1, max_length=200, description="a keyword, exactly (any case)")] = None,
-             theme: Annotated[str | None, Query(min_length=1, max_length=200,
+             theme: Annotated[str | None, Query(pattern=THEME,
                                                 description="EU data theme code (`ECON`, `GOVE`) or IRI")] = None,
              publisher: Annotated[str | None, Query(min_length=1, max_length=200,
                                                     description="publisher id (data.gouv.fr organisation id) or part of its name")] = None,
@@ -472,12 +476,10 @@ def _entity(store: GraphStore, iri: str, kind: str, key: str) -> Entity:
 
 @router.get("/entities/{kind}/{key:path}", response_model=Entity, response_model_exclude_none=True)
 def entity(request: Request,
-           kind: Annotated[str, Path(description="entity kind: " + ", ".join(sorted(KINDS)))],
+           kind: Annotated[KindName, Path(description="entity kind")],
            key: Annotated[str, Path(max_length=500, description="the key; a compound key is `a/b` "
                                     "(e.g. contrat/{SIRET}/{id}); a `/` inside a part is `%2F`")]) -> Entity:
     """The statements about one entity, the JSON twin of `/id/{kind}/{key}`."""
-    if kind not in KINDS:
-        raise ApiError(400, f"kind: {kind!r} is not one of: {', '.join(sorted(KINDS))}")
     # the key's parts come from the raw path, so that `%2F` stays inside its part
     raw = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
     parts = [unquote(p) for p in raw.split(f"/entities/{kind}/", 1)[-1].split("/")] if raw else key.split("/")
@@ -610,13 +612,11 @@ def organisation_contracts(
 @router.get("/labels", response_model=LabelPage, response_model_exclude_none=True)
 def labels(request: Request,
            q: Annotated[str, Query(min_length=2, max_length=200, description="text contained in the name (any case)")],
-           kind: Annotated[str | None, Query(description="only entities of this kind (e.g. commune, cpv, entreprise)")] = None,
+           kind: Annotated[KindName | None, Query(description="only entities of this kind")] = None,
            limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> LabelPage:
     """Entities whose name (skos:prefLabel, igeo:nom, rov:legalName, foaf:name, rdfs:label, dct:title)
     contains `q`: exact names first, then names starting with it, then the shortest. Not counted
     (`total` absent): a count would scan every name a second time."""
-    if kind is not None and kind not in KINDS:
-        raise ApiError(400, f"kind: {kind!r} is not one of: {', '.join(sorted(KINDS))}")
     minter = _minter(request)
     prefix = minter.base + "/id/" + (f"{kind}/" if kind else "")
     rows = _store(request).select(aq.label_search(sv.literal(q), sv.literal(prefix), limit + 1, offset))
