@@ -1,7 +1,7 @@
 """The one way a user's value enters a SPARQL text: as an escaped term filled into a fixed template.
 
 Templates are constants written with `$name` placeholders (`string.Template`); `fill` accepts only
-`Term`s, which only `literal`, `iri` and `integer` make, so a raw string can never be pasted into a
+`Term`s, which only the functions below make, so a raw string can never be pasted into a
 query by mistake. Escaping reuses the N-Triples writers of `mappings.terms` (a SPARQL string literal
 and IRI follow the same rules): quotes, backslashes and line breaks are escaped in literals, and every
 character an IRI may not hold (`<>"{}|^`\\`, spaces) is percent-encoded. The query's structure is
@@ -32,6 +32,11 @@ def literal(value: str, lang: str | None = None) -> Term:
 def iri(value: str) -> Term:
     """An IRI term; characters an IRI may not hold are percent-encoded."""
     return Term(terms.iri(value))
+
+
+def iris(values: list[str]) -> Term:
+    """A space-separated list of IRI terms, for a `VALUES ?x { $list }` block."""
+    return Term(" ".join(iri(v) for v in values))
 
 
 def integer(value: int) -> Term:

@@ -47,11 +47,10 @@ def get(client: TestClient, url: str, status: int = 200) -> dict:
 
 def walk(client: TestClient, url: str, base: str) -> list[dict]:
     """Every item of a paged list, following `next` (absolute links under the configured base)."""
-    items, pages = [], 0
+    items = []
     while url:
         page = get(client, url)
         items += page["items"]
-        pages += 1
         url = page.get("next")
         if url:
             assert url.startswith(base + "/api/"), url

@@ -311,18 +311,13 @@ def _next(request: Request, limit: int, offset: int, has_more: bool) -> str | No
     return request.app.state.settings.base + request.url.path + "?" + urlencode(params)
 
 
-def _values(iris: list[str]) -> sv.Term:
-    """A VALUES list of IRIs (from the store, escaped all the same)."""
-    return sv.Term(" ".join(sv.iri(i) for i in iris))
-
-
 def _best_labels(store: GraphStore, iris: list[str]) -> dict[str, str]:
     """One label per IRI: French first, then untagged, then any."""
     if not iris:
         return {}
     rank = {"fr": 0, "": 1}
     best: dict[str, tuple[int, str]] = {}
-    for row in store.select(aq.labels(_values(sorted(set(iris))))):
+    for row in store.select(aq.labels(sv.iris(sorted(set(iris))))):
         score = (rank.get(row.get("lang", ""), 2), row["label"])
         if row["s"] not in best or score < best[row["s"]]:
             best[row["s"]] = score
@@ -336,7 +331,7 @@ def _properties(store: GraphStore, iris: list[str]) -> dict[str, Fields]:
     """subject -> property IRI -> its values (in the union of graphs, without repeats)."""
     out: dict[str, Fields] = {}
     if iris:
-        for row in store.select(aq.properties(_values(iris))):
+        for row in store.select(aq.properties(sv.iris(iris))):
             values = out.setdefault(row["s"], {}).setdefault(row["p"], [])
             if row["o"] not in values:
                 values.append(row["o"])
@@ -387,7 +382,7 @@ def _summaries(store: GraphStore, request: Request, iris: list[str],
         return {}
     props = _properties(store, iris)
     score_metric = _minter(request).entity_iri("metric", catalog_quality.DIMENSION, catalog_quality.SCORE)
-    scores = {r["s"]: float(r["value"]) for r in store.select(aq.measurements(_values(iris), sv.iri(score_metric)))}
+    scores = {r["s"]: float(r["value"]) for r in store.select(aq.measurements(sv.iris(iris), sv.iri(score_metric)))}
     linked = [v for f in props.values() for p in (DCT + "publisher", DCAT + "theme", DCT + "accrualPeriodicity")
               for v in f.get(p, [])]
     publishers = _properties(store, sorted({v for f in props.values() for v in f.get(DCT + "publisher", [])}))
