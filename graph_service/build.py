@@ -25,7 +25,7 @@ from mappings.read import Reject, SourceError
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from . import provenance, validation
+from . import coverage, provenance, validation
 from .config import Settings
 from .store import GraphStore, load_new_store, swap_in
 
@@ -75,6 +75,7 @@ class BuildReport:
     sources: list[dict]
     validation: list[dict]
     unresolved: list[dict]
+    coverage: list[dict] = field(default_factory=list)
     graphs: dict[str, int] = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
 
@@ -97,6 +98,7 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
     result = SourceResult(source, file, out_dir / f"{source.name}.nq")
     graph = ctx.mint.graph(source.name)
     ctx.source = source.name
+    ctx.line = 0
     records = source.read(file)
     with result.nquads.open("w", encoding="utf-8") as out:
         for triple in source.preamble(ctx):
@@ -139,12 +141,16 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
         provenance.write(prov_file, results, outcomes, ctx, build_id, started)
+        links = coverage.compute(results, ctx)
+        links_file = work / "linksets.nq"
+        coverage.write(links_file, links, ctx)
         report_dir = settings.reports_dir / build_id
         write_reports(report_dir, results, outcomes, ctx)
+        write_csv(report_dir / "coverage.csv", [c.summary() for c in links])
         if failed:
             names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
             raise BuildError(f"validation failed: {names}; see {report_dir}")
-        files = [(r.nquads, "") for r in results] + [(prov_file, "")]
+        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
     except (SourceError, OSError) as exc:
         shutil.rmtree(new_store, ignore_errors=True)
@@ -164,6 +170,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         validation=[o.summary() for o in outcomes],
         unresolved=[{"source": s, "kind": k, "code": c, "count": n, "first_line": ctx.first_line[(s, k, c)]}
                     for (s, k, c), n in sorted(ctx.unresolved.items())],
+        coverage=[c.summary() for c in links],
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
@@ -192,6 +199,15 @@ def write_reports(report_dir: Path, results: list[SourceResult], outcomes, ctx: 
             writer.writerow([source, kind, code, n, ctx.first_line[(source, kind, code)]])
     for outcome in outcomes:
         (report_dir / f"validation-{outcome.name}.txt").write_text(outcome.text, encoding="utf-8")
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """Rows of dicts as CSV (lists joined by " | ")."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(rows[0].keys() if rows else [])
+        for row in rows:
+            writer.writerow([" | ".join(v) if isinstance(v, list) else v for v in row.values()])
 
 
 CLASS_COUNTS = """

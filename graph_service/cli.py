@@ -37,6 +37,12 @@ def format_summary(report) -> str:
     for v in report.validation:
         lines.append(f"  {v['name']}: {v['violations']} violations, {v['warnings']} warnings")
         lines += [f"      {t['count']:>6} x {t['what']}" for t in v["top"][:5]]
+    if report.coverage:
+        from .coverage import table
+
+        lines += ["", "link coverage (records linked to a referential / records with a code; "
+                      "coverage.csv in the build report):"]
+        lines += ["  " + line for line in table(report.coverage)]
     if report.unresolved:
         lines += ["", f"unresolved codes: {sum(u['count'] for u in report.unresolved)} "
                       f"({len(report.unresolved)} distinct), see the build report"]

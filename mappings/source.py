@@ -27,12 +27,19 @@ class Context:
     unresolved: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     first_line: dict[tuple[str, str, str], int] = field(default_factory=dict)
     links: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # per (source, kind): the record lines with a resolved / an unresolved code (link coverage)
+    linked_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    unresolved_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    # kind -> key -> the first source that defined it (the graph a link to it points to)
+    owners: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     source: str = ""
     line: int = 0
 
     def define(self, kind: str, *keys: str) -> str:
         """Declare an entity of a referential and return its IRI term."""
-        self.known[kind].add("/".join(keys))
+        key = "/".join(keys)
+        self.known[kind].add(key)
+        self.owners[kind].setdefault(key, self.source)
         return self.mint.entity(kind, *keys)
 
     def link(self, kind: str, key: str | None) -> str | None:
@@ -41,6 +48,7 @@ class Context:
             return None
         if key in self.known[kind]:
             self.links[(self.source, kind)] += 1
+            self.linked_lines[(self.source, kind)].add(self.line)
             return self.mint.entity(kind, key)
         self.unresolvable(kind, key)
         return None
@@ -50,6 +58,7 @@ class Context:
         where = (self.source, kind, code)
         self.unresolved[where] += 1
         self.first_line.setdefault(where, self.line)
+        self.unresolved_lines[(self.source, kind)].add(self.line)
 
     def entity(self, kind: str, *keys: str) -> str:
         """The IRI term of an entity of this source (no referential check)."""

@@ -1,0 +1,157 @@
+"""Link coverage: how well each dataset joins the referentials, as VoID linksets with counts.
+
+Per source and referential kind (`commune`, `cpv`, `entreprise`...), over the records that were
+lifted (rejected ones are left out):
+
+- `records`: records holding at least one code of that kind (resolved or not);
+- `linked`: records with at least one code resolved to a referential entity;
+- `complete`: records whose codes of that kind all resolved (a contract whose buyer is in SIRENE
+  but one supplier is not is linked, not complete);
+- share = linked / records.
+
+A kind that other sources define (`ctx.define`) gets a `void:Linkset` from the dataset graph to
+the referential graph(s), with its link predicates and `void:triples` counted from the lifted
+N-Quads: distinct triples whose object is an entity another source defined. A kind defined by
+several sources (`entreprise`: SIRENE and the OFGL budgets' legal units) has one
+`void:objectsTarget` per graph its links reach.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from mappings.namespaces import BG, DQV, RDFS, VOID, XSD
+from mappings.source import Context
+from mappings.terms import Triple, is_a, literal, nquad, typed
+
+#: unresolved codes listed per linkset in the graph and in the printed summary (all are in the CSV)
+TOP_CODES = 10
+
+
+@dataclass
+class Coverage:
+    """The link figures of one source for one referential kind."""
+
+    source: str
+    kind: str
+    targets: set[str]           # the other sources defining the kind (empty: no referential does)
+    records: int = 0
+    linked: int = 0
+    complete: int = 0
+    unresolved: int = 0         # unresolved code occurrences
+    unresolved_codes: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
+    predicates: Counter[str] = field(default_factory=Counter)  # link triples by predicate
+    reached: Counter[str] = field(default_factory=Counter)     # link triples by target source
+
+    @property
+    def share(self) -> float:
+        return self.linked / self.records if self.records else 0.0
+
+    def summary(self) -> dict:
+        return {"source": self.source, "kind": self.kind, "targets": sorted(self.reached or self.targets),
+                "records": self.records, "linked": self.linked, "complete": self.complete,
+                "share": round(self.share, 4), "link_triples": sum(self.predicates.values()),
+                "unresolved": self.unresolved, "distinct_unresolved": len(self.unresolved_codes),
+                "top_unresolved": [c for c, _ in self.unresolved_codes[:TOP_CODES]]}
+
+
+def compute(results, ctx: Context) -> list[Coverage]:
+    """Coverage of every (source, kind) the mappings linked or failed to link."""
+    figures: list[Coverage] = []
+    for result in results:
+        name = result.source.name
+        dropped = {r.line for r in result.rejected} | {0}  # 0: the preamble, not a record
+        kinds = sorted({k for s, k in ctx.linked_lines if s == name} |
+                       {k for s, k in ctx.unresolved_lines if s == name})
+        for kind in kinds:
+            good = ctx.linked_lines.get((name, kind), set()) - dropped
+            bad = ctx.unresolved_lines.get((name, kind), set()) - dropped
+            codes = Counter({code: n for (s, k, code), n in ctx.unresolved.items() if s == name and k == kind})
+            targets = set(ctx.owners[kind].values()) - {name} if kind in ctx.owners else set()
+            figures.append(Coverage(name, kind, targets, records=len(good | bad), linked=len(good),
+                                    complete=len(good - bad), unresolved=sum(codes.values()),
+                                    unresolved_codes=sorted(codes.items(), key=lambda c: (-c[1], c[0]))))
+        crossing = {c.kind: c for c in figures if c.source == name and c.targets}
+        if crossing:
+            count_links(result.nquads, ctx, crossing)
+    return figures
+
+
+def count_links(nquads: Path, ctx: Context, coverage: dict[str, Coverage]) -> None:
+    """Distinct triples of a lifted file whose object is an entity a referential defines."""
+    prefix = f"<{ctx.mint.base}/id/"
+    seen: set[tuple[str, str, str]] = set()
+    with nquads.open(encoding="utf-8") as lines:
+        for line in lines:
+            subject, predicate, rest = line.split(" ", 2)
+            if not rest.startswith(prefix):
+                continue
+            kind, _, key = rest[len(prefix):rest.index(">")].partition("/")
+            entry = coverage.get(kind)
+            if entry is None:
+                continue
+            owner = ctx.owners[kind].get("/".join(unquote(k) for k in key.split("/")))
+            if owner not in entry.targets:  # unknown code, or an entity of this same source
+                continue
+            triple = (subject, predicate, rest[:rest.index(">") + 1])
+            if triple not in seen:
+                seen.add(triple)
+                entry.predicates[predicate] += 1
+                entry.reached[owner] += 1
+
+
+def triples(figures: list[Coverage], ctx: Context) -> list[Triple]:
+    """The linksets (VoID) and their coverage measurements (DQV) of the dataset graphs."""
+    mint = ctx.mint
+    out: list[Triple] = []
+    for c in figures:
+        if not c.targets:
+            continue
+        subjects = mint.graph(c.source)
+        targets = sorted(c.reached or c.targets)
+        linkset = mint.resource(f"graph/{c.source}/linkset/{c.kind}")
+        measure = mint.resource(f"graph/{c.source}/linkset/{c.kind}/coverage")
+        out += [
+            *is_a(linkset, VOID.Linkset),
+            (linkset, RDFS.label, literal(f"{c.source} -> {' + '.join(targets)} ({c.kind})")),
+            (subjects, VOID.subset, linkset),
+            (linkset, VOID.subjectsTarget, subjects),
+            *[(linkset, VOID.objectsTarget, mint.graph(t)) for t in targets],
+            (linkset, BG.referentialKind, literal(c.kind)),
+            (linkset, VOID.triples, typed(sum(c.predicates.values()), XSD.integer)),
+            (linkset, BG.recordsWithCode, typed(c.records, XSD.integer)),
+            (linkset, BG.recordsLinked, typed(c.linked, XSD.integer)),
+            (linkset, BG.recordsFullyLinked, typed(c.complete, XSD.integer)),
+            (linkset, BG.unresolvedCodes, typed(len(c.unresolved_codes), XSD.integer)),
+            *[(linkset, VOID.linkPredicate, p) for p in sorted(c.predicates)],
+            *[(linkset, BG.unresolvedCode, literal(code)) for code, _ in c.unresolved_codes[:TOP_CODES]],
+            *is_a(measure, DQV.QualityMeasurement),
+            (linkset, DQV.hasQualityMeasurement, measure),
+            (measure, DQV.computedOn, linkset),
+            (measure, DQV.isMeasurementOf, BG.LinkCoverage),
+            (measure, DQV.value, typed(f"{c.share:.4f}", XSD.decimal)),
+        ]
+    return out
+
+
+def write(path: Path, figures: list[Coverage], ctx: Context) -> None:
+    """The linksets as N-Quads, in the provenance graph next to the graphs they describe."""
+    graph = ctx.mint.graph("provenance")
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(nquad(t, graph) for t in triples(figures, ctx))
+
+
+def table(rows: list[dict], top: int = 3) -> list[str]:
+    """The coverage lines of the build summary (rows as in `Coverage.summary`)."""
+    lines = [f"{'source':32} {'kind':30} {'records':>8} {'linked':>8} {'complete':>8} {'share':>7}  "
+             "unresolved (top)"]
+    for r in rows:
+        codes = ", ".join(r["top_unresolved"][:top])
+        more = r["distinct_unresolved"] - min(top, len(r["top_unresolved"]))
+        codes += f" (+{more})" if more > 0 else ""
+        lines.append(f"{r['source']:32} {r['kind'][:30]:30} {r['records']:>8} {r['linked']:>8} "
+                     f"{r['complete']:>8} {r['share']:>7.1%}  {codes}")
+    return lines
