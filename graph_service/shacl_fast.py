@@ -71,11 +71,14 @@ than once: every query built on it is DISTINCT or grouped)."""
 
 
 def term_text(term: Node | None) -> str:
-    """A report value as N-Triples text ("" when there is none); xsd:string literals are plain."""
+    """A report value as N-Triples text ("" when there is none), in one canonical form whichever
+    store held it: xsd:string literals are plain, language tags lower case (Oxigraph's form)."""
     if term is None:
         return ""
     if isinstance(term, Literal) and term.datatype == XSD.string:
         return Literal(str(term)).n3()
+    if isinstance(term, Literal) and term.language:
+        return Literal(str(term), lang=term.language.lower()).n3()
     if isinstance(term, BNode):
         return "_:b"
     return term.n3()
