@@ -72,11 +72,14 @@ than once: every query built on it is DISTINCT or grouped)."""
 
 def term_text(term: Node | None) -> str:
     """A report value as N-Triples text ("" when there is none), in one canonical form whichever
-    store held it: xsd:string literals are plain, language tags lower case (Oxigraph's form)."""
+    store held it: xsd:string literals are plain, language tags lower case (Oxigraph's form),
+    decimals without trailing zeros ("1500.50" and Oxigraph's "1500.5" are the same value)."""
     if term is None:
         return ""
     if isinstance(term, Literal) and term.datatype == XSD.string:
         return Literal(str(term)).n3()
+    if isinstance(term, Literal) and term.datatype == XSD.decimal and isinstance(term.value, Decimal):
+        return f'"{format(term.value.normalize(), "f")}"^^<{XSD.decimal}>'
     if isinstance(term, Literal) and term.language:
         return Literal(str(term), lang=term.language.lower()).n3()
     if isinstance(term, BNode):
