@@ -460,7 +460,12 @@ class Validator:
     def pattern(self, shape: Shape, focus: Focus, obj: Node, depth: int):
         flags = "".join(f for f in str(self.shapes.graph.value(shape.node, SH.flags) or "").lower()
                         if f in "im")  # the flags pyshacl honours
-        condition = f"isBlank(?v) || !REGEX(STR(?v), {Literal(str(obj)).n3()}, \"{flags}\")"
+        regex = f"{Literal(str(obj)).n3()}, \"{flags}\""
+        probe = next(self.select(f"SELECT (REGEX(\"\", {regex}) AS ?ok) WHERE {{}}"))
+        if probe["ok"] is None:  # an error would drop every row: the pattern would always pass
+            raise UnsupportedShape(f"shape {shape.node}: sh:pattern {obj!r} is not a regular "
+                                   "expression Oxigraph's SPARQL REGEX accepts")
+        condition = f"isBlank(?v) || !REGEX(STR(?v), {regex})"
         return ("PatternConstraintComponent", f"Value does not match pattern '{obj}'",
                 self.pairs(focus, shape, condition))
 

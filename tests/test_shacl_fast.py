@@ -100,6 +100,17 @@ ex:ClosedShape a sh:NodeShape ; sh:targetClass ex:Person ; sh:closed true .
         validate_store(Graph().parse(shapes), ox.Store())
 
 
+def test_pattern_the_sparql_engine_cannot_run_is_refused(tmp_path):
+    """A regex Oxigraph rejects (look-ahead) would make REGEX an error, so every value would pass."""
+    shapes = tmp_path / "lookahead.ttl"
+    shapes.write_text(EDGE_SHAPES.read_text() + """
+ex:LookaheadShape a sh:NodeShape ; sh:targetClass ex:Person ;
+    sh:property [ sh:path ex:code ; sh:pattern "^(?=AB)" ] .
+""")
+    with pytest.raises(SourceError, match="sh:pattern"):
+        fast_engine([shapes], [EDGE_DATA], [])
+
+
 def test_deactivated_shape_reports_nothing():
     store = ox.Store()
     store.load(path=str(EDGE_DATA), format=ox.RdfFormat.TURTLE)
