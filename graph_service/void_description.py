@@ -2,8 +2,9 @@
 facts the landing page shares with it: the graphs of the build, example resources, linksets.
 
 Everything comes from the served store: one `void:subset` per named graph with the triple count
-the build recorded (graph `provenance`), a per-graph N-Quads dump, linksets counted from the
-`owl:sameAs` / `skos:exactMatch` links to official IRIs (grouped by target namespace).
+the build recorded (graph `provenance`), a per-graph N-Quads dump, the linksets between our graphs
+that the build recorded there too, and linksets to official IRIs counted from the `owl:sameAs` /
+`skos:exactMatch` links (grouped by target namespace).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from mappings.iri import Minter
 from mappings.namespaces import DCT, FOAF, PREFIXES, RDF, VOID, XSD, sparql_prologue
 from mappings.terms import Triple, fr, iri, literal, typed
 
-from .entity_description import exists
+from .entity_description import exists, terms
 from .store import GraphStore
 
 #: Where to start: (kind, key, why it is interesting, in French as the landing page). Shown only if
@@ -64,6 +65,17 @@ def linksets(store: GraphStore, base: str) -> list[tuple[str, str, int]]:
     return [(r["p"], r["target"], int(r["n"])) for r in rows]
 
 
+def internal_linksets(store: GraphStore) -> list[Triple]:
+    """The linksets between our own graphs that the build recorded (graph `provenance`, with their
+    coverage figures): each graph's `void:subset` linksets and their statements."""
+    rows = terms(store, sparql_prologue("void") + "SELECT DISTINCT ?g ?ls ?p ?o WHERE { ?ls a void:Linkset ; ?p ?o . "
+                                                  "?g void:subset ?ls }")
+    out: list[Triple] = []
+    for r in rows:
+        out += [(str(r["g"]), VOID.subset, str(r["ls"])), (str(r["ls"]), str(r["p"]), str(r["o"]))]
+    return list(dict.fromkeys(out))
+
+
 def triples(store: GraphStore, minter: Minter, void_url: str) -> list[Triple]:
     """The VoID description: the dataset, its subsets (one per graph), examples, dumps, linksets."""
     base = minter.base
@@ -100,6 +112,7 @@ def triples(store: GraphStore, minter: Minter, void_url: str) -> list[Triple]:
                 (subset, VOID.triples, typed(g.triples, XSD.integer)),
                 (subset, VOID.dataDump, iri(f"{base}/dumps/{g.name}.nq")),
                 (subset, VOID.sparqlEndpoint, iri(f"{base}/sparql"))]
+    out += internal_linksets(store)
     for n, (predicate, target, count) in enumerate(linksets(store, base), 1):
         linkset, other = iri(f"{void_url}#linkset-{n}"), iri(f"{void_url}#target-{n}")
         out += [(dataset, VOID.subset, linkset), (linkset, RDF.type, VOID.Linkset),

@@ -295,6 +295,11 @@ def test_void_describes_endpoint_examples_subsets_dumps_and_linksets(served):
                    and str(graph.value(graph.value(ls, VOID.objectsTarget), VOID.uriSpace))
                    == "http://id.insee.fr/geo/commune/")
     assert int(graph.value(linkset, VOID.triples)) == communes
+    recorded = {row["ls"] for row in store.select(
+        "SELECT ?ls WHERE { ?ls a <http://rdfs.org/ns/void#Linkset> }")}   # between our graphs, by the build
+    assert recorded and recorded <= {str(ls) for ls in graph.subjects(RDF.type, VOID.Linkset)}
+    for ls in recorded:
+        assert (None, VOID.subset, URIRef(ls)) in graph and graph.value(URIRef(ls), VOID.triples) is not None
 
 
 # --- every IRI the build mints -----------------------------------------------------------------
