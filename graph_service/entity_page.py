@@ -106,7 +106,7 @@ def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incom
         key = ("<h2>Chiffres clés</h2>" + html.figures(facts.items)
                + "".join(f'<p class="note">{esc(n)}</p>' for n in facts.notes)
                + "".join(f"<div>{c}</div>" for c in facts.charts))
-    sources = "".join(f"<li>{esc(t)} <span class=\"iri\">{esc(g)}</span></li>" for g, t in ed.sources(store, iri))
+    sources = "".join(f"<li>{link(g, t, title=g)}</li>" for g, t in ed.sources(store, iri))
     body = (f'<p class="kind">{esc(KIND_NAMES.get(kind, kind))}</p><h1>{esc(title)}</h1>'
             f'<p class="iri">{esc(iri)}</p>'
             f'<p class="formats">Données : {formats} · <a href="/sparql?query={describe}">requête SPARQL</a></p>'

@@ -37,7 +37,7 @@ def landing(request: Request) -> str:
     start = "".join(f"<li>{link(e, labels.get(f'<{e}>', e.rsplit('/', 1)[-1]))} — {esc(why)}</li>"
                     for e, why in examples)
     graphs = vd.graphs(store)
-    rows = "".join(f"<tr><td>{esc(g.title)}</td><td><code>{esc(g.name)}</code></td>"
+    rows = "".join(f"<tr><td>{esc(g.title)}</td><td>{link(g.iri, g.name)}</td>"
                    f'<td class="num">{html.number(g.triples)}</td><td>{link(f"/dumps/{g.name}.nq", "N-Quads")}</td></tr>'
                    for g in graphs)
     options = "".join(f'<option value="{k}">{esc(k)} ({esc(hint)})</option>' for k, hint in LOOKUP_KINDS)
