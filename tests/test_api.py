@@ -243,7 +243,7 @@ def test_bad_parameters_are_400_problems_naming_the_parameter(client, settings, 
     assert body["instance"] == settings.base + url
 
 
-@pytest.mark.parametrize("url", ["/api/datasets/no-such-dataset", "/api/entities/commune/00000",
+@pytest.mark.parametrize("url", ["/api/datasets/no-such-dataset", "/api/entities/commune/00000", "/api/no-such-route",
                                  "/api/communes/00000", "/api/departements/99"])
 def test_unknown_entities_are_404_problems(client, url):
     response = client.get(url)

@@ -617,3 +617,9 @@ def labels(request: Request,
     rows = _store(request).select(aq.label_search(sv.literal(q), sv.literal(prefix), limit + 1, offset))
     items = [LabelHit(iri=r["s"], kind=_kind_and_key(minter, r["s"])[0], label=r["label"]) for r in rows[:limit]]
     return LabelPage(limit=limit, offset=offset, items=items, next=_next(request, limit, offset, len(rows) > limit))
+
+
+@router.get("/{path:path}", include_in_schema=False)
+def unknown(path: str) -> Response:
+    """Any other /api URL: a 404 problem too (declared last, after every route)."""
+    raise ApiError(404, f"no API route /api/{path}; see /docs")
