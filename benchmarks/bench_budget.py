@@ -8,9 +8,9 @@ Run: `python -m benchmarks.bench_budget`.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks import timed
 from graph_service import shacl_engines, validation
 from graph_service.build import lift_source
 from graph_service.config import PROJECT_ROOT
@@ -20,12 +20,6 @@ from mappings.iri import Minter
 from mappings.source import Context
 
 QUERIES = ("budget_by_mission.rq", "budget_plf_vs_lfi_by_mission.rq")
-
-
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def main() -> None:

@@ -8,21 +8,15 @@ Run: `python -m benchmarks.bench_catalog`.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks import timed
 from graph_service import shacl_engines, validation
 from graph_service.build import lift_source
 from graph_service.config import PROJECT_ROOT
 from mappings import catalog, catalog_quality, vocabularies
 from mappings.iri import Minter
 from mappings.source import Context
-
-
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def main() -> None:

@@ -11,23 +11,17 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import jsonschema
 
+from benchmarks import timed
 from graph_service import shacl_engines, validation
 from graph_service.build import lift_source
 from graph_service.config import PROJECT_ROOT
 from mappings import decp_tabular, decp_v1, decp_v2
 from mappings.iri import Minter
 from mappings.source import Context
-
-
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def parse_only(path: Path) -> int:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks import timed
 from graph_service import shacl_engines, validation
 from graph_service.build import build, lift_source
 from graph_service.config import PROJECT_ROOT, Settings
@@ -26,12 +26,6 @@ from mappings.source import Context
 BASE = "http://127.0.0.1:8000"
 #: the sources the DVF and OFGL graphs link to, for the query benchmark's store
 NEEDED = ("cog-", "naf", "categories-juridiques", "sirene", "dvf", "ofgl")
-
-
-def timed(fn):
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def csv_only(path: Path, delimiter: str) -> int:

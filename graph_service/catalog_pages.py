@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from mappings.namespaces import A, DCAT, PREFIXES, XSD, Namespace, sparql_prologue
+from mappings.namespaces import A, PREFIXES, XSD, Namespace, sparql_prologue
 from mappings.terms import Triple, iri, literal, typed
 
 from .validation import is_catalog
