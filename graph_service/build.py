@@ -143,7 +143,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         provenance.write(prov_file, results, outcomes, ctx, build_id, started)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
-        coverage.write(links_file, links, ctx)
+        coverage.write(links_file, links, ctx, results)
         report_dir = settings.reports_dir / build_id
         write_reports(report_dir, results, outcomes, ctx)
         write_csv(report_dir / "coverage.csv", [c.summary() for c in links])

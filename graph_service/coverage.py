@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from mappings.namespaces import BG, DQV, RDFS, VOID, XSD
+from mappings.namespaces import BG, DCT, DQV, RDFS, VOID, XSD
 from mappings.source import Context
 from mappings.terms import Triple, is_a, literal, nquad, typed
 
@@ -137,11 +137,32 @@ def triples(figures: list[Coverage], ctx: Context) -> list[Triple]:
     return out
 
 
-def write(path: Path, figures: list[Coverage], ctx: Context) -> None:
-    """The linksets as N-Quads, in the provenance graph next to the graphs they describe."""
+#: Source graph -> the ministry catalog's dataset it is an export of (upstream stated in data/SOURCES.md).
+CATALOG_DATASETS = {"budget-plf2025-depenses": "plf25-depenses-2025-selon-destination"}
+
+
+def catalog_links(results, ctx: Context) -> list[Triple]:
+    """`dct:source` from a lifted graph to its catalog `dcat:Dataset`, when the catalog lifted that entry."""
+    catalog = next((r for r in results if r.source.name == "catalog"), None)
+    if catalog is None:
+        return []
+    wanted = {ctx.entity("dataset", key): name for name, key in CATALOG_DATASETS.items()}
+    found: set[str] = set()
+    with catalog.nquads.open(encoding="utf-8") as lines:
+        for line in lines:
+            subject = line.split(" ", 1)[0]
+            if subject in wanted and f" {DCT.identifier} " in line:
+                found.add(subject)
+    lifted = {r.source.name for r in results}
+    return [(ctx.mint.graph(name), DCT.source, dataset) for dataset, name in wanted.items()
+            if dataset in found and name in lifted]
+
+
+def write(path: Path, figures: list[Coverage], ctx: Context, results=()) -> None:
+    """The linksets (and catalog links) as N-Quads, in the provenance graph next to the graphs they describe."""
     graph = ctx.mint.graph("provenance")
     with path.open("w", encoding="utf-8") as out:
-        out.writelines(nquad(t, graph) for t in triples(figures, ctx))
+        out.writelines(nquad(t, graph) for t in triples(figures, ctx) + catalog_links(results, ctx))
 
 
 def table(rows: list[dict], top: int = 3) -> list[str]:

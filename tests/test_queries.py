@@ -213,3 +213,16 @@ def test_datasets_sharing_a_referential(store):
         assert graph(dataset) + " (" in communes
     for dataset in (*DECP_JSON, "decp-tabulaire-2024s2-travaux"):
         assert graph(dataset) + " (" in rows[graph("cpv")]
+
+
+def test_plf_graph_points_to_its_catalog_dataset(store):
+    """The PLF 2025 graph is an export of the catalog's `plf25-depenses-2025-selon-destination`
+    (data/SOURCES.md); the link lands on the dataset the catalog file describes under that id."""
+    with (DATA / "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv").open(encoding="utf-8") as h:
+        titles = [r["title"] for r in csv.DictReader(h, delimiter=";")
+                  if r["harvest.remote_url"].rstrip("/").endswith("/plf25-depenses-2025-selon-destination")]
+    assert len(titles) == 1
+    rows = store.select(f"""PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?id ?title WHERE {{ <{graph('budget-plf2025-depenses')}> dct:source ?d .
+                                  ?d dct:identifier ?id ; dct:title ?title }}""")
+    assert [(r["id"], r["title"]) for r in rows] == [("plf25-depenses-2025-selon-destination", titles[0])]
