@@ -15,7 +15,7 @@ build: $(BIN)/bercy-graph
 	$(BIN)/bercy-graph build
 
 run: build
-	@if $(BIN)/bercy-graph serve --help >/dev/null 2>&1; then $(BIN)/bercy-graph serve; fi
+	$(BIN)/bercy-graph serve
 
 test: $(BIN)/bercy-graph
 	$(BIN)/python -m pytest -q
@@ -24,4 +24,4 @@ bench: $(BIN)/bercy-graph
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) .venv-harvester var
