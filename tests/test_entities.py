@@ -175,6 +175,15 @@ def test_unknown_iris_are_404(base, path):
     assert requests.head(base + path, timeout=60).status_code == 404
 
 
+def test_a_browser_gets_a_readable_404_page_with_a_way_home(base):
+    response = requests.get(f"{base}/id/commune/99999", timeout=60,
+                            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "/id/commune/99999" in response.text and 'href="/"' in response.text
+    script = requests.get(f"{base}/id/commune/99999", timeout=60, headers={"Accept": "*/*"})
+    assert script.status_code == 404 and script.headers["content-type"].startswith("text/plain")
+
+
 def test_another_spelling_of_the_key_redirects_to_the_iri(base):
     prepared = requests.Request("GET", f"{base}/id/{TOULON}.ttl").prepare()
     prepared.url = f"{base}/id/commune/%38%33137.ttl"    # requests would normalize the spelling itself

@@ -19,12 +19,13 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from mappings.iri import Minter
 from mappings.namespaces import PREFIXES
 
 from .. import entity_description as ed
+from .. import html
 from .. import entity_page
 from ..catalog_pages import FORMATS
 from ..conneg import explicitly_wants, negotiate
@@ -128,6 +129,16 @@ for _root in sorted(ed.RESOURCE_ROOTS):
     router.add_api_route(f"/{_root}/{{key:path}}", resource, methods=["GET", "HEAD"], include_in_schema=False)
 
 
+def not_found(request: Request, iri: str) -> Response:
+    """404: a readable page for browsers (with a way on), plain text for everything else."""
+    if explicitly_wants(request.headers.get("accept"), HTML, RDF_TYPES):
+        body = (f"<h1>Introuvable</h1><p>Aucune entité <code>{html.esc(iri)}</code> dans ce graphe.</p>"
+                f"<p>{html.link('/', 'Accueil')} : chercher un code (commune, SIREN, CPV…) "
+                f"ou partir d'un exemple.</p>")
+        return HTMLResponse(html.page("Introuvable", body), status_code=404)
+    return PlainTextResponse(f"no entity {iri} in this graph\n", status_code=404)
+
+
 def describe(request: Request) -> Response:
     """Find the IRI the raw path names, negotiate, answer (304 when the client's copy is current)."""
     settings = request.app.state.settings
@@ -137,7 +148,7 @@ def describe(request: Request) -> Response:
         store = open_store(request)
         found = next((c for c in ed.candidates(raw_path, minter, set(EXTENSIONS)) if ed.exists(store, c.iri)), None)
         if found is None:
-            return PlainTextResponse(f"no entity {settings.base}{raw_path} in this graph\n", status_code=404)
+            return not_found(request, f"{settings.base}{raw_path}")
         if not found.canonical:
             suffix = f".{found.ext}" if found.ext else ""
             query = f"?{request.url.query}" if request.url.query else ""
