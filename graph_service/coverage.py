@@ -69,7 +69,8 @@ def compute(results, ctx: Context) -> list[Coverage]:
         for kind in kinds:
             good = ctx.linked_lines.get((name, kind), set()) - dropped
             bad = ctx.unresolved_lines.get((name, kind), set()) - dropped
-            codes = Counter({code: n for (s, k, code), n in ctx.unresolved.items() if s == name and k == kind})
+            codes = Counter({code: n for (s, k, code), n in ctx.unresolved.items()
+                             if s == name and k == kind})
             targets = set(ctx.owners[kind].values()) - {name} if kind in ctx.owners else set()
             figures.append(Coverage(name, kind, targets, records=len(good | bad), linked=len(good),
                                     complete=len(good - bad), unresolved=sum(codes.values()),
@@ -159,7 +160,7 @@ def catalog_links(results, ctx: Context) -> list[Triple]:
 
 
 def write(path: Path, figures: list[Coverage], ctx: Context, results=()) -> None:
-    """The linksets (and catalog links) as N-Quads, in the provenance graph next to the graphs they describe."""
+    """The linksets and catalog links as N-Quads, in the provenance graph next to the graphs."""
     graph = ctx.mint.graph("provenance")
     with path.open("w", encoding="utf-8") as out:
         out.writelines(nquad(t, graph) for t in triples(figures, ctx) + catalog_links(results, ctx))
@@ -167,8 +168,8 @@ def write(path: Path, figures: list[Coverage], ctx: Context, results=()) -> None
 
 def table(rows: list[dict], top: int = 3) -> list[str]:
     """The coverage lines of the build summary (rows as in `Coverage.summary`)."""
-    lines = [f"{'source':32} {'kind':30} {'records':>8} {'linked':>8} {'complete':>8} {'share':>7}  "
-             "unresolved (top)"]
+    header = f"{'source':32} {'kind':30} {'records':>8} {'linked':>8} {'complete':>8} {'share':>7}"
+    lines = [header + "  unresolved (top)"]
     for r in rows:
         codes = ", ".join(r["top_unresolved"][:top])
         more = r["distinct_unresolved"] - min(top, len(r["top_unresolved"]))

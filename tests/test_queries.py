@@ -7,7 +7,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -25,6 +24,8 @@ DECP_JSON = {
 }
 PARIS = "decp-2024-paris"
 COG = DATA / "referentials/cog2025"
+OFGL = "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv"
+CATALOG = "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv"
 
 
 def run(store, name: str) -> list[dict[str, str]]:
@@ -150,7 +151,7 @@ def test_departement_overview_var_and_guadeloupe(store, settings, built, departe
         raw_departements = {r["Code departement"] for r in csv.DictReader(handle, delimiter="|")}
     assert not raw_departements & {"83", "971"}  # the raw sample is in the Nord
     spending: dict[str, Decimal] = defaultdict(Decimal)
-    with (DATA / "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv").open(encoding="utf-8-sig") as h:
+    with (DATA / OFGL).open(encoding="utf-8-sig") as h:
         for r in csv.DictReader(h, delimiter=";"):
             if r["Agrégat"] == "Dépenses totales":
                 spending[r["Code Insee 2024 Département"]] += Decimal(r["Montant"])
@@ -170,7 +171,7 @@ def test_link_coverage_of_dvf_ofgl_and_paris(store):
     rows = {(r["dataset"], r["kind"]): r for r in run(store, "link_coverage")}
     with (DATA / "dvf/geodvf_2023_commune_83137_toulon.csv").open(encoding="utf-8") as handle:
         dvf = sum(1 for r in csv.DictReader(handle) if r["code_commune"])
-    with (DATA / "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv").open(encoding="utf-8-sig") as h:
+    with (DATA / OFGL).open(encoding="utf-8-sig") as h:
         ofgl = sum(1 for r in csv.DictReader(h, delimiter=";") if r["Code Insee 2024 Commune"])
     # a département code or a postal code (75xxx -> 75): both name the département
     paris = sum(1 for r in decp_records(PARIS) if r["lieuExecution"]["typeCode"] in ("Code département",
@@ -218,7 +219,7 @@ def test_datasets_sharing_a_referential(store):
 def test_plf_graph_points_to_its_catalog_dataset(store):
     """The PLF 2025 graph is an export of the catalog's `plf25-depenses-2025-selon-destination`
     (data/SOURCES.md); the link lands on the dataset the catalog file describes under that id."""
-    with (DATA / "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv").open(encoding="utf-8") as h:
+    with (DATA / CATALOG).open(encoding="utf-8") as h:
         titles = [r["title"] for r in csv.DictReader(h, delimiter=";")
                   if r["harvest.remote_url"].rstrip("/").endswith("/plf25-depenses-2025-selon-destination")]
     assert len(titles) == 1
