@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import statistics
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
+from benchmarks import timed
 from graph_service import coverage
 from graph_service.build import lift_source
 from graph_service.config import PROJECT_ROOT, Settings
@@ -32,12 +33,8 @@ def main() -> None:
     settings = Settings.from_env()
     ctx = Context(Minter(settings.base), settings.data_dir)
     with tempfile.TemporaryDirectory() as work:
-        clock = time.perf_counter()
-        results = [lift_source(s, ctx, Path(work), progress=False) for s in SOURCES]
-        lift = time.perf_counter() - clock
-        clock = time.perf_counter()
-        figures = coverage.compute(results, ctx)
-        spent = time.perf_counter() - clock
+        results, lift = timed(lambda: [lift_source(s, ctx, Path(work), progress=False) for s in SOURCES])
+        figures, spent = timed(lambda: coverage.compute(results, ctx))
     print(f"lift (baseline): {lift:.1f} s, {sum(r.triples for r in results)} triples")
     print(f"coverage: {spent:.2f} s ({spent / lift:.1%} of the lift), {len(figures)} source x kind figures, "
           f"{sum(1 for f in figures if f.targets)} linksets")
@@ -48,11 +45,8 @@ def main() -> None:
         return
     for name in QUERIES:
         text = (PROJECT_ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8")
-        times = []
-        for _ in range(3):
-            clock = time.perf_counter()
-            rows = store.select(text)
-            times.append(time.perf_counter() - clock)
+        runs = [timed(partial(store.select, text)) for _ in range(3)]
+        rows, times = runs[0][0], [seconds for _, seconds in runs]
         print(f"{name}: {statistics.median(times):.2f} s median of 3, {len(rows)} rows")
 
 
