@@ -8,8 +8,8 @@ from __future__ import annotations
 from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
 from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
-from . import decp_tabular, decp_v1, decp_v2
 from . import budget_lfi, budget_nature, budget_plf
+from . import decp_tabular, decp_v1, decp_v2
 from .source import Source
 
 SOURCES: list[Source] = [
