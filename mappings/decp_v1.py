@@ -100,14 +100,38 @@ def place_of(raw: dict) -> tuple[str, str, str | None] | None:
     return str(place["code"]).strip(), str(place.get("typeCode") or "").strip(), place.get("nom") or None
 
 
-def normalise(raw: dict) -> Contract:
-    """A 2019 record as a `Contract` (rejects a record without identity)."""
-    buyer_id, contract_id = identity(raw)
+def require_identity(buyer_id: str, contract_id: str, concession: bool) -> None:
+    """A record without buyer SIRET or id cannot be identified: the only reason to reject it."""
     if not contract_id:
         raise Reject("id", "missing value: a contract without id cannot be identified")
     if not buyer_id:
-        raise Reject("autoriteConcedante.id" if is_concession(raw) else "acheteur.id",
+        raise Reject("autoriteConcedante.id" if concession else "acheteur.id",
                      "missing value: a contract without buyer cannot be identified")
+
+
+def common_fields(raw: dict, amount: object, notified: object) -> dict:
+    """The contract fields both JSON formats (2019 and 2024+) spell the same way."""
+    return dict(
+        feed=raw.get("source"),
+        nature=raw.get("nature"),
+        object=raw.get("objet"),
+        cpv=raw.get("codeCPV") or None,
+        procedure=raw.get("procedure"),
+        price_form=raw.get("formePrix"),
+        duration=raw.get("dureeMois"),
+        amount=amount,
+        notified=notified,
+        published=raw.get("datePublicationDonnees"),
+        execution_start=raw.get("dateDebutExecution"),
+        public_subsidy=raw.get("montantSubventionPublique"),
+        place=place_of(raw),
+    )
+
+
+def normalise(raw: dict) -> Contract:
+    """A 2019 record as a `Contract` (rejects a record without identity)."""
+    buyer_id, contract_id = identity(raw)
+    require_identity(buyer_id, contract_id, is_concession(raw))
     concession = is_concession(raw)
     buyer = buyer_of(raw)
     mods = []
@@ -126,19 +150,7 @@ def normalise(raw: dict) -> Contract:
         kind="concession" if concession else "marche",
         id=contract_id,
         buyer=Party("SIRET", buyer_id, buyer.get("nom") or None),
-        feed=raw.get("source"),
-        nature=raw.get("nature"),
-        object=raw.get("objet"),
-        cpv=raw.get("codeCPV") or None,
-        procedure=raw.get("procedure"),
-        price_form=raw.get("formePrix"),
-        duration=raw.get("dureeMois"),
-        amount=amount_of(raw),
-        notified=dates_of(raw)[0],
-        published=raw.get("datePublicationDonnees"),
-        execution_start=raw.get("dateDebutExecution"),
-        public_subsidy=raw.get("montantSubventionPublique"),
-        place=place_of(raw),
+        **common_fields(raw, amount_of(raw), dates_of(raw)[0]),
         suppliers=parties(raw.get("concessionnaires") if concession else raw.get("titulaires")),
         modifications=mods,
         buyer_field="autoriteConcedante.id" if concession else "acheteur.id",

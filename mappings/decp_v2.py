@@ -15,8 +15,8 @@ from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
-from .decp_v1 import annotated, lift_record, parties, place_of
-from .read import Record, Reject, SourceError, read_json_records
+from .decp_v1 import annotated, common_fields, lift_record, parties, require_identity
+from .read import Record, SourceError, read_json_records
 from .source import Source
 
 SCHEMA = "schema_decp_v2.0.3.json"
@@ -105,11 +105,7 @@ def read(path: Path) -> Iterator[Record]:
 
 def normalise(raw: dict) -> Contract:
     buyer_id, contract_id = identity(raw)
-    if not contract_id:
-        raise Reject("id", "missing value: a contract without id cannot be identified")
-    if not buyer_id:
-        raise Reject("autoriteConcedante.id" if is_concession(raw) else "acheteur.id",
-                     "missing value: a contract without buyer cannot be identified")
+    require_identity(buyer_id, contract_id, is_concession(raw))
     concession = is_concession(raw)
     party_key = "concessionnaire" if concession else "titulaire"
     mods = []
@@ -130,21 +126,9 @@ def normalise(raw: dict) -> Contract:
         kind="concession" if concession else "marche",
         id=contract_id,
         buyer=Party("SIRET", buyer_id, buyer.get("nom") if isinstance(buyer, dict) else None),
-        feed=raw.get("source"),
-        nature=raw.get("nature"),
-        object=raw.get("objet"),
-        cpv=raw.get("codeCPV") or None,
-        procedure=raw.get("procedure"),
-        price_form=raw.get("formePrix"),
-        duration=raw.get("dureeMois"),
-        amount=amount_of(raw),
-        notified=dates_of(raw)[0],
-        published=raw.get("datePublicationDonnees"),
-        execution_start=raw.get("dateDebutExecution"),
-        public_subsidy=raw.get("montantSubventionPublique"),
+        **common_fields(raw, amount_of(raw), dates_of(raw)[0]),
         offers=raw.get("offresRecues") if isinstance(raw.get("offresRecues"), int) else None,
         framework_id=raw.get("idAccordCadre"),
-        place=place_of(raw),
         suppliers=parties(raw.get(party_key + "s"), party_key),
         modifications=mods,
         buyer_field=f"{buyer_field}.id",
