@@ -72,7 +72,7 @@ def test_time_limit_cuts_a_response_already_streaming(store, settings):
     small = min((g for g, n in sizes.items() if n >= 5), key=sizes.get)
     # (a small graph) x (every triple): millions of rows, streamed from the first one on
     endpoint = f"SELECT * WHERE {{ GRAPH <{small}> {{ ?a ?b ?c }} ?d ?e ?f }}"
-    with running_server(settings, "--workers", "1", "--timeout", "5") as base:
+    with running_server(settings, "--workers", "1", "--timeout", "8") as base:
         assert requests.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200   # worker ready
         received = 0
         with pytest.raises(requests.exceptions.ChunkedEncodingError):
