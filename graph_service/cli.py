@@ -81,6 +81,17 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def warn_on_other_base(store: GraphStore, base: str) -> bool:
+    """Entity IRIs dereference only when the store was built with the base being served: say so."""
+    graphs = store.named_graphs()
+    if not graphs or any(g.startswith(f"{base}/graph/") for g in graphs):
+        return False
+    built_with = graphs[0].split("/graph/")[0]
+    print(f"warning: this graph was built with the base {built_with}, not BERCY_GRAPH_BASE={base}: "
+          "its entity IRIs will not dereference here (rebuild, or serve with that base)", file=sys.stderr)
+    return True
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the graph over HTTP (SPARQL endpoint and the other routers) until interrupted."""
     import dataclasses
@@ -104,8 +115,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         settings, host=args.host, port=args.port, query_workers=args.workers, query_timeout=args.timeout,
         queue_wait=args.queue_wait, max_query_length=args.max_query_length,
         service_allowlist=tuple(args.allow_service), store_path=store, update_token=token)
-    if not args.enable_update and not served_store(settings).exists():
-        raise StoreMissing(f"no graph at {served_store(settings)}: run `bercy-graph build` first")
+    if not args.enable_update:
+        warn_on_other_base(GraphStore(served_store(settings)), settings.base)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -83,3 +83,12 @@ def test_time_limit_cuts_a_response_already_streaming(store, settings):
                     received += len(chunk)
         assert received > 64 * 1024
         assert requests.get(base + "/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_serving_a_graph_built_with_another_base_warns(store, settings, capsys):
+    from graph_service.cli import warn_on_other_base
+
+    assert warn_on_other_base(store, settings.base) is False
+    assert warn_on_other_base(store, "https://data.example.fr") is True
+    err = capsys.readouterr().err
+    assert f"built with the base {settings.base}" in err and "will not dereference" in err
