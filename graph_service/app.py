@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from .config import Settings
 from .query_workers import QueryPool
@@ -43,6 +44,10 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="bercy-graph", lifespan=lifespan,
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
+    # Open data, read-only, no cookies: any web page may query it (YASGUI, notebooks, dashboards).
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
+                       allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+                       expose_headers=["ETag", "Last-Modified", "Content-Location", "Link", "Retry-After"])
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -340,3 +340,17 @@ def test_user_values_reach_the_query_only_as_escaped_terms():
         [row] = list(ox.Store().query(text))
         assert row["v"].value == attack
         assert shape(prepareQuery(text).algebra) == harmless
+
+
+def test_any_web_page_may_read_the_open_data_cors(client):
+    response = client.get("/api/datasets?limit=1", headers={"Origin": "https://example.org"})
+    assert response.status_code == 200 and response.headers["access-control-allow-origin"] == "*"
+    preflight = client.options("/sparql", headers={"Origin": "https://example.org",
+                                                   "Access-Control-Request-Method": "POST",
+                                                   "Access-Control-Request-Headers": "Content-Type"})
+    assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
+    # the operator-only update token is never sent by a browser from another site
+    denied = client.options("/sparql", headers={"Origin": "https://example.org",
+                                                "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "Authorization"})
+    assert denied.status_code == 400
