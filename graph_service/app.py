@@ -11,9 +11,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from .config import Settings
+from .cors import OpenCORS
 from .query_workers import QueryPool
 from .routers import api, catalog, entities, pages, sparql, void
 from .store import CURRENT
@@ -44,10 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="bercy-graph", lifespan=lifespan,
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
-    # Open data, read-only, no cookies: any web page may query it (YASGUI, notebooks, dashboards).
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST"],
-                       allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-                       expose_headers=["ETag", "Last-Modified", "Content-Location", "Link", "Retry-After"])
+    app.add_middleware(OpenCORS)
     for router in ROUTERS:
         app.include_router(router)
     return app
