@@ -274,13 +274,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     out += [(s, p, typed(v, dt)) for p, (v, dt) in numbers.items() if v is not None]
     if c.place:
         out += place_triples(ctx, s, c.place)
-    suppliers = []
-    for party in c.suppliers:
-        unit, described = organisation(ctx, party, c.issues)
-        if unit:
-            out += described
-            out.append((s, BG.supplier, unit))
-            suppliers.append(unit)
+    suppliers = party_links(ctx, c, c.suppliers, s, BG.supplier, out)
     current = {"amount": amount, "duration": duration, "suppliers": suppliers}
     for m in c.modifications:
         out += modification_triples(ctx, s, buyer_siret, c, m, current)
@@ -314,12 +308,18 @@ def modification_triples(ctx: Context, contract: str, buyer_siret: str, c: Contr
         out.append((node, BG.newDurationMonths, typed(duration, XSD.integer)))
         current["duration"] = duration
     if m.suppliers:
-        units = []
-        for party in m.suppliers:
-            unit, described = organisation(ctx, party, c.issues)
-            if unit:
-                out += described
-                out.append((node, BG.newSupplier, unit))
-                units.append(unit)
-        current["suppliers"] = units
+        current["suppliers"] = party_links(ctx, c, m.suppliers, node, BG.newSupplier, out)
     return out
+
+
+def party_links(ctx: Context, c: Contract, parties: list[Party], node: str, prop: str,
+                out: list[Triple]) -> list[str]:
+    """Describe each identifiable party, link it from `node` by `prop` (into `out`); their IRIs."""
+    units = []
+    for party in parties:
+        unit, described = organisation(ctx, party, c.issues)
+        if unit:
+            out += described
+            out.append((node, prop, unit))
+            units.append(unit)
+    return units
