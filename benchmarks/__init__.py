@@ -12,3 +12,14 @@ def timed(fn: Callable[[], T]) -> tuple[T, float]:
     start = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - start
+
+
+def current_store(settings, what: str = "skipped"):
+    """The store of the last build, or None after saying why the benchmark skips it."""
+    from graph_service.store import GraphStore, StoreMissing
+
+    try:
+        return GraphStore.current(settings)
+    except StoreMissing as exc:
+        print(f"{what}: {exc}")
+        return None

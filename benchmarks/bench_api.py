@@ -13,8 +13,8 @@ import statistics
 import time
 import warnings
 
+from benchmarks import current_store
 from graph_service.config import Settings
-from graph_service.store import GraphStore, StoreMissing
 
 RUNS = 3
 REQUESTS = [
@@ -37,10 +37,7 @@ REQUESTS = [
 
 def main() -> None:
     settings = Settings.from_env()
-    try:
-        GraphStore.current(settings)
-    except StoreMissing as exc:
-        print(f"skipped: {exc}")
+    if current_store(settings) is None:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import statistics
 import time
 
+from benchmarks import current_store
 from graph_service import catalog_pages as pages
 from graph_service.config import Settings
 from graph_service.routers.catalog import render
-from graph_service.store import GraphStore, StoreMissing
 
 RUNS = 3
 
@@ -31,10 +31,8 @@ def best(fn) -> tuple[float, int]:
 
 
 def main() -> None:
-    try:
-        store = GraphStore.current(Settings.from_env())
-    except StoreMissing as exc:
-        print(f"skipped: {exc}")
+    store = current_store(Settings.from_env())
+    if store is None:
         return
     rows = store.select(pages.datasets_query(None))
     graphs = pages.catalog_graphs(store.named_graphs())

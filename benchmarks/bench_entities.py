@@ -14,10 +14,10 @@ import time
 
 from fastapi.testclient import TestClient
 
+from benchmarks import current_store
 from graph_service import entity_description as ed
 from graph_service.app import create_app
 from graph_service.config import Settings
-from graph_service.store import GraphStore, StoreMissing
 from mappings.iri import Minter
 from mappings.terms import iri as iri_term
 
@@ -37,10 +37,8 @@ def timed(call) -> float:
 
 def main() -> None:
     settings = Settings.from_env()
-    try:
-        store = GraphStore.current(settings)
-    except StoreMissing as exc:
-        print(f"skipped: {exc}")
+    store = current_store(settings)
+    if store is None:
         return
     client = TestClient(create_app(settings))   # no `with`: the SPARQL worker pool is not needed here
     minter = Minter(settings.base)

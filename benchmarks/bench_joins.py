@@ -16,11 +16,10 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from benchmarks import timed
+from benchmarks import current_store, timed
 from graph_service import coverage
 from graph_service.build import lift_source
 from graph_service.config import PROJECT_ROOT, Settings
-from graph_service.store import GraphStore, StoreMissing
 from mappings import SOURCES
 from mappings.iri import Minter
 from mappings.source import Context
@@ -38,10 +37,8 @@ def main() -> None:
     print(f"lift (baseline): {lift:.1f} s, {sum(r.triples for r in results)} triples")
     print(f"coverage: {spent:.2f} s ({spent / lift:.1%} of the lift), {len(figures)} source x kind figures, "
           f"{sum(1 for f in figures if f.targets)} linksets")
-    try:
-        store = GraphStore.current(settings)
-    except StoreMissing as exc:
-        print(f"queries skipped: {exc}")
+    store = current_store(settings, "queries skipped")
+    if store is None:
         return
     for name in QUERIES:
         text = (PROJECT_ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8")

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import requests
 
+from benchmarks import current_store
+from graph_service.store import GraphStore
 from graph_service.config import Settings
-from graph_service.store import GraphStore, StoreMissing
 
 SMALL = "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?o } LIMIT 100"
 ALL = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
@@ -55,10 +56,8 @@ def free_port() -> int:
 
 def main() -> None:
     settings = Settings.from_env()
-    try:
-        store = GraphStore.current(settings)
-    except StoreMissing as exc:
-        print(f"skipped: {exc}")
+    store = current_store(settings)
+    if store is None:
         return
     port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"
