@@ -19,8 +19,9 @@ from graph_service import shacl_engines, validation
 from graph_service.build import build, lift_source
 from graph_service.config import PROJECT_ROOT, Settings
 from graph_service.store import GraphStore
-from mappings import SOURCES, cog, dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
+from mappings import cog, dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from mappings.iri import Minter
+from mappings.registry import SOURCES
 from mappings.source import Context
 
 BASE = "http://127.0.0.1:8000"

@@ -20,8 +20,8 @@ from benchmarks import current_store, timed
 from graph_service import coverage
 from graph_service.build import lift_source
 from graph_service.config import PROJECT_ROOT, Settings
-from mappings import SOURCES
 from mappings.iri import Minter
+from mappings.registry import SOURCES
 from mappings.source import Context
 
 QUERIES = ("departement_overview", "decp_contracts_by_departement", "decp_contracts_by_cpv_division",

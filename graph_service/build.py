@@ -19,9 +19,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mappings import SOURCES
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
+from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 

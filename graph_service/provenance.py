@@ -36,7 +36,7 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -
             (graph, DCT.title, literal(source.title, lang="fr")),
             (graph, PROV.wasGeneratedBy, activity),
             (graph, PROV.wasDerivedFrom, file),
-            (graph, BG.mapping, literal(source.lift.__module__)),
+            (graph, BG.mapping, literal(source.mapping)),
             (graph, BG.rowsRead, typed(result.rows, XSD.integer)),
             (graph, BG.rowsLifted, typed(result.lifted, XSD.integer)),
             (graph, BG.rowsRejected, typed(len(result.rejected), XSD.integer)),

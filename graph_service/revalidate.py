@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
-from mappings import SOURCES
 from mappings.iri import Minter
+from mappings.registry import SOURCES
 from mappings.source import Context
 
 from . import validation

@@ -1,43 +1,5 @@
 """Mappings: each module describes one dataset (or referential) and how its records become RDF.
 
-`SOURCES` is the build order: referentials first, so that datasets can link to them.
+Importing a module of this package loads only what that module needs: the build order of all
+the sources is `mappings.registry.SOURCES`.
 """
-
-from __future__ import annotations
-
-from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
-from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
-from . import catalog, catalog_quality
-from . import budget_lfi, budget_nature, budget_plf
-from . import decp_tabular, decp_v1, decp_v2
-from .source import Source
-
-SOURCES: list[Source] = [
-    *cog.SOURCES,
-    *cpv.SOURCES,
-    *naf.SOURCES,
-    *legal_categories.SOURCES,
-    *collectivites.SOURCES,
-    *budget_nomenclature.SOURCES,
-    *budget_nature.SOURCES,
-    *sirene.SOURCES,
-    *nature_culture.SOURCES,
-    *dvf_geo.SOURCES,
-    *dvf_raw.SOURCES,
-    *local_accounts.SOURCES,
-    *budget_plf.SOURCES,
-    *budget_lfi.SOURCES,
-    *catalog.SOURCES,
-    *catalog_quality.SOURCES,
-    *decp_v1.SOURCES,
-    *decp_v2.SOURCES,
-    *decp_tabular.SOURCES,
-]
-
-
-def source_named(name: str) -> Source:
-    """The source with this graph name."""
-    for source in SOURCES:
-        if source.name == name:
-            return source
-    raise KeyError(name)

@@ -19,8 +19,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget_nature import CODE_LISTS
-from .budget_plf import linked
+from .budget import CODE_LISTS, linked
 from .cube import Cube
 from .namespaces import A, BG, QB, SKOS, XSD
 from .read import Record, Reject, read_csv
@@ -138,9 +137,9 @@ SOURCES = [
     Source(name="budget-lfi2026-etat-b", title="LFI 2026 — état B, crédits de paiement par mission (budget général)",
            path=ETAT_B, read=partial(read_csv, columns=("exercice", "loi", "mission_code", "mission_libelle",
                                                         "credits_paiement_eur")),
-           lift=lift_etat_b, preamble=preamble_etat_b),
+           lift=lift_etat_b, mapping=__name__, preamble=preamble_etat_b),
     Source(name="budget-lfi2026-etat-a", title="LFI 2026 — état A, recettes du budget général par ligne",
            path=ETAT_A, read=partial(read_csv, columns=("exercice", "loi", "ligne_code", "section", "ligne_libelle",
                                                         "montant_eur")),
-           lift=lift_etat_a, preamble=preamble_etat_a),
+           lift=lift_etat_a, mapping=__name__, preamble=preamble_etat_a),
 ]

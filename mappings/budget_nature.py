@@ -13,43 +13,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import partial
 
-from .budget_nomenclature import BUDGET_TYPE_SCHEME, SCHEME as DESTINATION_SCHEME
-from .namespaces import BG
-from .read import Record, Reject, read_csv
+from .budget import CREDIT_SCHEME, NATURE_SCHEME, STAGE_SCHEME, TITRES, nature_codes
+from .read import Record, read_csv
 from .skos import concept, scheme
 from .source import Context, Source
 from .terms import Triple
 
 FILE = "budget/plf2025_depenses_selon_destination_ods_export.csv"
-NATURE_SCHEME = "budget-nature-depense"
-CREDIT_SCHEME = "budget-type-credit"
-STAGE_SCHEME = "budget-loi-finances"
-
-#: LOLF art. 5 I: "Les charges budgétaires de l'État sont regroupées sous les titres suivants".
-TITRES = {
-    "1": "Dotations des pouvoirs publics",
-    "2": "Dépenses de personnel",
-    "3": "Dépenses de fonctionnement",
-    "4": "Charges de la dette de l'État",
-    "5": "Dépenses d'investissement",
-    "6": "Dépenses d'intervention",
-    "7": "Dépenses d'opérations financières",
-}
 CREDIT_TYPES = {"AE": "Autorisations d'engagement", "CP": "Crédits de paiement"}
 STAGES = {"PLF": "Projet de loi de finances", "LFI": "Loi de finances initiale"}
-_CATEGORIE = re.compile(r"^\d{2}$")
-#: the scheme holding the values of each coded dimension of the budget cubes (qb:codeList);
-#: the destination concepts are those of mappings/budget_nomenclature.py
-CODE_LISTS = {
-    BG.financeLaw: STAGE_SCHEME, BG.creditType: CREDIT_SCHEME, BG.refBudgetType: BUDGET_TYPE_SCHEME,
-    BG.refMinistry: DESTINATION_SCHEME, BG.refMission: DESTINATION_SCHEME, BG.refProgramme: DESTINATION_SCHEME,
-    BG.refAction: DESTINATION_SCHEME, BG.refDestination: DESTINATION_SCHEME, BG.expenseTitle: NATURE_SCHEME,
-    BG.expenseCategory: NATURE_SCHEME,
-}
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:
@@ -68,17 +43,6 @@ def preamble(ctx: Context) -> Iterable[Triple]:
     return triples
 
 
-def nature_codes(row: Record) -> tuple[str, str]:
-    """The (titre, catégorie) of an expense row, checked: a catégorie's first digit is its titre."""
-    titre = row.require("titre")
-    if titre not in TITRES:
-        raise Reject("titre", "not a titre of the LOLF (expected 1 to 7)", titre)
-    categorie = row.require("categorie")
-    if not (_CATEGORIE.match(categorie) and categorie.startswith(titre)):
-        raise Reject("categorie", f"expected two digits starting with its titre {titre}", categorie)
-    return titre, categorie
-
-
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     """A catégorie the first time it is met (later rows state nothing new)."""
     titre, categorie = nature_codes(row)
@@ -92,5 +56,5 @@ SOURCES = [
     Source(name="budget-nature", title="Budget de l'État — titres et catégories de dépense, types de crédits, "
                                        "stades de la loi de finances",
            path=FILE, read=partial(read_csv, columns=("titre", "categorie"), delimiter=";"), lift=lift,
-           preamble=preamble),
+           mapping=__name__, preamble=preamble),
 ]

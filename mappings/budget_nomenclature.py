@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
+from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME
 from .namespaces import BG
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -26,8 +27,6 @@ from .source import Context, Source
 from .terms import Triple
 
 FILE = "budget/plf2025_depenses_selon_destination_ods_export.csv"
-SCHEME = "budget-etat"
-BUDGET_TYPE_SCHEME = "budget-type"
 #: The four budgets of the State in the LOLF (loi organique n° 2001-692, art. 16 to 24).
 BUDGET_TYPES = {
     "BG": "Budget général",
@@ -44,7 +43,8 @@ _SUFFIX = re.compile(r"^-\d{2}$")
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:
-    _, triples = scheme(ctx, SCHEME, "Nomenclature budgétaire de l'État par destination (PLF 2025)",
+    _, triples = scheme(ctx, DESTINATION_SCHEME,
+                        "Nomenclature budgétaire de l'État par destination (PLF 2025)",
                         "State budget nomenclature by purpose (2025 finance bill)")
     types, type_triples = scheme(ctx, BUDGET_TYPE_SCHEME, "Budgets de l'État (LOLF)",
                                  "State budgets (LOLF)")
@@ -82,7 +82,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         raise Reject("sous_action", "a sous-action label without its code", row.get("libelle_sous_action"))
     levels = ("ministere", "mission", "programme", "action") + (("sous_action",) if sous_action else ())
     labels = {level: row.parse(f"libelle_{level}", values.label, optional=False) for level in levels}
-    in_scheme = ctx.entity("scheme", SCHEME)
+    in_scheme = ctx.entity("scheme", DESTINATION_SCHEME)
 
     ministere_iri = ctx.define("ministere", ministere)
     yield from concept(ministere_iri, in_scheme, ministere, labels["ministere"], top=True,
@@ -104,5 +104,6 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [
     Source(name="budget-nomenclature", title="Nomenclature du budget de l'État par destination (PLF 2025)",
-           path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, preamble=preamble),
+           path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, mapping=__name__,
+           preamble=preamble),
 ]

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget_nature import CODE_LISTS, nature_codes
+from .budget import CODE_LISTS, linked, nature_codes
 from .cube import Cube
 from .namespaces import BG, QB, XSD
-from .read import Record, Reject, read_csv
+from .read import Record, read_csv
 from .source import Context, Source
 from .terms import Triple, typed
 
@@ -45,15 +45,6 @@ CUBE = Cube(
 )
 #: amount column -> credit type
 AMOUNTS = (("autorisation_engagement", "AE"), ("credit_de_paiement", "CP"))
-
-
-def linked(ctx: Context, kind: str, row: Record, column: str) -> str:
-    """The IRI of a known concept, or a rejection naming the column when no referential has it."""
-    code = row.require(column)
-    found = ctx.link(kind, code)
-    if found is None:
-        raise Reject(column, f"{kind} {code} is in neither the budget nomenclature nor its schemes", code)
-    return found
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:
@@ -92,5 +83,6 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [
     Source(name="budget-plf2025-depenses", title="PLF 2025 — dépenses selon destination (Direction du budget)",
-           path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, preamble=preamble),
+           path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, mapping=__name__,
+           preamble=preamble),
 ]

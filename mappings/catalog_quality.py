@@ -3,8 +3,8 @@
 Each rule of the charter is one `dqv:Metric` of our own small metric set (with its definition);
 each dataset gets one `dqv:QualityMeasurement` per rule (`dqv:value` true/false) and one for its
 score, the share of rules it passes (xsd:decimal), so SPARQL can rank datasets by quality.
-The rows are checked by `catalog.parse`, so this graph measures exactly the datasets the catalog
-graph holds, and rejects the same rows for the same reasons.
+The rows are checked by `catalog_entry.parse`, as for the catalog graph, so this graph measures
+exactly the datasets the catalog graph holds, and rejects the same rows for the same reasons.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from . import catalog
-from .catalog import Entry
+from .catalog_entry import COLUMNS, LICENCES, PATH, Entry, parse
 from .namespaces import A, DQV, SKOS, XSD
 from .read import Record, read_csv
 from .source import Context, Source
@@ -65,7 +64,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("licence", "Licence", "Licence",
            "Une licence identifiée est indiquée (ni « License Not Specified » ni « Other (Open) »).",
            "An identified licence is stated (neither 'License Not Specified' nor 'Other (Open)').",
-           lambda e: e.licence in catalog.LICENCES),
+           lambda e: e.licence in LICENCES),
     Metric("couverture-temporelle", "Couverture temporelle", "Temporal coverage",
            "La couverture temporelle est renseignée (date de début ou de fin).",
            "The temporal coverage is given (start or end date).",
@@ -145,7 +144,7 @@ def score(entry: Entry) -> Decimal:
 
 
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:
-    entry = catalog.parse(row)
+    entry = parse(row)
     dataset = ctx.entity("dataset", entry.key)
     for m in METRICS:
         value = typed("true" if m.check(entry) else "false", XSD.boolean)
@@ -157,8 +156,9 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
 SOURCES = [Source(
     name="catalog-quality",
     title="Qualité des métadonnées du catalogue (charte de publication, DQV)",
-    path=catalog.PATH,
-    read=partial(read_csv, columns=catalog.COLUMNS, delimiter=";"),
+    path=PATH,
+    read=partial(read_csv, columns=COLUMNS, delimiter=";"),
     lift=lift,
+    mapping=__name__,
     preamble=preamble,
 )]

@@ -13,28 +13,33 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
+from .fields import Field, columns, literals
 from .namespaces import A, IGEO, OWL, RDFS, SKOS
 from .read import Record, Reject, read_csv
 from .source import Context, Source
-from .terms import Triple, fr, iri, literal
+from .terms import Triple, fr, iri
 
 INSEE = "http://id.insee.fr/geo/"
 DIR = "referentials/cog2025/"
-TERRITORY_COLUMNS = ("code", "name")
+#: What every territory states as it is: its code and its French name.
+TERRITORY = (
+    Field("code", IGEO.codeINSEE, required=True),
+    Field("name", IGEO.nom, fr, required=True),
+    Field("name", RDFS.label, fr, required=True),
+    Field("name", SKOS.prefLabel, fr, required=True),
+)
+#: What a country states besides: its official name and ISO 3166 alpha-3 code, when given.
+COUNTRY = (
+    Field("official_name", SKOS.altLabel, fr),
+    Field("iso3_code", SKOS.notation),
+)
 
 
 def territory(subject: str, row: Record, cls: str, insee_kind: str | None) -> list[Triple]:
     """What every territory has: class, code, French name, label, INSEE IRI."""
-    code, name = row.require("code"), row.require("name")
-    triples = [
-        (subject, A, cls),
-        (subject, IGEO.codeINSEE, literal(code)),
-        (subject, IGEO.nom, fr(name)),
-        (subject, RDFS.label, fr(name)),
-        (subject, SKOS.prefLabel, fr(name)),
-    ]
+    triples = [(subject, A, cls), *literals(subject, row, TERRITORY)]
     if insee_kind:
-        triples.append((subject, OWL.sameAs, iri(f"{INSEE}{insee_kind}/{code}")))
+        triples.append((subject, OWL.sameAs, iri(f"{INSEE}{insee_kind}/{row.get('code')}")))
     return triples
 
 
@@ -104,22 +109,33 @@ def lift_commune(row: Record, ctx: Context) -> Iterable[Triple]:
 def lift_pays(row: Record, ctx: Context) -> Iterable[Triple]:
     pays = ctx.define("pays", row.require("code"))
     yield from territory(pays, row, IGEO.Pays, "pays")
-    if official := row.get("official_name", None):
-        yield pays, SKOS.altLabel, fr(official)
+    yield from literals(pays, row, COUNTRY)
     if iso3 := row.get("iso3_code", None):
-        yield pays, SKOS.notation, literal(iso3)
         yield pays, SKOS.exactMatch, iri(f"http://publications.europa.eu/resource/authority/country/{iso3}")
     if parent := row.get("parent_code", None):
         yield pays, IGEO.subdivisionDe, ctx.entity("pays", parent)
 
 
-def _cog(name: str, title: str, file: str, lift, columns=TERRITORY_COLUMNS) -> Source:
+#: lifter -> every column it reads: what the reader checks in the file's header
+COLUMNS = {
+    lift_region: columns(TERRITORY, "capital_code"),
+    lift_departement: columns(TERRITORY, "capital_code", "region_code"),
+    lift_collectivite: columns(TERRITORY, "region_code"),
+    lift_arrondissement: columns(TERRITORY, "capital_code", "department_code"),
+    lift_commune: columns(TERRITORY, "type_code", "parent_code", "arrondissement_code", "department_code",
+                          "region_code"),
+    lift_pays: columns(TERRITORY, COUNTRY, "parent_code"),
+}
+
+
+def _cog(name: str, title: str, file: str, lift) -> Source:
     return Source(
         name=f"cog-{name}",
         title=f"COG 2025 — {title}",
         path=DIR + file,
-        read=partial(read_csv, columns=columns),
+        read=partial(read_csv, columns=COLUMNS[lift]),
         lift=lift,
+        mapping=__name__,
         licence="https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
     )
 
@@ -129,10 +145,8 @@ SOURCES = [
     _cog("departements", "départements", "cog2025_departments.csv", lift_departement),
     _cog("collectivites", "collectivités", "cog2025_collectivities.csv", lift_collectivite),
     _cog("arrondissements", "arrondissements", "cog2025_arrondissements.csv", lift_arrondissement),
-    _cog("communes", "communes et arrondissements municipaux", "cog2025_communes.csv", lift_commune,
-         ("code", "type_code", "name", "department_code", "region_code")),
+    _cog("communes", "communes et arrondissements municipaux", "cog2025_communes.csv", lift_commune),
     _cog("communes-associees-deleguees", "communes associées et déléguées",
-         "cog2025_communes_associees_deleguees.csv", lift_commune,
-         ("code", "type_code", "parent_code", "name", "department_code", "region_code")),
+         "cog2025_communes_associees_deleguees.csv", lift_commune),
     _cog("pays", "pays et territoires", "cog2025_countries.csv", lift_pays),
 ]

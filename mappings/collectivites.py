@@ -69,7 +69,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
 
 def _source(name: str, title: str, file: str) -> Source:
     return Source(name=f"collectivites-{name}", title=title, path=DIR + file,
-                  read=partial(read_csv, columns=COLUMNS), lift=lift)
+                  read=partial(read_csv, columns=COLUMNS), lift=lift, mapping=__name__)
 
 
 SOURCES = [

@@ -83,9 +83,9 @@ def lift_en(row: Record, ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [
     Source(name="cpv", title="CPV 2008 — vocabulaire principal (français, avec clé de contrôle)",
-           path=FR_FILE, read=partial(read_csv, columns=("id", "name")), lift=lift_fr, preamble=preamble,
-           licence=EU_REUSE),
+           path=FR_FILE, read=partial(read_csv, columns=("id", "name")), lift=lift_fr, mapping=__name__,
+           preamble=preamble, licence=EU_REUSE),
     Source(name="cpv-en", title="CPV 2008 — main vocabulary (English labels)",
-           path=EN_FILE, read=partial(read_csv, columns=("code", "label_en")), lift=lift_en,
+           path=EN_FILE, read=partial(read_csv, columns=("code", "label_en")), lift=lift_en, mapping=__name__,
            licence=EU_REUSE),
 ]

@@ -107,6 +107,7 @@ def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
 def source(name: str, title: str, path: str) -> Source:
     """A tabular DECP file as a source (measurements of its audit in the preamble)."""
     return Source(name=name, title=title, path=path, read=read, lift=partial(lift, path=path),
+                  mapping=__name__,
                   preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]))
 
 

@@ -8,15 +8,15 @@ time-zoned dates, junk place codes (counted as unresolved).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 from . import decp_quality as quality
-from .decp import Contract, Modification, Party, contract_triples
-from .read import Record, Reject, read_json_records
-from .source import Context, Source
-from .terms import Triple
+from .decp import Contract, Modification, Party
+from .decp_json import annotated, common_fields, lift_record, parties, require_identity
+from .read import Record, read_json_records
+from .source import Source
 
 SCHEMA = "schema_decp_v1.5.0_marches.json"
 CONCESSION = "Contrat de concession"
@@ -64,68 +64,9 @@ def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
 analyse = quality.cached_by_file(audit_file)
 
 
-def annotated(records: list[Record], audit: quality.Audit) -> Iterator[Record]:
-    """Records carrying the file's audit and, for a duplicate, the record it duplicates."""
-    by_line = {r.line: r.data for r in records}
-    for record in records:
-        if None in record.data:
-            yield record
-            continue
-        first = audit.duplicate_of.get(record.line)
-        yield Record(record.line, {"raw": record.data, "audit": audit,
-                                   "first": (first, by_line[first]) if first else None})
-
-
 def read(path: Path) -> Iterator[Record]:
     """Records of the file, each carrying the file's audit."""
     return annotated(*analyse(path))
-
-
-def parties(items: object, key: str | None = None) -> list[Party]:
-    """Titulaires / concessionnaires as parties (v2 wraps each in `{key: {...}}`)."""
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if key and isinstance(item, dict) and key in item:
-            item = item[key]
-        if isinstance(item, dict):
-            out.append(Party(str(item.get("typeIdentifiant") or "").strip(), str(item.get("id") or "").strip(),
-                             (item.get("denominationSociale") or None)))
-    return out
-
-
-def place_of(raw: dict) -> tuple[str, str, str | None] | None:
-    place = raw.get("lieuExecution")
-    if not isinstance(place, dict) or not place.get("code"):
-        return None
-    return str(place["code"]).strip(), str(place.get("typeCode") or "").strip(), place.get("nom") or None
-
-
-def require_identity(buyer_id: str, contract_id: str, concession: bool) -> None:
-    """A record without buyer SIRET or id cannot be identified: the only reason to reject it."""
-    if not contract_id:
-        raise Reject("id", "missing value: a contract without id cannot be identified")
-    if not buyer_id:
-        raise Reject("autoriteConcedante.id" if concession else "acheteur.id",
-                     "missing value: a contract without buyer cannot be identified")
-
-
-def common_fields(raw: dict, amount: object, notified: object) -> dict:
-    """The contract fields both JSON formats (2019 and 2024+) spell the same way."""
-    return dict(
-        feed=raw.get("source"),
-        nature=raw.get("nature"),
-        object=raw.get("objet"),
-        cpv=raw.get("codeCPV") or None,
-        procedure=raw.get("procedure"),
-        price_form=raw.get("formePrix"),
-        duration=raw.get("dureeMois"),
-        amount=amount,
-        notified=notified,
-        published=raw.get("datePublicationDonnees"),
-        execution_start=raw.get("dateDebutExecution"),
-        public_subsidy=raw.get("montantSubventionPublique"),
-        place=place_of(raw),
-    )
 
 
 def normalise(raw: dict) -> Contract:
@@ -157,29 +98,11 @@ def normalise(raw: dict) -> Contract:
     )
 
 
-def duplicate_reason(first: dict, raw: dict, first_line: int) -> str:
-    differ = sorted(k for k in set(first) | set(raw) if first.get(k) != raw.get(k))
-    what = f"; differs in: {', '.join(differ)}" if differ else "; identical record"
-    return f"duplicate of record {first_line} (same buyer SIRET and id, the first is lifted){what}"
-
-
-def lift_record(record: Record, ctx: Context, path: str, normaliser=normalise,
-                identity_of=identity) -> Iterable[Triple]:
-    """Lift one audited record (shared by the 2019 and 2024+ JSON formats)."""
-    raw, audit = record["raw"], record["audit"]
-    if record["first"]:
-        first_line, first = record["first"]
-        raise Reject("id", duplicate_reason(first, raw, first_line), "/".join(identity_of(raw)))
-    contract = normaliser(raw)
-    contract.issues |= audit.flags.get(record.line, set())
-    return contract_triples(contract, ctx, ctx.mint.resource(f"source/{path}"))
-
-
 def source(name: str, title: str, path: str) -> Source:
     """A 2019 DECP file as a source (measurements of its audit in the preamble)."""
     return Source(
         name=name, title=title, path=path, read=read,
-        lift=partial(lift_record, path=path),
+        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity), mapping=__name__,
         preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
     )
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
-from .decp_v1 import annotated, common_fields, lift_record, parties, require_identity
+from .decp_json import annotated, common_fields, lift_record, parties, require_identity
 from .read import Record, SourceError, read_json_records
 from .source import Source
 
@@ -150,7 +150,7 @@ def source(name: str, title: str, path: str) -> Source:
     """A 2024+ DECP file as a source (measurements of its audit in the preamble)."""
     return Source(
         name=name, title=title, path=path, read=read,
-        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity),
+        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity), mapping=__name__,
         preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
     )
 

@@ -17,17 +17,18 @@ from .read import Record, read_csv
 from .source import Context, Source
 from .terms import Triple
 
-COLUMNS = ("id_mutation", "date_mutation", "numero_disposition", "nature_mutation", "valeur_fonciere",
-           "code_commune", "id_parcelle", "code_type_local", "surface_reelle_bati",
-           "nombre_pieces_principales", "code_nature_culture", "code_nature_culture_speciale",
-           "surface_terrain", "longitude", "latitude")
+ADDRESS_COLUMNS = ("adresse_numero", "adresse_suffixe", "adresse_nom_voie")
 LOT_COLUMNS = tuple(f"lot{i}_numero" for i in range(1, 6))
+#: every column `sale_line` reads: what the reader checks in the file's header
+COLUMNS = ("id_mutation", "date_mutation", "numero_disposition", "nature_mutation", "valeur_fonciere",
+           *ADDRESS_COLUMNS, "code_postal", "code_commune", "id_parcelle", "numero_volume", *LOT_COLUMNS,
+           "code_type_local", "surface_reelle_bati", "nombre_pieces_principales", "code_nature_culture",
+           "code_nature_culture_speciale", "surface_terrain", "longitude", "latitude")
 
 
 def address(row: Record) -> str:
     """`30 B RUE THIERS` from the number, suffix and street columns."""
-    return " ".join(p for p in (row.get("adresse_numero"), row.get("adresse_suffixe"),
-                                row.get("adresse_nom_voie")) if p)
+    return " ".join(p for p in (row.get(c) for c in ADDRESS_COLUMNS) if p)
 
 
 def sale_line(row: Record) -> dvf.SaleLine:
@@ -68,5 +69,6 @@ SOURCES = [
         path="dvf/geodvf_2023_commune_83137_toulon.csv",
         read=partial(read_csv, columns=COLUMNS),
         lift=lift,
+        mapping=__name__,
     ),
 ]

@@ -24,11 +24,13 @@ from .source import Context, Source
 from .terms import Triple, en, fr
 
 SERVICE, DOCUMENT = "Code service CH", "Reference document"
-COLUMNS = (SERVICE, DOCUMENT, "No disposition", "Date mutation", "Nature mutation", "Valeur fonciere",
-           "Code departement", "Code commune", "Prefixe de section", "Section", "No plan",
-           "Code type local", "Identifiant local", "Surface reelle bati",
-           "Nombre pieces principales", "Nature culture", "Nature culture speciale", "Surface terrain")
+ADDRESS_COLUMNS = ("No voie", "B/T/Q", "Type de voie", "Voie")
 LOT_COLUMNS = ("1er lot", "2eme lot", "3eme lot", "4eme lot", "5eme lot")
+#: every column `sale_line` reads: what the reader checks in the file's header
+COLUMNS = (SERVICE, DOCUMENT, "No disposition", "Date mutation", "Nature mutation", "Valeur fonciere",
+           *ADDRESS_COLUMNS, "Code postal", "Code departement", "Code commune", "Prefixe de section", "Section",
+           "No plan", "No Volume", *LOT_COLUMNS, "Code type local", "Identifiant local", "Surface reelle bati",
+           "Nombre pieces principales", "Nature culture", "Nature culture speciale", "Surface terrain")
 
 
 def mutation_key(row: Record) -> str:
@@ -43,8 +45,7 @@ def mutation_key(row: Record) -> str:
 
 def address(row: Record) -> str:
     """`9102 RUE DE NORMANDIE` from the number, B/T/Q suffix, street type and street name."""
-    return " ".join(p for p in (row.get("No voie"), row.get("B/T/Q"), row.get("Type de voie"),
-                                row.get("Voie")) if p)
+    return " ".join(p for p in (row.get(c) for c in ADDRESS_COLUMNS) if p)
 
 
 def sale_line(row: Record) -> dvf.SaleLine:
@@ -109,6 +110,7 @@ SOURCES = [
         path="dvf/dvf_raw_dgfip_format_sample_cerema_stubbed.txt",
         read=partial(read_csv, columns=COLUMNS, delimiter="|"),
         lift=lift,
+        mapping=__name__,
         preamble=preamble,
         licence="https://cecill.info/licences/Licence_CeCILL_V2.1-en.html",
     ),

@@ -89,7 +89,9 @@ def lift_current(row: Record, ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [
     Source(name="categories-juridiques-2019", title="Catégories juridiques INSEE, 3 niveaux (édition 2019)",
-           path=DIR + EDITION_2019, read=read_2019, lift=lift_2019, preamble=preamble),
+           path=DIR + EDITION_2019, read=read_2019, lift=lift_2019, mapping=__name__,
+           preamble=preamble),
     Source(name="categories-juridiques", title="Catégories juridiques INSEE, niveau III (liste en vigueur)",
-           path=DIR + CURRENT, read=partial(read_csv, columns=("code", "libellé")), lift=lift_current),
+           path=DIR + CURRENT, read=partial(read_csv, columns=("code", "libellé")), lift=lift_current,
+           mapping=__name__),
 ]

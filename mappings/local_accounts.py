@@ -100,6 +100,7 @@ SOURCES = [
         path="local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
         read=partial(read_csv, columns=COLUMNS, delimiter=";"),
         lift=lift,
+        mapping=__name__,
         preamble=preamble,
     ),
 ]

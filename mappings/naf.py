@@ -66,5 +66,6 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [
     Source(name="naf", title="NAF rév. 2 — sections, divisions, groupes, classes et sous-classes",
-           path=FILE, read=partial(read_csv, columns=COLUMNS), lift=lift, preamble=preamble),
+           path=FILE, read=partial(read_csv, columns=COLUMNS), lift=lift, mapping=__name__,
+           preamble=preamble),
 ]

@@ -110,11 +110,6 @@ def sparql_prologue(*prefixes: str) -> str:
     return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
 
 
-def turtle_prefixes() -> str:
-    """@prefix lines for a Turtle document."""
-    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in PREFIXES.items())
-
-
 def shorten(iri: str) -> str:
     """`prefix:local` for an IRI in a known namespace, else the IRI itself (for HTML labels)."""
     best = ""

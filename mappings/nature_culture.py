@@ -65,6 +65,7 @@ SOURCES = [
         path="dvf/dvf_table_nature_culture.csv",
         read=partial(read_csv, columns=(CODE, LABEL)),
         lift=concept_lifter(SCHEME, CODE, LABEL),
+        mapping=__name__,
         preamble=first_preamble,
     ),
     Source(
@@ -73,6 +74,7 @@ SOURCES = [
         path="dvf/dvf_table_nature_culture_speciale.csv",
         read=partial(read_csv, columns=(CODE_SPECIALE, LABEL_SPECIALE)),
         lift=concept_lifter(SCHEME_SPECIALE, CODE_SPECIALE, LABEL_SPECIALE),
+        mapping=__name__,
         preamble=scheme_preamble(SCHEME_SPECIALE, "Natures de culture spéciale (DVF)",
                                  "Special land-use types (DVF)"),
     ),

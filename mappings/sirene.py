@@ -13,14 +13,25 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
+from .fields import Field, columns, literals
 from .namespaces import A, BG, DCT, ORG, RDFS, ROV, SCHEMA, SKOS, XSD
 from .read import Record, Reject, read_csv
 from .source import Context, Source
 from .terms import Triple, literal, typed
 
-COLUMNS = ("siren", "denominationUniteLegale", "categorieJuridiqueUniteLegale",
-           "activitePrincipaleUniteLegale", "nomenclatureActivitePrincipaleUniteLegale",
-           "nicSiegeUniteLegale", "etatAdministratifUniteLegale", "dateCreationUniteLegale", "dateDebut")
+#: What a legal unit states as it is, when the file gives it.
+LITERALS = (
+    Field("sigleUniteLegale", SKOS.altLabel, parser=values.label),
+    Field("denominationUsuelle1UniteLegale", SKOS.altLabel, parser=values.label),
+    Field("categorieEntreprise", BG.categorieEntreprise),
+)
+#: a legal person's denomination, else a natural person's first name(s) and name(s)
+NAME_COLUMNS = ("denominationUniteLegale", "prenomUsuelUniteLegale", "prenom1UniteLegale",
+                "nomUsageUniteLegale", "nomUniteLegale")
+#: every column `lift` reads: what the reader checks in the file's header
+COLUMNS = columns("siren", NAME_COLUMNS, LITERALS, "categorieJuridiqueUniteLegale",
+                  "activitePrincipaleUniteLegale", "nomenclatureActivitePrincipaleUniteLegale",
+                  "nicSiegeUniteLegale", "etatAdministratifUniteLegale", "dateCreationUniteLegale", "dateDebut")
 #: INSEE writes 1900-01-01 when the creation date is unknown: not a date to publish.
 UNKNOWN_DATE = "1900-01-01"
 
@@ -46,16 +57,12 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         (org, ROV.legalName, literal(name)),
         (org, RDFS.label, literal(name)),
     ]
-    for column in ("sigleUniteLegale", "denominationUsuelle1UniteLegale"):
-        if alt := row.get(column, None):
-            triples.append((org, SKOS.altLabel, literal(values.label(alt))))
+    triples += literals(org, row, LITERALS)
     if category := ctx.link("categorie-juridique", row.get("categorieJuridiqueUniteLegale", None)):
         triples.append((org, ROV.orgType, category))
     if row.get("nomenclatureActivitePrincipaleUniteLegale") == "NAFRev2":
         if activity := ctx.link("naf", row.parse("activitePrincipaleUniteLegale", values.naf)):
             triples.append((org, ROV.orgActivity, activity))
-    if size := row.get("categorieEntreprise", None):
-        triples.append((org, BG.categorieEntreprise, literal(size)))
     created = row.parse("dateCreationUniteLegale", values.date_)
     if created and created != UNKNOWN_DATE:
         triples.append((org, SCHEMA.foundingDate, typed(created, XSD.date)))
@@ -79,5 +86,6 @@ SOURCES = [
         path="sirene/sirene_stock_unite_legale_2026_extrait_credit-bail_97.csv",
         read=partial(read_csv, columns=COLUMNS),
         lift=lift,
+        mapping=__name__,
     ),
 ]

@@ -81,6 +81,9 @@ class Source:
 
     `read` yields numbered records, `lift` turns one record into triples (or raises Reject),
     `preamble` states what the source declares once (a concept scheme, a cube structure...).
+    `mapping` is the module that states these rules (its `__name__`), named by the build's
+    provenance: `lift` is often a partial or a function shared by several modules, so its own
+    `__module__` cannot say it.
     """
 
     name: str
@@ -88,6 +91,7 @@ class Source:
     path: str
     read: Reader
     lift: Lifter
+    mapping: str
     preamble: Preamble = no_preamble
     licence: str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
 

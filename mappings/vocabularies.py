@@ -145,6 +145,7 @@ def sources(used: dict[str, Iterable[str]]) -> list[Source]:
             path=DIR + table.file,
             read=partial(read_table, table, frozenset(codes)),
             lift=partial(lift_concept, table),
+            mapping=__name__,
             preamble=partial(scheme_preamble, table),
             licence=table.licence,
         ))

@@ -12,8 +12,9 @@ from graph_service.build import BuildError, build, lift_source
 from graph_service.cli import main
 from graph_service.config import Settings
 from graph_service.store import GraphStore
-from mappings import SOURCES, cog
+from mappings import cog
 from mappings.iri import Minter
+from mappings.registry import SOURCES
 from mappings.source import Context
 
 from .conftest import BASE, DATA

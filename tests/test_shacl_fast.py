@@ -17,8 +17,8 @@ from rdflib import Graph
 from graph_service import shacl_engines
 from graph_service.shacl_fast import SUPPORTED, UnsupportedShape, fast_engine, validate_store
 from graph_service.validation import SHAPE_SETS, SHAPES_DIR
-from mappings import SOURCES
 from mappings.read import SourceError
+from mappings.registry import SOURCES
 
 HERE = Path(__file__).parent / "shacl"
 EDGE_SHAPES, EDGE_DATA = HERE / "edge_shapes.ttl", HERE / "edge_cases.ttl"
