@@ -72,7 +72,7 @@ def dataset_quality(dataset: Term) -> str:
 def dataset_distributions(dataset: Term) -> str:
     return fill(PROLOGUE + """SELECT ?dist ?format ?media ?access ?download WHERE {
   $dataset dcat:distribution ?dist .
-  OPTIONAL { ?dist dct:title ?format }
+  OPTIONAL { ?dist dct:format/skos:notation ?format }
   OPTIONAL { ?dist dcat:mediaType ?media }
   OPTIONAL { ?dist dcat:accessURL ?access }
   OPTIONAL { ?dist dcat:downloadURL ?download }

@@ -112,6 +112,10 @@ SHAPE_SETS: list[ShapeSet] = [
                                DCAT_AP + "mdr-vocabularies.shape.ttl"), is_catalog),
     ShapeSet("dcat-ap-3.0.1-recommended", (DCAT_AP + "shapes_recommended.ttl",), is_catalog,
              blocking=False),
+    # The high-value datasets (those with an HVD category) against the official DCAT-AP HVD 3.0.0
+    # shapes, applied to them only (shapes/dcat-ap-hvd-3.0.0/hvd-targets.ttl).
+    ShapeSet("dcat-ap-hvd-3.0.0", ("dcat-ap-hvd-3.0.0/hvd-shapes.ttl", "dcat-ap-hvd-3.0.0/hvd-targets.ttl"),
+             is_catalog),
 ]
 
 

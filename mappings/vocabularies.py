@@ -66,6 +66,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           "http://purl.org/adms/publishertype/1.0", "http://purl.org/adms/publishertype/", ADMS_LICENCE),
     Table("licence-type", "adms-skos-v1.00.rdf", SKOS.Concept,
           "http://purl.org/adms/licencetype/1.0", "http://purl.org/adms/licencetype/", ADMS_LICENCE),
+    # The high-value dataset categories of Implementing Regulation (EU) 2023/138 (DCAT-AP HVD).
+    Table("hvd-category", "high-value-dataset-category.rdf", SKOS.Concept,
+          "http://data.europa.eu/bna/asd487ae75", "http://data.europa.eu/bna/"),
 )}
 
 
