@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from mappings.registry import SOURCES
 from mappings.source import Context
 
 from .conftest import BASE, DATA
+from .test_oracles import EU_CODES
 
 REGIONS, DEPARTEMENTS = cog.SOURCES[0], cog.SOURCES[1]
 
@@ -135,3 +137,29 @@ def test_same_input_same_iris(tmp_path):
                          if "/id/" in r["s"]})
     assert subjects[0] == subjects[1]
     assert f"{BASE}/id/departement/2A" in subjects[0]
+
+
+#: The ';'-separated files of data/ (the others are ',', the raw DVF '|'), by hand from their first lines.
+SEMICOLON = {"budget/plf2025_depenses_selon_destination_ods_export.csv",
+             "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
+             "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv"}
+
+
+def records_in_file(path: str) -> int:
+    """Records of a data file, counted with csv/json: CSV rows (quoted line breaks kept), JSON marchés."""
+    file = DATA / path
+    if file.suffix == ".json":
+        document = json.loads(file.read_text(encoding="utf-8"))
+        return len(document if isinstance(document, list) else document["marches"])
+    delimiter = "|" if file.suffix == ".txt" else ";" if path in SEMICOLON else ","
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle, delimiter=delimiter))
+
+
+def test_every_source_reads_every_record_of_its_file(built):
+    """Rows read, per source, against the file itself: every source, whatever its reader (the EU
+    tables have one record per code the catalog can state, tests/test_oracles.py)."""
+    expected = {s.name: records_in_file(s.path) for s in SOURCES if not s.name.startswith("eu-")}
+    expected |= {s.name: len(EU_CODES[s.name]) if s.name in EU_CODES else "its codes, by hand, in EU_CODES"
+                 for s in SOURCES if s.name.startswith("eu-")}
+    assert {s["source"]: s["rows"] for s in built.sources} == expected

@@ -373,3 +373,25 @@ def test_companies_known_to_sirene_are_linked_not_redescribed(store):
     rows = store.select(PREFIXES + q)
     assert {r["u"].rsplit("/", 1)[1] for r in rows} == in_decp
     assert {r["described"] for r in rows} == {"false"}
+
+
+def lifted_records(records: list[dict]) -> list[dict]:
+    """The records a feed lifts: the first of each buyer + id, with an id and a 14-digit buyer SIRET."""
+    seen, out = set(), []
+    for r in records:
+        key = (buyer_id(r), r.get("id"))
+        if r.get("id") and key not in seen and len(key[0]) == 14 and key[0].isdigit():
+            out.append(r)
+        seen.add(key)
+    return out
+
+
+@pytest.mark.parametrize("name", [*V1, "decp-2024-paris"])
+def test_each_feed_has_one_node_per_modification_of_its_lifted_records(store, name):
+    """Exactly the amendments of the records lifted (the weak `0 < n <= expected` above cannot see a
+    lost or an extra amendment)."""
+    records = paris_records() if name == "decp-2024-paris" else v1_records(V1[name])
+    expected = sum(1 for r in lifted_records(records) for m in r.get("modifications") or [] if isinstance(m, dict))
+    n = one(store, f"""SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ GRAPH {graph(name)} {{
+             ?m a bg:ContractModification ; bg:modificationOf ?c }} }}""")
+    assert int(n) == expected > 0

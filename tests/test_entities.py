@@ -356,3 +356,36 @@ def test_request_paths_are_checked_before_any_query():
     for bad in ("/id/unknown/1", "/id/commune", "/id/commune/", "/id/commune/a b", "/id/commune/x'}",
                 "/other/1", "/graph/", "/id/commune/%ZZ"):
         assert candidates(bad, minter, exts) == [], bad
+
+
+def page_words(page: str) -> str:
+    """The text of an HTML page, tags dropped, runs of ASCII white space made one space (the no-break
+    spaces of French numbers are kept)."""
+    import re
+
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_cpv_page_figures_are_the_graphs_contracts(served):
+    """The CPV page's figures: its contracts counted once each (one may come from two feeds) and
+    their current amounts summed once each, as a separate query of the store counts them."""
+    base, store = served
+    rows = store.select(f"""SELECT ?c (SAMPLE(?a) AS ?amount) WHERE {{
+        ?c <http://data.europa.eu/a4g/ontology#hasMainClassification> <{base}/id/{CPV_WORKS}> .
+        OPTIONAL {{ ?c <https://w3id.org/bercy-graph/def#currentAmount> ?a }} }} GROUP BY ?c""")
+    total = sum(Decimal(r["amount"]) for r in rows if "amount" in r)
+    text = page_words(get(f"{base}/id/{CPV_WORKS}.html").text)
+    assert f"{len(rows):,}".replace(",", "\u202f") + " marchés publics classés sous ce code" in text
+    assert f"{round(total):,}".replace(",", "\u202f") + "\u00a0€ montant actuel cumulé" in text
+    assert len(rows) > 1000
+
+
+def test_dataset_page_figures_worked_out_by_hand(served):
+    """decp_augmente, from its row of the catalog export: 6 of the charter's 10 rules passed (no
+    coverage, a 1,990-character description, an underscore in its id), formats json, geojson, csv."""
+    base, _ = served
+    text = page_words(get(f"{base}/id/dataset/decp_augmente.html").text)
+    assert "60\u00a0% score de qualité" in text and "6 / 10 règles de la charte respectées" in text
+    assert "3 distributions" in text
+    assert ("Règles non respectées : Couverture spatiale ; Couverture temporelle ; Description de 300 à 500 "
+            "caractères ; Identifiant avec des tirets.") in text

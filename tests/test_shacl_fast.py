@@ -167,3 +167,30 @@ def test_real_graphs_same_results_as_pyshacl(shapes_file, lifted, tmp_path):
         checked += 1
     if not checked:
         pytest.skip(f"no lifted graph is validated with {shapes_file}")
+
+
+def test_sirene_shapes_same_results_as_pyshacl_on_units_that_break_them(tmp_path):
+    """The real SIRENE graph conforms, so comparing the engines on it compares 0 results with 0: here
+    the golden slice's units, each broken against one constraint of shapes/sirene.ttl, give both
+    engines results to agree on."""
+    from .golden import lift_slices
+    from .test_dgfip_golden import CASES
+
+    sources, known = CASES["sirene"]
+    _, (result,) = lift_slices("sirene", sources, tmp_path, known)
+    graph = "<http://127.0.0.1:8000/graph/sirene-unites-legales>"
+    unit = "<http://127.0.0.1:8000/id/entreprise/{}>".format
+    rov, dct, bg = "http://www.w3.org/ns/regorg#", "http://purl.org/dc/terms/", "https://w3id.org/bercy-graph/def#"
+    lines = [line for line in result.nquads.read_text(encoding="utf-8").splitlines(keepends=True)
+             if not line.startswith(f"{unit('016750697')} <{rov}legalName> ")]        # no legal name
+    lines += [f"{s} {p} {o} {graph} .\n" for s, p, o in (
+        (unit("057808172"), f"<{dct}identifier>", '"12345"'),                          # two SIRENs, one bad
+        (unit("063802466"), "<https://schema.org/foundingDate>", '"1967"'),             # not an xsd:date
+        (unit("054501754"), f"<{rov}orgType>", '"5710"'),                               # a literal, not a link
+        (unit("054501754"), f"<{bg}siege>", "<http://127.0.0.1:8000/id/etablissement/1>"))]  # a second, bare siege
+    data = tmp_path / "broken.nq"
+    data.write_text("".join(lines), encoding="utf-8")
+    results = assert_same([SHAPES_DIR / "sirene.ttl"], [data])
+    assert {component for _, _, _, component, _ in results} >= {
+        "MinCountConstraintComponent", "MaxCountConstraintComponent", "PatternConstraintComponent",
+        "DatatypeConstraintComponent", "NodeKindConstraintComponent", "ClassConstraintComponent"}

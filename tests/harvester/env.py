@@ -1,4 +1,9 @@
-"""The separate environment holding CKAN's DCAT parser, and a way to run it on our pages."""
+"""The separate environment holding CKAN's DCAT parser, and a way to run it on our pages.
+
+The environment is installed by the set-up, never by a test: `make harvester-env` (which `make test`,
+hence CI, runs first) or `python -m tests.harvester.env install`. A test run without it skips the
+harvester test, saying how to install it.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,36 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).resolve().parent
 ENV = HERE.parent.parent / ".venv-harvester"
 REQUIREMENTS = HERE / "ckanext-dcat-parser-requirements.txt"
+MARKER = ENV / ".installed"
+INSTALL = "make harvester-env"
 
 
-def python() -> Path:
-    """The harvester environment's interpreter, created and filled on first use."""
+def installed() -> bool:
+    """The environment holds exactly the pinned requirements."""
+    return MARKER.exists() and MARKER.read_text() == REQUIREMENTS.read_text()
+
+
+def install() -> Path:
+    """Create the environment and install the pinned parser (`--no-deps`: the pins are complete)."""
     exe = ENV / "bin" / "python"
-    marker = ENV / ".installed"
-    if marker.exists() and marker.read_text() == REQUIREMENTS.read_text():
-        return exe
     if not exe.exists():
         venv.create(ENV, with_pip=True)
     subprocess.run([str(exe), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(REQUIREMENTS)],
                    check=True)
-    marker.write_text(REQUIREMENTS.read_text())
+    MARKER.write_text(REQUIREMENTS.read_text())
     return exe
+
+
+def python() -> Path:
+    """The harvester environment's interpreter; the calling test skips when the set-up did not install it."""
+    if not installed():
+        pytest.skip(f"CKAN's DCAT parser is not installed in {ENV}: run `{INSTALL}`")
+    return ENV / "bin" / "python"
 
 
 def run_parser(script: str, *args: str, timeout: float = 300) -> dict:
@@ -37,4 +55,6 @@ def run_parser(script: str, *args: str, timeout: float = 300) -> dict:
 
 
 if __name__ == "__main__":
-    print(python(), file=sys.stderr)
+    if sys.argv[1:] != ["install"]:
+        raise SystemExit("usage: python -m tests.harvester.env install")
+    print(install() if not installed() else ENV / "bin" / "python", file=sys.stderr)
