@@ -1,7 +1,9 @@
 """The web service: `create_app(settings)` builds the FastAPI app that `bercy-graph serve` runs.
 
 The app owns the pool of query worker processes (started and stopped with the app), which every
-router that runs SPARQL shares through `app.state.query_pool`.
+router that runs SPARQL shares through `app.state.query_pool`. Around the routers: security headers,
+CORS, and the bound on concurrent store work of the pages and the API (graph_service/bounds.py).
+Absolute URLs come from the configured base, never from the request's Host header.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .bounds import StoreSlots
 from .config import Settings
 from .cors import OpenCORS
 from .query_workers import QueryPool
 from .routers import api, catalog, entities, pages, sparql, void
+from .security_headers import SecurityHeaders
 from .store import CURRENT
 
 ROUTERS = [sparql.router, catalog.router, entities.router, pages.router, void.router, api.router]
@@ -33,7 +43,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writable = settings.update_token is not None
         pool = QueryPool(served_store(settings), size=1 if writable else settings.query_workers,
-                         timeout=settings.query_timeout, queue_wait=settings.queue_wait, writable=writable)
+                         timeout=settings.query_timeout, queue_wait=settings.queue_wait, writable=writable,
+                         network=bool(settings.service_allowlist), memory_limit=settings.worker_memory_limit,
+                         send_timeout=settings.send_timeout)
         pool.start()
         app.state.query_pool = pool
         try:
@@ -41,10 +53,40 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             pool.close()
 
-    app = FastAPI(title="bercy-graph", lifespan=lifespan,
+    app = FastAPI(title="bercy-graph", lifespan=lifespan, redirect_slashes=False,
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
+    app.add_middleware(StoreSlots, slots=settings.page_slots, wait=settings.queue_wait)
     app.add_middleware(OpenCORS)
+    app.add_middleware(SecurityHeaders)   # the last added runs first: on every answer, 503s included
+    app.add_exception_handler(HTTPException, http_error)
     for router in ROUTERS:
         app.include_router(router)
+    app.router.default = slash_redirect(app.router, settings)
     return app
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    """The router's own 404/405 (no route matched): problem+json under /api, FastAPI's JSON elsewhere."""
+    if request.url.path.startswith("/api/"):
+        detail = f"{exc.detail}: {request.method} {request.url.path} (see /docs)"
+        return api.problem(request, exc.status_code, detail, exc.headers)
+    return await http_exception_handler(request, exc)
+
+
+def slash_redirect(router: Router, settings: Settings) -> ASGIApp:
+    """Starlette's trailing-slash redirect (`/catalog/` -> `/catalog`), to a URL under the public base:
+    Starlette's own builds it from the request's Host header."""
+    not_found = router.default
+
+    async def default(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        other = path.rstrip("/") if path.endswith("/") else path + "/"
+        if scope["type"] == "http" and path != "/" and any(
+                route.matches({**scope, "path": other})[0] is not Match.NONE for route in router.routes):
+            query = scope["query_string"].decode("latin-1")
+            await RedirectResponse(settings.public_url(other) + (f"?{query}" if query else ""))(scope, receive, send)
+            return
+        await not_found(scope, receive, send)
+
+    return default

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from mappings.namespaces import A, PREFIXES, XSD, Namespace, sparql_prologue
 from mappings.terms import Triple, iri, literal, typed
 
+from .bounds import MAX_PAGE, whole_number
 from .validation import is_catalog
 
 HYDRA = Namespace(PREFIXES["hydra"])
@@ -56,12 +57,10 @@ def _integer(params: Mapping[str, str], name: str, default: int, low: int, high:
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isascii() or not raw.isdigit():
-        raise BadParameter(name, f"not a whole number: {raw!r}")
-    value = int(raw)
-    if not low <= value <= high:
-        raise BadParameter(name, f"must be between {low} and {high} (got {value})")
-    return value
+    try:
+        return whole_number(raw, low, high)
+    except ValueError as exc:
+        raise BadParameter(name, str(exc)) from None
 
 
 _UNENCODED_PLUS = re.compile(r" (\d\d:?\d\d)$")
@@ -83,7 +82,7 @@ def parse_request(params: Mapping[str, str], paged: bool = True) -> Request:
     """The checked parameters of a catalog request (`paged=False`: the full dump, no page)."""
     since = params.get("modified_since")
     return Request(
-        page=_integer(params, "page", 1, 1, 10**9) if paged else None,
+        page=_integer(params, "page", 1, 1, MAX_PAGE) if paged else None,
         page_size=_integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
         modified_since=parse_since(since) if since else None,
     )

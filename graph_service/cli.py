@@ -99,6 +99,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app, served_store
+    from .server import server_config
 
     store = Path(args.store).resolve() if args.store else None
     token = None
@@ -113,11 +114,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return 2
     settings = dataclasses.replace(
         settings, host=args.host, port=args.port, query_workers=args.workers, query_timeout=args.timeout,
-        queue_wait=args.queue_wait, max_query_length=args.max_query_length,
-        service_allowlist=tuple(args.allow_service), store_path=store, update_token=token)
+        queue_wait=args.queue_wait, max_query_length=args.max_query_length, max_nesting=args.max_nesting,
+        service_allowlist=tuple(args.allow_service), store_path=store, update_token=token,
+        worker_memory_limit=args.worker_memory, send_timeout=args.send_timeout,
+        page_slots=args.page_slots, header_timeout=args.header_timeout, keep_alive=args.keep_alive,
+        max_connections=args.max_connections,
+        forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()))
     if not args.enable_update:
         warn_on_other_base(GraphStore(served_store(settings)), settings.base)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.Server(server_config(create_app(settings), settings, args.log_level)).run()
     return 0
 
 
@@ -142,13 +147,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=30.0, help="query time limit in seconds")
     p.add_argument("--queue-wait", type=float, default=2.0,
                    help="seconds a request waits for a free worker before a 503")
-    p.add_argument("--max-query-length", type=int, default=100_000, help="characters per query/update")
+    p.add_argument("--max-query-length", type=int, default=100_000,
+                   help="characters (not bytes) per query/update, for GET and POST alike (413 past it)")
+    p.add_argument("--max-nesting", type=int, default=Settings.max_nesting,
+                   help="levels of braces, parentheses and brackets nested in a query/update, counted "
+                        "together (400 past it; the store's parser crashes near 900)")
     p.add_argument("--allow-service", action="append", default=[], metavar="IRI",
                    help="an endpoint SERVICE/LOAD may reach (repeatable; default: none)")
+    p.add_argument("--worker-memory", type=int, default=Settings.worker_memory_limit, metavar="MB",
+                   help="MiB of memory a query worker may allocate; a query past it stops (0 = no limit)")
+    p.add_argument("--send-timeout", type=float, default=Settings.send_timeout, metavar="S",
+                   help="seconds a send of results may wait for a client that does not read, "
+                        "within the query time limit (0: only that limit)")
     p.add_argument("--store", help="serve this store directory (default: the current build)")
     p.add_argument("--enable-update", action="store_true",
                    help="accept SPARQL Update (bearer token) on the scratch store given by --store")
     p.add_argument("--update-token", help="the bearer token updates need (or BERCY_GRAPH_UPDATE_TOKEN)")
+    p.add_argument("--page-slots", type=int, default=Settings.page_slots,
+                   help="page and API requests doing store work at once (others wait --queue-wait, then 503)")
+    p.add_argument("--header-timeout", type=float, default=Settings.header_timeout,
+                   help="seconds a client has to send its request headers before the connection is closed")
+    p.add_argument("--keep-alive", type=float, default=Settings.keep_alive,
+                   help="seconds an idle keep-alive connection stays open")
+    p.add_argument("--max-connections", type=int, default=Settings.max_connections,
+                   help="open connections (and requests in progress) before new requests get 503")
+    p.add_argument("--forwarded-allow-ips", default="", metavar="IPS",
+                   help="comma-separated proxy addresses whose X-Forwarded-For/-Proto are trusted (default: none)")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
     args = parser.parse_args(argv)

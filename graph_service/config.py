@@ -24,10 +24,23 @@ class Settings:
     query_workers: int = 2            # worker processes, i.e. queries running at once
     query_timeout: float = 30.0       # seconds; a query past it is stopped (its worker is killed)
     queue_wait: float = 2.0           # seconds a request waits for a free worker before a 503
-    max_query_length: int = 100_000   # characters of query/update text (and bytes of request body)
+    max_query_length: int = 100_000   # characters (not bytes) of query/update text, GET and POST alike
+    max_nesting: int = 128            # braces, parentheses and brackets nested; the parser crashes near 900
     service_allowlist: tuple[str, ...] = ()  # endpoints SERVICE/LOAD may reach; empty = none
     store_path: Path | None = None    # serve this store directory instead of the current build
     update_token: str | None = None   # set = SPARQL Update enabled (bearer token) on store_path only
+    worker_memory_limit: int = 2048   # MiB of heap per query worker (RLIMIT_DATA), 0 = none; past it: 500
+    send_timeout: float = 10.0        # seconds a send of results waits for a client that does not read (0: none)
+    # the web layer (graph_service/server.py, graph_service/bounds.py)
+    page_slots: int = 4               # page/API requests doing store work at once in the app process
+    header_timeout: float = 10.0      # seconds a client has to send a request's headers
+    keep_alive: float = 5.0           # seconds an idle keep-alive connection stays open
+    max_connections: int = 500        # open connections (and tasks) before new requests get 503
+    forwarded_allow_ips: tuple[str, ...] = ()  # proxies whose X-Forwarded-* headers count; empty = none
+
+    def public_url(self, path: str) -> str:
+        """The absolute URL of a path of ours, from the configured base, never from the request's Host."""
+        return self.base + path
 
     @property
     def store_root(self) -> Path:

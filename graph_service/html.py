@@ -2,7 +2,9 @@
 
 Plain f-strings, one inline stylesheet, inline SVG charts: no template engine, no external asset,
 no JavaScript, so a page reads the same offline and in any browser. Every value that comes from
-the data goes through `esc` (or `link`, which escapes).
+the data goes through `esc` (or `link`, which escapes). The stylesheet is a constant: the
+Content-Security-Policy allows it by its hash (graph_service/security_headers.py), and no
+`style=` attribute or inline script would be allowed.
 """
 
 from __future__ import annotations

@@ -90,3 +90,55 @@ def test_saturated_pool_refuses_after_queue_wait(store_path):
             pool.close()
 
     assert 0.3 <= run(go()) < 1.5
+
+
+# 3 triples joined with themselves 13 times: 1.6 million rows, about a second of work
+MEDIUM = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(13)) + " }"
+ROWS = "SELECT * WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(13)) + " }"
+
+
+def test_a_job_given_up_before_its_results_keeps_its_worker(store_path):
+    """A request cancelled while its query runs (its client left), or whose results are closed
+    before their first chunk: the query ends in the background and the same worker goes on."""
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=30, queue_wait=30)
+        pool.start()
+        try:
+            await pool.fetch(Job("ASK {}", accept=JSON))
+            before = [w.process.pid for w in pool._all]
+            task = asyncio.create_task(pool.run(Job(MEDIUM, accept=JSON)))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            outcome = await pool.run(Job(MEDIUM, accept=JSON))   # once the first one has ended
+            outcome.chunks.close()
+            _, body = await pool.fetch(Job("ASK {}", accept=JSON))
+            return before, [w.process.pid for w in pool._all], json.loads(body)
+        finally:
+            pool.close()
+
+    before, after, doc = run(go())
+    assert after == before
+    assert doc["boolean"] is True
+
+
+def test_results_dropped_mid_stream_get_their_worker_replaced(store_path):
+    """A client that leaves in the middle of a large result: its worker, still producing rows
+    for nobody, is killed and replaced rather than left to run to the time limit."""
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=60, queue_wait=30)
+        pool.start()
+        try:
+            before = [w.process.pid for w in pool._all]
+            outcome = await pool.run(Job(ROWS, accept="text/tab-separated-values"))
+            assert len(await outcome.chunks.__anext__()) > 0
+            outcome.chunks.close()
+            _, body = await pool.fetch(Job("ASK {}", accept=JSON))   # on the worker that took over
+            return before, [w.process.pid for w in pool._all], json.loads(body)
+        finally:
+            pool.close()
+
+    before, after, doc = run(go())
+    assert len(after) == 1 and after != before
+    assert doc["boolean"] is True

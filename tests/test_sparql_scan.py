@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph_service.sparql_scan import (add_using, has_dataset_clause, has_own_dataset, is_iri, query_form,
-                                       remote_targets)
+from graph_service.sparql_scan import (ScanError, add_using, has_dataset_clause, has_own_dataset, is_iri, query_form,
+                                       remote_targets, scan)
 
 
 def test_service_and_load_targets():
@@ -67,3 +67,66 @@ def test_own_dataset():
     assert has_own_dataset("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }")
     assert has_own_dataset("DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }")
     assert not has_own_dataset('INSERT DATA { <http://a> <http://b> "WITH USING" }')
+
+
+# ------------------------------------------------------------------ issue 7: the lexer's gaps
+
+def test_comments_end_at_cr_as_well_as_lf():
+    """SPARQL ends a comment at CR or LF; `#[^\\n]*` hid a SERVICE after a bare CR (the critical SSRF)."""
+    for end in ("\n", "\r", "\r\n"):
+        assert remote_targets(f"SELECT * WHERE {{ # x{end}SERVICE <http://a/> {{}} }}") == ["http://a/"]
+    assert remote_targets("PREFIX e: <http://e/> # x\rSELECT * { SERVICE <http://a/> {} }") == ["http://a/"]
+    # a form feed (or any other character) does not end one: this SERVICE is commented out
+    assert remote_targets("ASK { # x\x0cSERVICE <http://a/> {} \n}") == []
+
+
+def test_only_space_tab_cr_lf_are_white_space():
+    """\\x0b \\x0c \\xa0 \\u2028 are no SPARQL white space: they separate nothing the store accepts, and
+    a keyword next to them is still seen."""
+    for ws in ("\x0b", "\x0c", "\xa0", "\u2028"):
+        assert remote_targets(f"SELECT * {{{ws}SERVICE <http://a/> {{}} }}") == ["http://a/"]
+
+
+def test_less_than_read_as_an_iri_cannot_hide_a_call():
+    """`<?b)SERVICE:x#>` looks like an IRI, but pyoxigraph reads `<` as less than and calls :x."""
+    assert remote_targets("PREFIX : <http://a/> SELECT * { FILTER(1<2)SERVICE:x#>\n{} }") == [None]
+    assert remote_targets("SELECT * { FILTER(?a<?b)servicesilent?e#>\n{} }") == [None]
+    # an IRI with `)` but no call after it is an IRI
+    assert remote_targets("SELECT * { <http://dbpedia.org/resource/Paris_(France)> ?p ?o }") == []
+
+
+def test_local_names_take_one_dot_run_as_the_store_does():
+    """Oxigraph's local name stops at a second `.`: `:o.a.SERVICE <x>` is `:o.a`, then a SERVICE call."""
+    assert remote_targets("PREFIX : <http://a/> SELECT * { :s :p :o.a.SERVICE <http://b/> {} }") == ["http://b/"]
+    assert remote_targets("PREFIX : <http://a/> SELECT * { :s :p :o..SERVICE }") == []   # one local name
+    assert remote_targets("SELECT * { ?s ?p _:b.SERVICE }") == []                      # a blank node label
+
+
+def test_text_the_store_would_refuse_is_refused_not_guessed():
+    """Unterminated or badly escaped strings, and backslashes in the open, are errors: the store's
+    parser refuses them too, and guessing where such a string ends is how text hides."""
+    for text in ("ASK { FILTER('a\rSERVICE <http://a/> {}') }",      # no line break in a short string
+                 'ASK { FILTER("a\\q") }',                            # not an escape SPARQL defines
+                 "ASK { FILTER('''a) }",                              # never closed
+                 "SELECT * { SERV\\u0049CE <http://a/> {} }",          # \\u escapes only in IRIs and strings
+                 "SELECT * { ?s ?p ?o } \\"):
+        with pytest.raises(ScanError):
+            scan(text)
+    assert remote_targets("SELECT * { BIND('''a\rb''' AS ?x) BIND('\\u0027' AS ?y) SERVICE <http://a/> {} }") \
+        == ["http://a/"]
+
+
+def test_the_quadratic_body_stops_at_its_first_string():
+    """The issue's 100 KB body (`'''` LF backslash, repeated) took the regex lexer minutes: every quote
+    started a new search to the end. A string that never closes now ends the scan where it starts."""
+    body = ("'''\n\\" * 20_000)[:99_995]
+    with pytest.raises(ScanError, match="line 1, column 1:"):
+        scan(body)
+
+
+def test_nesting_counts_braces_parentheses_and_brackets_together():
+    assert scan("ASK {}").nesting == 1
+    assert scan("ASK { FILTER((1)) ?s ?p [ <p:q> (1) ] }").nesting == 3
+    assert scan("ASK { ?s ?p [ <p:q> ( [] ) ] }").nesting == 4
+    assert scan("ASK { FILTER('((((') }").nesting == 2     # not inside strings
+    assert scan("ASK " + "{" * 500 + "}" * 500).nesting == 500

@@ -18,8 +18,9 @@ view of the store, like the catalog's: they are bounded templates, not user-writ
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlencode
 
@@ -27,7 +28,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from mappings import catalog_quality, vocabularies
 from mappings.iri import KINDS, Minter
@@ -35,6 +36,7 @@ from mappings.namespaces import PREFIXES, shorten
 
 from .. import api_queries as aq
 from .. import sparql_values as sv
+from ..bounds import MAX_OFFSET, whole_number
 from ..store import GraphStore, StoreMissing
 from .catalog import open_store
 
@@ -63,15 +65,12 @@ class ApiError(Exception):
         self.status, self.detail = status, detail
 
 
-TITLES = {400: "Bad Request", 404: "Not Found", 503: "Service Unavailable"}
-
-
-def problem(request: Request, status: int, detail: str) -> Response:
+def problem(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
     """The problem document; `instance` is the request's URL under the public base (as `next` links)."""
     query = f"?{request.url.query}" if request.url.query else ""
-    instance = request.app.state.settings.base + request.url.path + query
-    body = Problem(title=TITLES.get(status, "Error"), status=status, detail=detail, instance=instance)
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM)
+    instance = request.app.state.settings.public_url(request.url.path + query)
+    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance)
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> str:
@@ -110,8 +109,17 @@ router = APIRouter(prefix="/api", tags=["api"], route_class=ProblemRoute, respon
 
 #: The entity kinds our IRIs use (an enum in the OpenAPI document).
 KindName = Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (1-{MAX_LIMIT})")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="number of items to skip")]
+
+
+def _count(low: int, high: int) -> BeforeValidator:
+    """A count read from the URL as every page reads one: ASCII digits, bounded (`bounds.whole_number`)."""
+    return BeforeValidator(lambda raw: whole_number(raw, low, high) if isinstance(raw, str) else raw)
+
+
+# (Query first: FastAPI writes its bounds into the OpenAPI schema only then)
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (1-{MAX_LIMIT})"), _count(1, MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"number of items to skip (0-{MAX_OFFSET})"),
+                   _count(0, MAX_OFFSET)]
 
 
 # ----------------------------------------------------------------------------------- models
@@ -308,7 +316,7 @@ def _next(request: Request, limit: int, offset: int, has_more: bool) -> str | No
         return None
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
     params += [("limit", str(limit)), ("offset", str(offset + limit))]
-    return request.app.state.settings.base + request.url.path + "?" + urlencode(params)
+    return request.app.state.settings.public_url(request.url.path + "?" + urlencode(params))
 
 
 def _best_labels(store: GraphStore, iris: list[str]) -> dict[str, str]:

@@ -94,7 +94,7 @@ def _page(request: Request, store: GraphStore, path: str) -> tuple[str, pages.Pa
     """The catalog IRI, the paging of the requested listing and the datasets of the requested page."""
     query = pages.parse_request(request.query_params)
     catalog, datasets = _listing(store, query.modified_since)
-    paging = pages.Paging(request.app.state.settings.base + path, query, len(datasets))
+    paging = pages.Paging(request.app.state.settings.public_url(path), query, len(datasets))
     if query.page > paging.last:
         raise NotFound(f"page {query.page} is past the last page ({paging.last}) of this listing; "
                        f"first page: {paging.page_url(1)}")

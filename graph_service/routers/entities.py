@@ -27,6 +27,7 @@ from mappings.namespaces import PREFIXES
 from .. import entity_description as ed
 from .. import html
 from .. import entity_page
+from ..bounds import MAX_PAGE, whole_number
 from ..catalog_pages import FORMATS
 from ..conneg import explicitly_wants, negotiate
 from ..store import GraphStore, StoreMissing
@@ -79,9 +80,10 @@ def choose_media(request: Request, ext: str | None) -> str:
 
 def page_number(request: Request) -> int:
     raw = request.query_params.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise HttpError(400, f"page={raw!r}: a page number is an integer from 1")
-    return int(raw)
+    try:
+        return whole_number(raw, 1, MAX_PAGE)
+    except ValueError as exc:
+        raise HttpError(400, f"page: {exc}") from None
 
 
 def not_modified(request: Request, etag: str, modified: datetime) -> bool:

@@ -1,7 +1,9 @@
 """`/sparql`: the SPARQL 1.1 Protocol endpoint (query; update only when an operator enables it).
 
-Requests are checked here (method, media type, UTF-8, length, one query, no SERVICE/LOAD outside
-the allow-list), then run by the worker pool (graph_service/query_workers.py) under a time limit.
+Requests are checked here (method, media type, UTF-8, length in characters, one query, lexically
+sound, nesting depth, no SERVICE/LOAD outside the allow-list), then run by the worker pool
+(graph_service/query_workers.py) under a time limit. The text is lexed once per request
+(graph_service/sparql_scan.py), in a thread: the event loop keeps serving other requests meanwhile.
 
 Default graph: a query without FROM and without default-graph-uri / named-graph-uri sees the union
 of all named graphs as its default graph (each source is one named graph). A query with FROM /
@@ -13,13 +15,15 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass, field
 
+import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from .. import result_formats, service_description, sparql_scan
 from ..conneg import explicitly_wants, negotiate
 from ..query_workers import Job, QueryPool, QueryTimeout, Saturated, WorkerFailed
 from ..sparql_page import render_page
+from ..streaming import ResultsResponse
 
 router = APIRouter()
 
@@ -65,15 +69,30 @@ def _charset_ok(content_type: str) -> bool:
     return True
 
 
-async def _body(request: Request, limit: int) -> bytes:
+BYTES_PER_CHAR = 12       # a character percent-encoded in a form: up to 4 UTF-8 bytes as %XX each
+FORM_ROOM = 64 * 1024     # bytes for the other parameters of a form (graph IRIs, format)
+
+
+def body_limit(max_chars: int) -> int:
+    """The bytes a request body may take when the query or update may take `max_chars` characters.
+
+    The limit counts characters, the same for GET, POST form and POST direct; a body is read in bytes,
+    so it is bounded by the most bytes an acceptable text can need, and a larger one is refused early."""
+    return max_chars * BYTES_PER_CHAR + FORM_ROOM
+
+
+async def _body(request: Request, max_chars: int) -> bytes:
+    limit = body_limit(max_chars)
+    too_large = ProtocolError(413, f"the request body is over {limit} bytes, more than a query or update "
+                                   f"of the {max_chars}-character limit can take")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, f"request body over the {limit}-byte limit")
+        raise too_large
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise ProtocolError(413, f"request body over the {limit}-byte limit")
+            raise too_large
     return bytes(body)
 
 
@@ -121,16 +140,29 @@ async def read_operation(request: Request, limit: int) -> Operation:
         else:
             params, update, text = url_params, media == UPDATE, _decode(body)
     if text is not None and len(text) > limit:
-        raise ProtocolError(413, f"the {'update' if update else 'query'} is over the {limit}-character limit")
+        raise ProtocolError(413, f"the {'update' if update else 'query'} is {len(text)} characters long, over "
+                                 f"the {limit}-character limit (characters, not bytes)")
     if update:
         return Operation(text, True, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []),
                          params)
     return Operation(text, False, params.get("default-graph-uri", []), params.get("named-graph-uri", []), params)
 
 
-def check_remote_calls(text: str, allowlist: tuple[str, ...]) -> None:
+def scan(text: str, max_nesting: int) -> sparql_scan.Scan:
+    """The text lexed once for every check; refused if the store's parser would refuse or crash on it."""
+    try:
+        scanned = sparql_scan.scan(text)
+    except sparql_scan.ScanError as exc:
+        raise ProtocolError(400, str(exc)) from None
+    if scanned.nesting > max_nesting:
+        raise ProtocolError(400, f"braces, parentheses and brackets nest {scanned.nesting} deep; this endpoint "
+                                 f"accepts at most {max_nesting} levels")
+    return scanned
+
+
+def check_remote_calls(scanned: sparql_scan.Scan, allowlist: tuple[str, ...]) -> None:
     """Refuse SERVICE and LOAD unless their IRI is allow-listed: the server must not fetch URLs for anyone."""
-    for target in sparql_scan.remote_targets(text):
+    for target in scanned.remote_targets():
         if target is None:
             raise ProtocolError(400, "SERVICE/LOAD must name an allow-listed endpoint with a full <IRI>")
         if target not in allowlist:
@@ -139,13 +171,13 @@ def check_remote_calls(text: str, allowlist: tuple[str, ...]) -> None:
                                         else " (federated queries are off)"))
 
 
-def build_job(op: Operation, request: Request) -> Job:
+def build_job(op: Operation, scanned: sparql_scan.Scan, request: Request) -> Job:
     settings = request.app.state.settings
-    base = str(request.url.replace(query=""))
+    base = settings.public_url("/sparql")
     for iri in op.default_graphs + op.named_graphs:
         if not sparql_scan.is_iri(iri):
             raise ProtocolError(400, f"graph parameter is not an absolute IRI: {iri!r}")
-    check_remote_calls(op.text, settings.service_allowlist)
+    check_remote_calls(scanned, settings.service_allowlist)
     if op.update:
         if not settings.update_token:
             raise ProtocolError(403, "SPARQL Update is disabled on this endpoint")
@@ -153,17 +185,17 @@ def build_job(op: Operation, request: Request) -> Job:
             raise ProtocolError(401, "SPARQL Update needs the operator's bearer token")
         text = op.text
         if op.default_graphs or op.named_graphs:
-            if sparql_scan.has_own_dataset(text):
+            if scanned.has_own_dataset():
                 raise ProtocolError(400, "using-graph-uri/using-named-graph-uri cannot be combined "
                                          "with USING or WITH in the update")
-            text = sparql_scan.add_using(text, op.default_graphs, op.named_graphs)
+            text = scanned.add_using(op.default_graphs, op.named_graphs)
         return Job(text, update=True, base_iri=base)
     forced = None
     fmt = _one(op.params, "format")
     if fmt:
         forced = result_formats.SHORT_NAMES.get(fmt.lower(), fmt.lower())
     protocol_dataset = bool(op.default_graphs or op.named_graphs)
-    union = not protocol_dataset and not sparql_scan.has_dataset_clause(op.text)
+    union = not protocol_dataset and not scanned.has_dataset_clause()
     return Job(op.text, accept=request.headers.get("accept"), media_type=forced,
                default_graphs=op.default_graphs if protocol_dataset else None,
                named_graphs=op.named_graphs if protocol_dataset else None,
@@ -178,7 +210,7 @@ def describe_service(request: Request) -> Response:
     """A bare GET: the query page for browsers, the Service Description for RDF clients."""
     settings = request.app.state.settings
     accept = request.headers.get("accept")
-    endpoint = str(request.url.replace(query=""))
+    endpoint = settings.public_url("/sparql")
     rdf_types = list(service_description.RDFLIB_FORMATS)
     if explicitly_wants(accept, "text/html", rdf_types):
         return HTMLResponse(render_page(endpoint))
@@ -204,8 +236,9 @@ async def sparql(request: Request) -> Response:
         accept = request.headers.get("accept")
         if (request.method == "GET" and not op.update and "format" not in op.params
                 and explicitly_wants(accept, "text/html", result_formats.offers("solutions"))):
-            return HTMLResponse(render_page(str(request.url.replace(query="")), op.text))
-        job = build_job(op, request)
+            return HTMLResponse(render_page(settings.public_url("/sparql"), op.text))
+        scanned = await anyio.to_thread.run_sync(scan, op.text, settings.max_nesting)
+        job = build_job(op, scanned, request)
     except ProtocolError as exc:
         return _error(exc.status, exc.message)
     pool: QueryPool = request.app.state.query_pool
@@ -229,5 +262,5 @@ async def sparql(request: Request) -> Response:
             pass
         return Response(status_code=outcome.status, headers=headers,
                         media_type=result_formats.content_type(outcome.media_type))
-    return StreamingResponse(outcome.chunks, status_code=outcome.status, headers=headers,
-                             media_type=result_formats.content_type(outcome.media_type))
+    return ResultsResponse(outcome.chunks, status_code=outcome.status, headers=headers,
+                           media_type=result_formats.content_type(outcome.media_type))

@@ -39,7 +39,7 @@ def void_ntriples(request: Request) -> str:
     with _lock:
         if key not in _cache:
             _cache.clear()
-            triples = void_description.triples(store, Minter(settings.base), settings.base + VOID_PATH)
+            triples = void_description.triples(store, Minter(settings.base), settings.public_url(VOID_PATH))
             _cache[key] = "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
         return _cache[key]
 
