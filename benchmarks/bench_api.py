@@ -43,7 +43,7 @@ def main() -> None:
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
 
-        from graph_service.app import create_app
+        from graph_service.web.app import create_app
         client = TestClient(create_app(settings))
     for url in REQUESTS:
         times = []

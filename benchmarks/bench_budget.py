@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import timed
-from graph_service import shacl_engines, validation
-from graph_service.build import lift_source
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl import shape_sets as validation
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore, load_new_store
 from mappings import budget_lfi, budget_nature, budget_nomenclature, budget_plf

@@ -13,9 +13,9 @@ import statistics
 import time
 
 from benchmarks import current_store
-from graph_service import catalog_pages as pages
+from graph_service.web.documents import catalog as pages
 from graph_service.config import Settings
-from graph_service.routers.catalog import render
+from graph_service.web.routers.catalog import render
 
 RUNS = 3
 

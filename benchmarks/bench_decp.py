@@ -16,8 +16,9 @@ from pathlib import Path
 import jsonschema
 
 from benchmarks import timed
-from graph_service import shacl_engines, validation
-from graph_service.build import lift_source
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl import shape_sets as validation
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
 from mappings import decp_tabular, decp_v1, decp_v2
 from mappings.iri import Minter

@@ -15,8 +15,9 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import timed
-from graph_service import shacl_engines, validation
-from graph_service.build import build, lift_source
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl import shape_sets as validation
+from graph_service.build.pipeline import build, lift_source
 from graph_service.config import PROJECT_ROOT, Settings
 from graph_service.store import GraphStore
 from mappings import cog, dvf_geo, dvf_raw, local_accounts, nature_culture, sirene

@@ -15,8 +15,8 @@ import time
 from fastapi.testclient import TestClient
 
 from benchmarks import current_store
-from graph_service import entity_description as ed
-from graph_service.app import create_app
+from graph_service.web.documents import entity as ed
+from graph_service.web.app import create_app
 from graph_service.config import Settings
 from mappings.iri import Minter
 from mappings.terms import iri as iri_term

@@ -17,8 +17,8 @@ from functools import partial
 from pathlib import Path
 
 from benchmarks import current_store, timed
-from graph_service import coverage
-from graph_service.build import lift_source
+from graph_service.build import coverage
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT, Settings
 from mappings.iri import Minter
 from mappings.registry import SOURCES

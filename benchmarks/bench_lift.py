@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import timed
-from graph_service.build import lift_source
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import load_new_store
 from mappings import cog

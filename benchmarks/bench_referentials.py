@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graph_service.build import lift_source
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore, load_new_store
 from mappings import budget_nomenclature, cog, collectivites, cpv, legal_categories, naf

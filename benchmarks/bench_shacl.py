@@ -17,11 +17,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from graph_service.build import lift_source
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
-from graph_service.shacl_engines import pyshacl_engine
-from graph_service.shacl_fast import fast_engine
-from graph_service.validation import SHAPES_DIR
+from graph_service.shacl.pyshacl_engine import pyshacl_engine
+from graph_service.shacl.fast import fast_engine
+from graph_service.shacl.shape_sets import SHAPES_DIR
 from mappings import cog
 from mappings.iri import Minter
 from mappings.source import Context

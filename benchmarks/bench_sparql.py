@@ -78,7 +78,7 @@ def main() -> None:
 
 
 def run(store: GraphStore, url: str, pid: int) -> None:
-    from graph_service import result_formats
+    from graph_service.web.sparql import results as result_formats
 
     def in_process() -> None:
         import io

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from mappings.read import SourceError
 
-from .config import Settings
-from .store import GraphStore, StoreMissing
+from graph_service.config import Settings
+from graph_service.store import GraphStore, StoreMissing
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
-    from .build import BuildError, build
+    from graph_service.build.pipeline import BuildError, build
 
     try:
         report = build(settings, progress=not args.quiet)
@@ -38,7 +38,7 @@ def format_summary(report) -> str:
         lines.append(f"  {v['name']}: {v['violations']} violations, {v['warnings']} warnings")
         lines += [f"      {t['count']:>6} x {t['what']}" for t in v["top"][:5]]
     if report.coverage:
-        from .coverage import table
+        from graph_service.build.coverage import table
 
         lines += ["", "link coverage (records linked to a referential / records with a code; "
                       "coverage.csv in the build report):"]
@@ -51,7 +51,7 @@ def format_summary(report) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
-    from .revalidate import revalidate
+    from graph_service.build.revalidate import revalidate
 
     store = GraphStore.current(settings)
     outcomes = revalidate(store, settings)
@@ -66,7 +66,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
-    from .results import write_results
+    from graph_service.terminal import write_results
 
     text = args.query
     if text.startswith("@"):
@@ -98,8 +98,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from .app import create_app, served_store
-    from .server import server_config
+    from graph_service.web.app import create_app, served_store
+    from graph_service.web.server import server_config
 
     store = Path(args.store).resolve() if args.store else None
     token = None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .config import Settings
+from graph_service.config import Settings
 
 CURRENT = "current"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.build import BuildReport, build
+from graph_service.build.pipeline import BuildReport, build
 from graph_service.config import PROJECT_ROOT, Settings
 from graph_service.store import GraphStore
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from graph_service.build import SourceResult, lift_source
+from graph_service.build.pipeline import SourceResult, lift_source
 from mappings.iri import Minter
 from mappings.source import Context, Source
 

@@ -22,7 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from graph_service.app import create_app
+from graph_service.web.app import create_app
 from graph_service.store import GraphStore
 from mappings import catalog
 
@@ -330,7 +330,7 @@ def test_user_values_reach_the_query_only_as_escaped_terms():
     SPARQL parser (rdflib, which expands `\\u` escapes before parsing) sees the same algebra."""
     import pyoxigraph as ox
 
-    from graph_service import sparql_values as sv
+    from graph_service.web.documents import sparql_values as sv
     template = "SELECT ?v WHERE { BIND($v AS ?v) }"
     with pytest.raises(TypeError):
         sv.fill(template, v='"x"')                                 # a raw string is refused

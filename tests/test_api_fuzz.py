@@ -17,7 +17,7 @@ with warnings.catch_warnings():
     import schemathesis
     from schemathesis import GenerationMode
 
-from graph_service.app import create_app
+from graph_service.web.app import create_app
 
 EXAMPLES = 12
 

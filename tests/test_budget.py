@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from graph_service import validation
+from graph_service.shacl import shape_sets as validation
 from mappings import budget_nature, budget_nomenclature, budget_plf
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue

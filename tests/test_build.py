@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.build import BuildError, build, lift_source
+from graph_service.build.pipeline import BuildError, build, lift_source
 from graph_service.cli import main
 from graph_service.config import Settings
 from graph_service.store import GraphStore

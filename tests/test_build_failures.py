@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_service import build as pipeline
-from graph_service.build import BuildError, build
+from graph_service.build import pipeline
+from graph_service.build.pipeline import BuildError, build
 from graph_service.config import Settings
 from graph_service.store import GraphStore
 from mappings import naf

@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import pytest
 
-from graph_service import shacl_engines, validation
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl import shape_sets as validation
 from graph_service.config import PROJECT_ROOT
-from graph_service.build import lift_source
+from graph_service.build.pipeline import lift_source
 from mappings import catalog, catalog_quality, vocabularies
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue

@@ -28,9 +28,10 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT, RDF
 
-from graph_service import shacl_engines, validation
-from graph_service.app import create_app
-from graph_service.build import lift_source
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl import shape_sets as validation
+from graph_service.web.app import create_app
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
 from mappings import catalog
 from mappings.iri import Minter

@@ -20,7 +20,8 @@ import requests
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT, FOAF, RDF, SKOS
 
-from graph_service import shacl_engines, validation
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl import shape_sets as validation
 from mappings import catalog
 
 from .conftest import DATA

@@ -6,8 +6,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
 
-from graph_service.catalog_pages import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, BadParameter, Paging, Request,
-                                         dataset_by_identifier, datasets_query, parse_request, parse_since)
+from graph_service.web.documents.catalog import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, BadParameter, Paging, Request, dataset_by_identifier, datasets_query, parse_request, parse_since
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 

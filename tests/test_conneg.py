@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph_service.conneg import explicitly_wants, negotiate, parse_accept, quality
+from graph_service.web.conneg import explicitly_wants, negotiate, parse_accept, quality
 
 RESULTS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

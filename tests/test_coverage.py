@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from graph_service import coverage
+from graph_service.build import coverage
 from mappings.iri import Minter
 from mappings.source import Context
 from mappings.terms import nquad

@@ -14,7 +14,7 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from graph_service.build import BuildError, build
+from graph_service.build.pipeline import BuildError, build
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
 from mappings import decp_v1, decp_v2, values
@@ -331,7 +331,7 @@ def test_quality_query_gives_one_row_per_graph_and_metric(store):
 @pytest.mark.parametrize("example", sorted((DECP / "schema" / "examples_v2").glob("*.json")), ids=lambda p: p.name)
 def test_official_v2_examples_lift_whole_and_valid(example, tmp_path):
     """The official (fictitious) examples of the 2024 format: every record lifted, none schema-invalid."""
-    from graph_service.build import lift_source
+    from graph_service.build.pipeline import lift_source
     from mappings.iri import Minter
     from mappings.source import Context
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.build import lift_source
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
-from graph_service.shacl_engines import ENGINES
-from graph_service.validation import SHAPES_DIR
+from graph_service.shacl.pyshacl_engine import ENGINES
+from graph_service.shacl.shape_sets import SHAPES_DIR
 from mappings import dvf_geo, dvf_raw
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue

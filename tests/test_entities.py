@@ -20,8 +20,8 @@ import requests
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS as DCT, OWL, RDF, SKOS, VOID
 
-from graph_service.build import build
-from graph_service.entity_description import PAGE_SIZE
+from graph_service.build.pipeline import build
+from graph_service.web.documents.entity import PAGE_SIZE
 from graph_service.store import GraphStore
 from mappings import catalog
 
@@ -342,7 +342,7 @@ def test_every_kind_of_minted_iri_dereferences(served):
 
 
 def test_request_paths_are_checked_before_any_query():
-    from graph_service.entity_description import candidates
+    from graph_service.web.documents.entity import candidates
     from mappings.iri import Minter
 
     minter, exts = Minter("http://x.test"), {"ttl", "html"}

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph_service.build import lift_source
+from graph_service.build.pipeline import lift_source
 from mappings import decp_tabular, decp_v1, decp_v2, dvf_raw
 from mappings.iri import Minter
 from mappings.namespaces import PREFIXES, sparql_prologue

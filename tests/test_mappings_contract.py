@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.build import BuildError, build, lift_source
+from graph_service.build.pipeline import BuildError, build, lift_source
 from graph_service.config import PROJECT_ROOT
 from mappings import read
 from mappings.iri import Minter

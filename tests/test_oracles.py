@@ -21,8 +21,8 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from graph_service.app import create_app
-from graph_service.build import lift_source
+from graph_service.web.app import create_app
+from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
 from mappings import catalog, decp_v2, values
 from mappings.iri import Minter

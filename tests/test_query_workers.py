@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.query_workers import Job, JobRefused, QueryPool, QueryTimeout, Saturated
+from graph_service.web.sparql.workers import Job, JobRefused, QueryPool, QueryTimeout, Saturated
 from graph_service.store import load_new_store
 
 W3C = Path(__file__).parent / "w3c" / "protocol"

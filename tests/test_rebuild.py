@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from graph_service.build import build
+from graph_service.build.pipeline import build
 from graph_service.config import Settings
 from mappings import catalog, cog, naf
 

@@ -68,7 +68,7 @@ def test_budget_nomenclature(tmp_path):
 
 def test_a_code_with_two_labels_fails_validation(tmp_path):
     """Rows restate their concepts; if they disagree on a label, validation says so (one label per language)."""
-    from graph_service import validation
+    from graph_service.shacl import shape_sets as validation
     from mappings.iri import Minter
     from mappings.source import Context
 

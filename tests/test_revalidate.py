@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from graph_service import cli
-from graph_service.revalidate import revalidate
-from graph_service.validation import SHAPE_SETS
+from graph_service.build.revalidate import revalidate
+from graph_service.shacl.shape_sets import SHAPE_SETS
 from mappings.iri import Minter
 
 
@@ -35,7 +35,7 @@ def test_revalidate_finds_what_the_build_found(built, store, settings):
 def test_validate_command(built, settings, monkeypatch, capsys):
     monkeypatch.setenv("BERCY_GRAPH_HOME", str(settings.home))
     referentials = [s for s in SHAPE_SETS if s.name == "referentials"]
-    monkeypatch.setattr("graph_service.validation.SHAPE_SETS", referentials)
+    monkeypatch.setattr("graph_service.shacl.shape_sets.SHAPE_SETS", referentials)
     code = cli.main(["validate", "--limit", "3"])
     out = capsys.readouterr().out
     assert out.startswith("referentials: 0 violations")  # the session build passed its blocking shapes

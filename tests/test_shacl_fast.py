@@ -14,9 +14,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from graph_service import shacl_engines
-from graph_service.shacl_fast import SUPPORTED, UnsupportedShape, fast_engine, validate_store
-from graph_service.validation import SHAPE_SETS, SHAPES_DIR
+from graph_service.shacl import pyshacl_engine as shacl_engines
+from graph_service.shacl.fast import SUPPORTED, UnsupportedShape, fast_engine, validate_store
+from graph_service.shacl.shape_sets import SHAPE_SETS, SHAPES_DIR
 from mappings.read import SourceError
 from mappings.registry import SOURCES
 
@@ -131,7 +131,7 @@ def test_fast_is_the_engine_of_the_data_shape_sets():
 def lifted(settings, tmp_path_factory) -> dict[str, Path]:
     """Every source lifted to N-Quads, as the build lifts it (before validation, so that a shape
     set another test would find blocking does not hide the comparison)."""
-    from graph_service.build import lift_source
+    from graph_service.build.pipeline import lift_source
     from mappings.iri import Minter
     from mappings.source import Context
 

@@ -17,8 +17,8 @@ import httpx
 import pytest
 import requests
 
-from graph_service import sparql_scan
-from graph_service.app import create_app
+from graph_service.web.sparql import scan as sparql_scan
+from graph_service.web.app import create_app
 from graph_service.config import Settings
 from tests.listener import Listener, listening
 from tests.serving import running_server

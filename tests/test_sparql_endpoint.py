@@ -335,7 +335,7 @@ def test_query_page_offers_the_example_queries(url):
     """Every `queries/*.rq` is in the page's example list, under its first comment line."""
     import html
 
-    from graph_service.sparql_page import QUERIES_DIR
+    from graph_service.web.html.sparql import QUERIES_DIR
 
     page = requests.get(url, headers={"Accept": "text/html"}).text
     files = sorted(QUERIES_DIR.glob("*.rq"))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_service.sparql_scan import (ScanError, add_using, has_dataset_clause, has_own_dataset, is_iri, query_form,
-                                       remote_targets, scan)
+from graph_service.web.sparql.scan import ScanError, add_using, has_dataset_clause, has_own_dataset, is_iri, query_form, remote_targets, scan
 
 
 def test_service_and_load_targets():

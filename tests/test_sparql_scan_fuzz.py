@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_service.sparql_scan import ScanError, remote_targets
+from graph_service.web.sparql.scan import ScanError, remote_targets
 from tests.listener import Listener, listening
 
 PORT = "PORT"        # replaced by the listener's port once the text is drawn

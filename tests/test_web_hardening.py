@@ -26,12 +26,13 @@ import requests
 import uvicorn
 from rdflib import Graph
 
-from graph_service import security_headers, sparql_page
-from graph_service.app import create_app
-from graph_service.bounds import MAX_OFFSET
+from graph_service.web import security_headers
+from graph_service.web.html import sparql as sparql_page
+from graph_service.web.app import create_app
+from graph_service.web.bounds import MAX_OFFSET
 from graph_service.config import Settings
-from graph_service.routers import api
-from graph_service.server import server_config
+from graph_service.web.api import router as api
+from graph_service.web.server import server_config
 from tests.serving import free_port, running_server
 
 EVIL = "evil.example"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from graph_service.query_workers import Job, MemoryExceeded, QueryPool, WorkerFailed
+from graph_service.web.sparql.workers import Job, MemoryExceeded, QueryPool, WorkerFailed
 from graph_service.store import load_new_store
 from tests.serving import running_server
 

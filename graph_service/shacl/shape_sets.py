@@ -1,0 +1,137 @@
+"""Validation of the lifted graphs against the shapes in shapes/.
+
+`SHAPE_SETS` says which shapes apply to which source graphs, with which engine, and whether a
+violation stops the build. Metadata (the DCAT catalog) is checked by pyshacl, the reference;
+large data graphs by the fast engine (SHACL Core compiled to SPARQL, run in Oxigraph).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mappings.source import Context
+
+from graph_service.config import PROJECT_ROOT
+
+SHAPES_DIR = PROJECT_ROOT / "shapes"
+
+
+@dataclass(frozen=True)
+class ShapeSet:
+    """Shapes files applied to the graphs of some sources."""
+
+    name: str
+    shapes: tuple[str, ...]
+    applies_to: Callable[[str], bool]
+    blocking: bool = True
+    engine: str = "pyshacl"
+    #: extra data files loaded next to the graph (e.g. the EU vocabularies the shapes check)
+    extra_data: tuple[str, ...] = ()
+
+    def shape_files(self) -> list[Path]:
+        return [SHAPES_DIR / name for name in self.shapes]
+
+
+@dataclass
+class ValidationResult:
+    """One constraint violation (or warning) in a report."""
+
+    focus: str
+    path: str
+    severity: str
+    message: str
+    shape: str = ""
+    #: the value node in N-Triples syntax ("" for results about the focus node as a whole)
+    value: str = ""
+    #: the local name of sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
+    component: str = ""
+
+
+@dataclass
+class Outcome:
+    """The result of one shape set on its graphs."""
+
+    name: str
+    blocking: bool
+    graphs: list[str]
+    results: list[ValidationResult] = field(default_factory=list)
+    text: str = ""
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count("Violation")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("Warning")
+
+    def summary(self) -> dict:
+        by_path = Counter(f"{r.severity} {r.path}: {r.message}" for r in self.results)
+        return {"name": self.name, "graphs": self.graphs, "violations": self.violations,
+                "warnings": self.warnings, "infos": self.count("Info"),
+                "top": [{"what": k, "count": n} for k, n in by_path.most_common(10)]}
+
+
+def starts_with(*prefixes: str) -> Callable[[str], bool]:
+    return lambda name: name.startswith(prefixes)
+
+
+DCAT_AP = "dcat-ap-3.0.1/"
+
+
+def is_catalog(name: str) -> bool:
+    """The DCAT catalog graph and its EU vocabulary graphs (not the quality measurements)."""
+    return name == "catalog" or name.startswith("eu-")
+
+
+SHAPE_SETS: list[ShapeSet] = [
+    ShapeSet("referentials", ("referentials.ttl",),
+             starts_with("cog-", "cpv", "naf", "categories-juridiques", "collectivites-", "budget-nomenclature"),
+             engine="fast"),
+    # The State budget cubes, with the budget nomenclature and schemes their observations link to.
+    ShapeSet("budget", ("budget.ttl",), starts_with("budget-"), engine="fast"),
+    # DECP contracts, modifications, parties and audit measurements: each feed on its own graph
+    # (one contract may be published, with other values, by two feeds: the graphs keep them apart).
+    *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast")
+      for name in ("decp-2019-e-marchespublics", "decp-2019-pes", "decp-2019-aife", "decp-2024-paris",
+                   "decp-tabulaire")),
+    # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
+    # local-authority accounts, SIRENE legal units.
+    ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
+    ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast"),
+    ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
+    # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
+    # (the mandatory and range shapes block the build; the recommended ones only count warnings).
+    ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",
+                               DCAT_AP + "mdr-vocabularies.shape.ttl"), is_catalog),
+    ShapeSet("dcat-ap-3.0.1-recommended", (DCAT_AP + "shapes_recommended.ttl",), is_catalog,
+             blocking=False),
+    # The high-value datasets (those with an HVD category) against the official DCAT-AP HVD 3.0.0
+    # shapes, applied to them only (shapes/dcat-ap-hvd-3.0.0/hvd-targets.ttl).
+    ShapeSet("dcat-ap-hvd-3.0.0", ("dcat-ap-hvd-3.0.0/hvd-shapes.ttl", "dcat-ap-hvd-3.0.0/hvd-targets.ttl"),
+             is_catalog),
+]
+
+
+def run(results: Sequence, ctx: Context, progress: bool = False,
+        shape_sets: Sequence[ShapeSet] | None = None) -> list[Outcome]:
+    """Run every shape set on the N-Quads of the sources it applies to."""
+    from graph_service.shacl import pyshacl_engine as shacl_engines
+
+    outcomes = []
+    for shape_set in shape_sets or SHAPE_SETS:
+        files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
+        if not files:
+            continue
+        extra = [ctx.data_dir / f for f in shape_set.extra_data]
+        engine = shacl_engines.ENGINES[shape_set.engine]
+        outcome = Outcome(shape_set.name, shape_set.blocking, [f.stem for f in files])
+        outcome.results, outcome.text = engine(shape_set.shape_files(), files, extra)
+        outcomes.append(outcome)
+    return outcomes

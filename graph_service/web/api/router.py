@@ -1,0 +1,633 @@
+"""`/api`: JSON for developers who don't write SPARQL (OpenAPI document at `/docs`, `/openapi.json`).
+
+    /api/datasets                      search the catalog: q, keyword, theme, publisher, min_score
+    /api/datasets/{id}                 one dataset, its distributions and its charter quality
+    /api/entities/{kind}/{key}         any entity the build mints (`{base}/id/{kind}/{key}`)
+    /api/communes/{code}               a commune summary (territory, sales, contracts, accounts)
+    /api/departements/{code}           a département summary
+    /api/organisations/{id}/contracts  an organisation's DECP contracts (SIREN or SIRET; role)
+    /api/labels                        entities whose name contains a text
+
+Lists are paged with `limit` (1-100) and `offset`; `next` is an absolute link built from the
+configured public base. Errors are RFC 9457 `application/problem+json` (400 bad parameter, 404
+unknown entity, 503 no graph). User values reach SPARQL only through `sparql_values` (escaped terms
+filled into the fixed templates of `api_queries`). Queries run in the app process on its read-only
+view of the store, like the catalog's: they are bounded templates, not user-written SPARQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, BeforeValidator, Field
+
+from mappings import catalog_quality, vocabularies
+from mappings.iri import KINDS, Minter
+from mappings.namespaces import PREFIXES, shorten
+
+from graph_service.web.api import queries as aq
+from graph_service.web.documents import sparql_values as sv
+from graph_service.web.bounds import MAX_OFFSET, whole_number
+from graph_service.store import GraphStore, StoreMissing
+from graph_service.web.routers.catalog import open_store
+
+PROBLEM = "application/problem+json"
+BG, DCAT, DCT, EPO = (PREFIXES[p] for p in ("bg", "dcat", "dct", "epo"))
+RDF_TYPE = PREFIXES["rdf"] + "type"
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+
+
+# ----------------------------------------------------------------------------------- errors
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def problem(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
+    """The problem document; `instance` is the request's URL under the public base (as `next` links)."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    instance = request.app.state.settings.public_url(request.url.path + query)
+    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance)
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(x) for x in error.get("loc", ()) if x not in ("query", "path"))
+        parts.append(f"{where}: {error.get('msg')} (got {error.get('input')!r})")
+    return "; ".join(parts)
+
+
+class ProblemRoute(APIRoute):
+    """Every error of an /api route is problem+json, including FastAPI's parameter validation (400)."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return problem(request, 400, _validation_detail(exc))
+            except ApiError as exc:
+                return problem(request, exc.status, exc.detail)
+            except StoreMissing as exc:
+                return problem(request, 503, str(exc))
+
+        return route
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": Problem, "content": {PROBLEM: {}}, "description": "Bad parameter (400) or unknown entity (404)"},
+    503: {"model": Problem, "content": {PROBLEM: {}}, "description": "No graph has been built yet"},
+}
+
+router = APIRouter(prefix="/api", tags=["api"], route_class=ProblemRoute, responses=ERRORS)
+
+#: The entity kinds our IRIs use (an enum in the OpenAPI document).
+KindName = Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
+
+
+def _count(low: int, high: int) -> BeforeValidator:
+    """A count read from the URL as every page reads one: ASCII digits, bounded (`bounds.whole_number`)."""
+    return BeforeValidator(lambda raw: whole_number(raw, low, high) if isinstance(raw, str) else raw)
+
+
+# (Query first: FastAPI writes its bounds into the OpenAPI schema only then)
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (1-{MAX_LIMIT})"), _count(1, MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"number of items to skip (0-{MAX_OFFSET})"),
+                   _count(0, MAX_OFFSET)]
+
+
+# ----------------------------------------------------------------------------------- models
+
+class Page(BaseModel):
+    """Paging of a list: `next` is absent on the last page."""
+
+    total: int | None = Field(None, description="number of matching items (absent when not counted)")
+    limit: int
+    offset: int
+    next: str | None = Field(None, description="absolute URL of the next page")
+
+
+class Ref(BaseModel):
+    """A linked entity: its IRI and, when the graph names it, its label."""
+
+    iri: str
+    label: str | None = None
+
+
+class DatasetSummary(BaseModel):
+    id: str
+    iri: str
+    title: str | None = None
+    publisher: Ref | None = None
+    publisher_id: str | None = None
+    keywords: list[str] = []
+    themes: list[Ref] = []
+    modified: str | None = None
+    quality_score: float | None = Field(None, description="share of the publication charter's rules passed (0-1)")
+
+
+class DatasetPage(Page):
+    items: list[DatasetSummary]
+
+
+class Measurement(BaseModel):
+    metric: str = Field(description="the rule's notation (`score` = share of rules passed)")
+    label: str | None = None
+    value: bool | float
+
+
+class Distribution(BaseModel):
+    iri: str
+    format: str | None = None
+    media_type: str | None = None
+    access_url: str | None = None
+    download_url: str | None = None
+
+
+class Dataset(DatasetSummary):
+    description: str | None = None
+    issued: str | None = None
+    licence: str | None = None
+    frequency: Ref | None = None
+    landing_page: str | None = None
+    distributions: list[Distribution] = []
+    quality: list[Measurement] = []
+
+
+class Value(BaseModel):
+    """One value of a property: an IRI (with its label if any) or a literal (with language or datatype)."""
+
+    value: str
+    iri: bool
+    label: str | None = None
+    lang: str | None = None
+    datatype: str | None = None
+
+
+class Property(BaseModel):
+    property: str
+    name: str = Field(description="prefixed name, e.g. `dct:title`")
+    values: list[Value]
+
+
+class Entity(BaseModel):
+    iri: str
+    kind: str
+    key: str
+    label: str | None = None
+    types: list[str]
+    properties: list[Property]
+
+
+class Territory(BaseModel):
+    code: str
+    name: str
+    iri: str
+
+
+class Sales(BaseModel):
+    """DVF property sales located in the territory (in the graph's DVF extracts)."""
+
+    count: int
+    first_date: str | None = None
+    last_date: str | None = None
+
+
+class AccountLine(BaseModel):
+    """OFGL amount of one agrégat, added up over the commune's budgets (principal and annexes)."""
+
+    agregat: Ref
+    year: str | None = None
+    amount: Decimal
+    budgets: int
+
+
+class Organisation(BaseModel):
+    siren: str
+    iri: str
+    name: str | None = None
+
+
+class CommuneSummary(BaseModel):
+    code: str
+    name: str
+    iri: str
+    type: str
+    departement: Territory | None = None
+    region: Territory | None = None
+    organisations: list[Organisation] = []
+    contracts_executed: int = Field(description="DECP contracts whose place of execution is the commune")
+    sales: Sales | None = None
+    accounts: list[AccountLine] = []
+
+
+class DepartementSummary(BaseModel):
+    code: str
+    name: str
+    iri: str
+    region: Territory | None = None
+    chef_lieu: Territory | None = None
+    communes: int
+    organisations: list[Organisation] = []
+    contracts_executed: int = Field(description="DECP contracts executed in the département or one of its communes")
+    sales: Sales | None = None
+
+
+class Contract(BaseModel):
+    iri: str
+    id: str | None = None
+    title: str | None = None
+    buyer: str | None = Field(None, description="the buyer's identifier (SIRET)")
+    suppliers: list[str] = Field([], description="the current suppliers' identifiers")
+    date: str | None = Field(None, description="notification (award) date (the latest, if feeds differ)")
+    initial_amount: Decimal | None = None
+    current_amount: Decimal | None = None
+    duration_months: int | None = None
+    cpv: str | None = None
+    nature: str | None = None
+    procedure: str | None = None
+    place: str | None = Field(None, description="place of execution code, as published")
+    source: str | None = None
+
+
+class ContractPage(Page):
+    organisation: Ref
+    role: str
+    items: list[Contract]
+
+
+class LabelHit(BaseModel):
+    iri: str
+    kind: str
+    label: str
+
+
+class LabelPage(Page):
+    items: list[LabelHit]
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+def _store(request: Request) -> GraphStore:
+    return open_store(request)
+
+
+def _minter(request: Request) -> Minter:
+    return Minter(request.app.state.settings.base)
+
+
+def _iri(request: Request, kind: str, *keys: str) -> str:
+    """Our IRI of an entity (`Minter`); a key it cannot mint is a bad parameter."""
+    try:
+        return _minter(request).entity_iri(kind, *keys)
+    except ValueError as exc:
+        raise ApiError(400, f"key: {exc}") from None
+
+
+def _next(request: Request, limit: int, offset: int, has_more: bool) -> str | None:
+    """The next page's absolute URL (public base + path + the same parameters, offset moved)."""
+    if not has_more:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
+    params += [("limit", str(limit)), ("offset", str(offset + limit))]
+    return request.app.state.settings.public_url(request.url.path + "?" + urlencode(params))
+
+
+def _best_labels(store: GraphStore, iris: list[str]) -> dict[str, str]:
+    """One label per IRI: French first, then untagged, then any."""
+    if not iris:
+        return {}
+    rank = {"fr": 0, "": 1}
+    best: dict[str, tuple[int, str]] = {}
+    for row in store.select(aq.labels(sv.iris(sorted(set(iris))))):
+        score = (rank.get(row.get("lang", ""), 2), row["label"])
+        if row["s"] not in best or score < best[row["s"]]:
+            best[row["s"]] = score
+    return {s: label for s, (_, label) in best.items()}
+
+
+Fields = dict[str, list[str]]
+
+
+def _properties(store: GraphStore, iris: list[str]) -> dict[str, Fields]:
+    """subject -> property IRI -> its values (in the union of graphs, without repeats)."""
+    out: dict[str, Fields] = {}
+    if iris:
+        for row in store.select(aq.properties(sv.iris(iris))):
+            values = out.setdefault(row["s"], {}).setdefault(row["p"], [])
+            if row["o"] not in values:
+                values.append(row["o"])
+    return out
+
+
+def _first(fields: Fields, prop: str) -> str | None:
+    values = fields.get(prop)
+    return values[0] if values else None
+
+
+def _kind_and_key(minter: Minter, iri: str) -> tuple[str, str]:
+    rest = iri.removeprefix(minter.base + "/id/")
+    kind, _, key = rest.partition("/")
+    return kind, unquote(key)
+
+
+# ----------------------------------------------------------------------------------- datasets
+
+THEMES = vocabularies.TABLES["data-theme"]
+#: A theme: the EU table's code (any case) or its IRI.
+THEME = "^(" + re.escape(THEMES.concept_iri("")) + ")?[A-Za-z_]{3,10}$"
+
+
+def _dataset_filters(request: Request, q: str | None, keyword: str | None, theme: str | None,
+                     publisher: str | None, min_score: float | None) -> dict[str, sv.Term]:
+    filters: dict[str, sv.Term] = {}
+    if q is not None:
+        filters["q"] = sv.literal(q)
+    if keyword is not None:
+        filters["keyword"] = sv.literal(keyword)
+    if theme is not None:
+        code = theme.rsplit("/", 1)[-1].upper()
+        filters["theme"] = sv.iri(THEMES.concept_iri(code))
+    if publisher is not None:
+        filters["publisher"] = sv.literal(publisher)
+    if min_score is not None:
+        filters["min_score"] = sv.decimal(min_score)
+        filters["score_metric"] = sv.iri(_minter(request).entity_iri("metric", catalog_quality.DIMENSION,
+                                                                     catalog_quality.SCORE))
+    return filters
+
+
+def _summaries(store: GraphStore, request: Request, iris: list[str],
+               model: type[DatasetSummary] = DatasetSummary) -> dict[str, DatasetSummary]:
+    """The summaries of the datasets that exist among `iris` (a few small queries for a page)."""
+    if not iris:
+        return {}
+    props = _properties(store, iris)
+    score_metric = _minter(request).entity_iri("metric", catalog_quality.DIMENSION, catalog_quality.SCORE)
+    scores = {r["s"]: float(r["value"]) for r in store.select(aq.measurements(sv.iris(iris), sv.iri(score_metric)))}
+    linked = [v for f in props.values() for p in (DCT + "publisher", DCAT + "theme", DCT + "accrualPeriodicity")
+              for v in f.get(p, [])]
+    publishers = _properties(store, sorted({v for f in props.values() for v in f.get(DCT + "publisher", [])}))
+    labels = _best_labels(store, linked)
+    out = {}
+    for iri, f in props.items():
+        if DCAT + "Dataset" not in f.get(RDF_TYPE, []):
+            continue
+        publisher = _first(f, DCT + "publisher")
+        extra = {}
+        if model is Dataset:
+            frequency = _first(f, DCT + "accrualPeriodicity")
+            extra = dict(description=_first(f, DCT + "description"), issued=_first(f, DCT + "issued"),
+                         licence=_first(f, DCT + "license"), landing_page=_first(f, DCAT + "landingPage"),
+                         frequency=Ref(iri=frequency, label=labels.get(frequency)) if frequency else None)
+        out[iri] = model(
+            id=_first(f, DCT + "identifier") or "", iri=iri, title=_first(f, DCT + "title"),
+            publisher=Ref(iri=publisher, label=labels.get(publisher)) if publisher else None,
+            publisher_id=_first(publishers.get(publisher, {}), DCT + "identifier") if publisher else None,
+            keywords=sorted(f.get(DCAT + "keyword", [])),
+            themes=[Ref(iri=t, label=labels.get(t)) for t in f.get(DCAT + "theme", [])],
+            modified=_first(f, DCT + "modified"), quality_score=scores.get(iri), **extra)
+    return out
+
+
+@router.get("/datasets", response_model=DatasetPage, response_model_exclude_none=True)
+def datasets(request: Request,
+             q: Annotated[str | None, Query(min_length=1, max_length=200,
+                                            description="text contained in the title, description or a keyword (any case)")] = None,
+             keyword: Annotated[str | None, Query(min_length=1, max_length=200, description="a keyword, exactly (any case)")] = None,
+             theme: Annotated[str | None, Query(pattern=THEME,
+                                                description="EU data theme code (`ECON`, `GOVE`) or IRI")] = None,
+             publisher: Annotated[str | None, Query(min_length=1, max_length=200,
+                                                    description="publisher id (data.gouv.fr organisation id) or part of its name")] = None,
+             min_score: Annotated[float | None, Query(ge=0, le=1, description="minimum charter quality score (0-1)")] = None,
+             limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> DatasetPage:
+    """Search the ministry's catalog; every filter given must hold. Sorted by dataset id."""
+    filters = _dataset_filters(request, q, keyword, theme, publisher, min_score)
+    store = _store(request)
+    total = int(store.select(aq.datasets_count(filters))[0]["n"])
+    iris = [r["ds"] for r in store.select(aq.datasets(filters, limit, offset))]
+    summaries = _summaries(store, request, iris)
+    items = [summaries[i] for i in iris]
+    return DatasetPage(total=total, limit=limit, offset=offset, items=items,
+                       next=_next(request, limit, offset, offset + limit < total))
+
+
+@router.get("/datasets/{id}", response_model=Dataset, response_model_exclude_none=True)
+def dataset(request: Request, id: Annotated[str, Path(max_length=300, description="the dataset's identifier")]) -> Dataset:
+    """One dataset of the catalog, with its distributions and its quality against the publication charter."""
+    store = _store(request)
+    iri = _iri(request, "dataset", id)
+    found = _summaries(store, request, [iri], Dataset).get(iri)
+    if found is None:
+        raise ApiError(404, f"no dataset {id!r} in the catalog")
+    quality = [Measurement(metric=r["notation"], label=r.get("label"),
+                           value=(r["value"] == "true") if r["value"] in ("true", "false") else float(r["value"]))
+               for r in store.select(aq.dataset_quality(sv.iri(iri)))]
+    dists = {}
+    for r in store.select(aq.dataset_distributions(sv.iri(iri))):
+        dists.setdefault(r["dist"], Distribution(iri=r["dist"], format=r.get("format"), media_type=r.get("media"),
+                                                 access_url=r.get("access"), download_url=r.get("download")))
+    return found.model_copy(update={"distributions": list(dists.values()), "quality": quality})
+
+
+# ----------------------------------------------------------------------------------- entities
+
+def _entity(store: GraphStore, iri: str, kind: str, key: str) -> Entity:
+    rows = store.select(aq.statements(sv.iri(iri)))
+    if not rows:
+        raise ApiError(404, f"no entity {iri} in the graph")
+    labels = _best_labels(store, [r["o"] for r in rows if r["isIri"] == "true"] + [iri])
+    grouped: dict[str, list[Value]] = {}
+    for r in rows:
+        is_iri = r["isIri"] == "true"
+        value = Value(value=r["o"], iri=is_iri, label=labels.get(r["o"]) if is_iri else None,
+                      lang=r.get("lang") or None,
+                      datatype=None if is_iri or r.get("lang") else r.get("datatype") or None)
+        values = grouped.setdefault(r["p"], [])
+        if value not in values:
+            values.append(value)
+    return Entity(iri=iri, kind=kind, key=key, label=labels.get(iri),
+                  types=[v.value for v in grouped.get(RDF_TYPE, [])],
+                  properties=[Property(property=p, name=shorten(p), values=v) for p, v in grouped.items()])
+
+
+@router.get("/entities/{kind}/{key:path}", response_model=Entity, response_model_exclude_none=True)
+def entity(request: Request,
+           kind: Annotated[KindName, Path(description="entity kind")],
+           key: Annotated[str, Path(max_length=500, description="the key; a compound key is `a/b` "
+                                    "(e.g. contrat/{SIRET}/{id}); a `/` inside a part is `%2F`")]) -> Entity:
+    """The statements about one entity, the JSON twin of `/id/{kind}/{key}`."""
+    # the key's parts come from the raw path, so that `%2F` stays inside its part
+    raw = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
+    parts = [unquote(p) for p in raw.split(f"/entities/{kind}/", 1)[-1].split("/")] if raw else key.split("/")
+    iri = _iri(request, kind, *parts)
+    return _entity(_store(request), iri, kind, "/".join(parts))
+
+
+# ----------------------------------------------------------------------------------- territories
+
+def _territory(store: GraphStore, iri: str, what: str, code: str) -> tuple[dict[str, str], list[dict[str, str]]]:
+    rows = store.select(aq.territory(sv.iri(iri)))
+    if not rows:
+        raise ApiError(404, f"no {what} {code!r} in the graph (COG 2025)")
+    return rows[0], rows
+
+
+def _parent(rows: list[dict[str, str]], rdf_class: str) -> Territory | None:
+    for r in rows:
+        if r.get("parentType") == "http://rdf.insee.fr/def/geo#" + rdf_class:
+            return Territory(code=r["parentCode"], name=r["parentName"], iri=r["parent"])
+    return None
+
+
+def _organisations(store: GraphStore, place: str) -> list[Organisation]:
+    rows = store.select(aq.organisations(sv.iri(place)))
+    orgs = list(dict.fromkeys((r["org"], r["siren"]) for r in rows))
+    labels = _best_labels(store, [o for o, _ in orgs])
+    return [Organisation(siren=s, iri=o, name=labels.get(o)) for o, s in orgs]
+
+
+def _sales(store: GraphStore, place: str, scope: str) -> Sales | None:
+    row = store.select(aq.sales(sv.iri(place), scope))[0]
+    if int(row["n"]) == 0:
+        return None   # no DVF extract covers this territory
+    return Sales(count=int(row["n"]), first_date=row.get("first"), last_date=row.get("last"))
+
+
+@router.get("/communes/{code}", response_model=CommuneSummary, response_model_exclude_none=True)
+def commune(request: Request, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][0-9]{3}$",
+                                                        description="INSEE commune code (5 characters, e.g. 75056, 2A004)")]
+            ) -> CommuneSummary:
+    """A commune: its département and région, the legal units seated there, DECP contracts executed
+    there, DVF sales and OFGL accounts (fields without data in the graph are left out)."""
+    store, minter = _store(request), _minter(request)
+    iri = minter.entity_iri("commune", code)
+    first, rows = _territory(store, iri, "commune", code)
+    place = sv.iri(iri)
+    accounts = [AccountLine(agregat=Ref(iri=r["agregat"], label=r.get("label")), year=r.get("year"),
+                            amount=Decimal(r["total"]), budgets=int(r["budgets"]))
+                for r in store.select(aq.accounts(place))]
+    types = [r["type"].rsplit("#", 1)[-1] for r in rows]
+    return CommuneSummary(code=first["code"], name=first["name"], iri=iri, type=types[0],
+                          departement=_parent(rows, "Departement"), region=_parent(rows, "Region"),
+                          organisations=_organisations(store, iri),
+                          contracts_executed=int(store.select(aq.contracts_in(place, aq.IN_COMMUNE))[0]["n"]),
+                          sales=_sales(store, iri, aq.IN_COMMUNE), accounts=accounts)
+
+
+@router.get("/departements/{code}", response_model=DepartementSummary, response_model_exclude_none=True)
+def departement(request: Request, code: Annotated[str, Path(pattern=r"^([0-9]{2}|2A|2B|97[1-6])$",
+                                                            description="département code (01-95, 2A, 2B, 971-976)")]
+                ) -> DepartementSummary:
+    """A département: région, chef-lieu, number of communes, the collectivité, DECP contracts and DVF
+    sales in it or its communes."""
+    store, minter = _store(request), _minter(request)
+    iri = minter.entity_iri("departement", code)
+    first, rows = _territory(store, iri, "département", code)
+    place = sv.iri(iri)
+    chef = store.select(aq.chef_lieu(place))
+    return DepartementSummary(
+        code=first["code"], name=first["name"], iri=iri, region=_parent(rows, "Region"),
+        chef_lieu=Territory(code=chef[0]["code"], name=chef[0]["name"],
+                            iri=minter.entity_iri("commune", chef[0]["code"])) if chef else None,
+        communes=int(store.select(aq.communes_count(place))[0]["n"]),
+        organisations=_organisations(store, iri),
+        contracts_executed=int(store.select(aq.contracts_in(place, aq.IN_DEPARTEMENT))[0]["n"]),
+        sales=_sales(store, iri, aq.IN_DEPARTEMENT))
+
+
+# ----------------------------------------------------------------------------------- contracts
+
+def _identifier(minter: Minter, iri: str) -> str:
+    """An organisation's identifier, the last part of its key (etablissement/{SIRET}, operateur/{type}/{id})."""
+    return _kind_and_key(minter, iri)[1].rsplit("/", 1)[-1]
+
+
+def _contract(minter: Minter, iri: str, f: Fields) -> Contract:
+    def number(prop: str, kind: type) -> Any:
+        value = _first(f, prop)
+        return kind(value) if value is not None else None
+
+    buyer = _first(f, BG + "buyer")
+    return Contract(iri=iri, id=_first(f, DCT + "identifier"), title=_first(f, DCT + "title"),
+                    buyer=_identifier(minter, buyer) if buyer else None,
+                    suppliers=sorted(_identifier(minter, u) for u in f.get(BG + "currentSupplier", [])),
+                    date=max(f.get(EPO + "hasContractConclusionDate", []), default=None),
+                    initial_amount=number(BG + "initialAmount", Decimal),
+                    current_amount=number(BG + "currentAmount", Decimal),
+                    duration_months=number(BG + "currentDurationMonths", int), cpv=_first(f, BG + "cpvCode"),
+                    nature=_first(f, BG + "nature"), procedure=_first(f, BG + "procedure"),
+                    place=_first(f, BG + "executionPlaceCode"), source=_first(f, BG + "sourceFeed"))
+
+
+@router.get("/organisations/{id}/contracts", response_model=ContractPage, response_model_exclude_none=True)
+def organisation_contracts(
+        request: Request,
+        id: Annotated[str, Path(pattern=r"^[0-9]{9}([0-9]{5})?$",
+                                description="SIREN (9 digits: all its establishments) or SIRET (14 digits)")],
+        role: Annotated[Literal["buyer", "supplier", "any"],
+                        Query(description="the organisation as buyer, as (initial or current) supplier, or either")] = "any",
+        limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> ContractPage:
+    """The DECP contracts of an organisation, latest notification first."""
+    store, minter = _store(request), _minter(request)
+    kind = "entreprise" if len(id) == 9 else "etablissement"
+    iri = minter.entity_iri(kind, id)
+    if not store.select(aq.exists(sv.iri(iri))):
+        raise ApiError(404, f"no organisation with {'SIREN' if kind == 'entreprise' else 'SIRET'} {id} in the graph")
+    org = sv.iri(iri)
+    total = int(store.select(aq.contracts_count(org, kind, role))[0]["n"])
+    iris = [r["c"] for r in store.select(aq.contracts(org, kind, role, limit, offset))]
+    fields = _properties(store, iris)
+    return ContractPage(total=total, limit=limit, offset=offset, role=role,
+                        organisation=Ref(iri=iri, label=_best_labels(store, [iri]).get(iri)),
+                        items=[_contract(minter, i, fields.get(i, {})) for i in iris],
+                        next=_next(request, limit, offset, offset + limit < total))
+
+
+# ----------------------------------------------------------------------------------- labels
+
+@router.get("/labels", response_model=LabelPage, response_model_exclude_none=True)
+def labels(request: Request,
+           q: Annotated[str, Query(min_length=2, max_length=200, description="text contained in the name (any case)")],
+           kind: Annotated[KindName | None, Query(description="only entities of this kind")] = None,
+           limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> LabelPage:
+    """Entities whose name (skos:prefLabel, igeo:nom, rov:legalName, foaf:name, rdfs:label, dct:title)
+    contains `q`: exact names first, then names starting with it, then the shortest. Not counted
+    (`total` absent): a count would scan every name a second time."""
+    minter = _minter(request)
+    prefix = minter.base + "/id/" + (f"{kind}/" if kind else "")
+    rows = _store(request).select(aq.label_search(sv.literal(q), sv.literal(prefix), limit + 1, offset))
+    items = [LabelHit(iri=r["s"], kind=_kind_and_key(minter, r["s"])[0], label=r["label"]) for r in rows[:limit]]
+    return LabelPage(limit=limit, offset=offset, items=items, next=_next(request, limit, offset, len(rows) > limit))
+
+
+@router.get("/{path:path}", include_in_schema=False)
+def unknown(path: str) -> Response:
+    """Any other /api URL: a 404 problem too (declared last, after every route)."""
+    raise ApiError(404, f"no API route /api/{path}; see /docs")
