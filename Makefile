@@ -8,7 +8,7 @@ HARVESTER := .venv-harvester/.installed
 
 $(BIN)/bercy-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip "setuptools>=70.1"
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 

@@ -15,6 +15,7 @@ import time
 from benchmarks import current_store
 from graph_service.web.documents import catalog as pages
 from graph_service.config import Settings
+from graph_service.web import formats
 from graph_service.web.routers.catalog import render
 
 RUNS = 3
@@ -44,7 +45,7 @@ def main() -> None:
 
     listing, _ = best(lambda: store.select(pages.datasets_query(None)))
     print(f"dataset listing ({len(datasets)} datasets): {listing * 1000:.0f} ms")
-    for media in pages.FORMATS.values():
+    for media in formats.DOCUMENT_TYPES:
         seconds, size = best(lambda: render(store, page_query, media, page.hydra(catalog)))
         print(f"page of {len(first)} datasets, {media}: {seconds * 1000:.0f} ms, {size / 1024:.0f} KiB")
     dataset_query = pages.document_query(graphs[0], [datasets[0]])

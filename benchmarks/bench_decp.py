@@ -16,10 +16,9 @@ from pathlib import Path
 import jsonschema
 
 from benchmarks import timed
-from graph_service.shacl import pyshacl_engine as shacl_engines
-from graph_service.shacl import shape_sets as validation
 from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
+from graph_service.shacl import shape_sets as validation
 from mappings import decp_tabular, decp_v1, decp_v2
 from mappings.iri import Minter
 from mappings.source import Context
@@ -65,11 +64,11 @@ def main() -> None:
         _, slow = timed(lambda: uncompiled_validation(emp))
         print(f"baseline, a validator built per record ({emp.name}, marché definition): {slow:.3f} s")
         for shape_set in [s for s in validation.SHAPE_SETS if s.name.startswith("decp")]:
-            (outcome,), fast = timed(lambda: validation.run(results, ctx, shape_sets=[shape_set]))
+            (outcome,), fast = timed(lambda: validation.run(results, shape_sets=[shape_set]))
             print(f"validation {shape_set.name}, fast engine: {outcome.violations} violations in {fast:.2f} s")
         paris = [r for r in results if r.source.name == "decp-2024-paris"]
         shapes = [s for s in validation.SHAPE_SETS if s.name == "decp-2024-paris"][0].shape_files()
-        _, pyshacl_s = timed(lambda: shacl_engines.ENGINES["pyshacl"](shapes, [r.nquads for r in paris], []))
+        _, pyshacl_s = timed(lambda: validation.ENGINES["pyshacl"](shapes, [r.nquads for r in paris]))
         print(f"baseline, pyshacl on decp-2024-paris: {pyshacl_s:.2f} s")
 
 

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import timed
+from graph_service.build.load import load_new_store
 from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
-from graph_service.store import load_new_store
 from mappings import cog
 from mappings.iri import Minter
 from mappings.source import Context

@@ -46,8 +46,8 @@ def same(a, b) -> bool:
 
 def compare(label: str, data: list[Path]) -> None:
     triples = sum(1 for path in data for _ in path.open(encoding="utf-8"))
-    (fast, _), fast_s, fast_cpu = timed(lambda: fast_engine(SHAPES, data, []))
-    (ref, _), ref_s, ref_cpu = timed(lambda: pyshacl_engine(SHAPES, data, []))
+    (fast, _), fast_s, fast_cpu = timed(lambda: fast_engine(SHAPES, data))
+    (ref, _), ref_s, ref_cpu = timed(lambda: pyshacl_engine(SHAPES, data))
     print(f"{label}: {triples:,} triples, {len(ref)} results")
     rows = (("baseline pyshacl 0.40", ref_s, ref_cpu), ("fast (SPARQL/Oxigraph)", fast_s, fast_cpu))
     for name, wall, cpu in rows:

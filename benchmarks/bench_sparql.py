@@ -78,12 +78,11 @@ def main() -> None:
 
 
 def run(store: GraphStore, url: str, pid: int) -> None:
-    from graph_service.web.sparql import results as result_formats
 
     def in_process() -> None:
         import io
 
-        result_formats.serialize(store.query(SMALL), "application/sparql-results+json", io.BytesIO())
+        store.query(SMALL).write("application/sparql-results+json", io.BytesIO())
 
     def over_http() -> None:
         requests.get(url, params={"query": SMALL}, headers={"Accept": "application/sparql-results+json"}).content
@@ -110,7 +109,7 @@ def run(store: GraphStore, url: str, pid: int) -> None:
             pass
 
     start = time.perf_counter()
-    result_formats.serialize(store.query(ALL_ROWS), "text/tab-separated-values", Discard())
+    store.query(ALL_ROWS).write("text/tab-separated-values", Discard())
     print(f"SELECT * (all quads) as TSV in-process (baseline): {time.perf_counter() - start:.1f} s")
     idle = rss_kib(pid)
     print(f"server + workers RSS when idle: {idle / 1024:.0f} MiB")

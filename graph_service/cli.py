@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from mappings.iri import Minter, split_base
 from mappings.read import SourceError
 
 from graph_service.config import Settings
@@ -84,9 +85,10 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 def warn_on_other_base(store: GraphStore, base: str) -> bool:
     """Entity IRIs dereference only when the store was built with the base being served: say so."""
     graphs = store.named_graphs()
-    if not graphs or any(g.startswith(f"{base}/graph/") for g in graphs):
+    if not graphs or any(Minter(base).parse(g) for g in graphs):
         return False
-    built_with = graphs[0].split("/graph/")[0]
+    found = split_base(graphs[0])
+    built_with = found[0] if found else graphs[0]
     print(f"warning: this graph was built with the base {built_with}, not BERCY_GRAPH_BASE={base}: "
           "its entity IRIs will not dereference here (rebuild, or serve with that base)", file=sys.stderr)
     return True
@@ -98,7 +100,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from graph_service.web.app import create_app, served_store
+    from graph_service.web.app import create_app
+    from graph_service.web.deps import served_store
     from graph_service.web.server import server_config
 
     store = Path(args.store).resolve() if args.store else None

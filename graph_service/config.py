@@ -8,7 +8,11 @@ from pathlib import Path
 
 from mappings.iri import base_from_env
 
+#: Where `data/`, `shapes/`, `queries/` and `ontology/` are: the checkout, or site-packages once installed
+#: with `pip install .` (they are shipped as package data beside `graph_service/`).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Stores and reports: `var/` of the checkout, or of the current directory for an installed copy.
+DEFAULT_HOME = PROJECT_ROOT / "var" if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd() / "var"
 
 
 @dataclass(frozen=True)
@@ -56,5 +60,5 @@ class Settings:
         return cls(
             base=base_from_env(),
             data_dir=Path(os.environ.get("BERCY_GRAPH_DATA", PROJECT_ROOT / "data")),
-            home=Path(os.environ.get("BERCY_GRAPH_HOME", PROJECT_ROOT / "var")),
+            home=Path(os.environ.get("BERCY_GRAPH_HOME", DEFAULT_HOME)),
         )

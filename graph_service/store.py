@@ -1,30 +1,130 @@
-"""The store interface: the only module that talks to pyoxigraph.
+"""The store interface: `Store`, what the commands and the web layer may ask of a built graph, and
+`GraphStore`, its embedded Oxigraph implementation (with the build's loader, the only code that
+talks to pyoxigraph).
 
-Commands and HTTP routers query through `GraphStore`, so that a remote SPARQL 1.1 store could
-replace the embedded Oxigraph one. A build loads a NEW store directory and `swap_in` points the
-`current` link at it atomically: a failed build never touches the last good graph.
+Callers get rows of `Term` (ours, not the library's) and bytes in a media type, so that a remote
+SPARQL 1.1 store could replace the embedded one. A built store lives in a directory named by its
+build id (`new_build_id`), which is also the served version (`Store.version`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterable
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import BinaryIO, Iterator, Protocol
 
 import pyoxigraph as ox
 
 from graph_service.config import Settings
 
 CURRENT = "current"
+BUILD_PREFIX = "build-"
+_BUILD_TIME = "%Y%m%dT%H%M%SZ"
 
 
 class StoreMissing(Exception):
     """No graph has been built yet where the command looked."""
 
 
+def new_build_id(started: datetime) -> str:
+    """The id of a build started at `started` (UTC): sortable, and unique within the second."""
+    return f"{BUILD_PREFIX}{started.strftime(_BUILD_TIME)}-{time.monotonic_ns() % 100000:05d}"
+
+
+def build_time(build_id: str) -> datetime | None:
+    """When the build `build_id` started (None for a store directory not named by a build)."""
+    stamp = build_id.removeprefix(BUILD_PREFIX).split("-")[0]
+    try:
+        return datetime.strptime(stamp, _BUILD_TIME).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term of a result row. `str(term)` is its N-Triples text (`<iri>`, `"text"@fr`, `_:b1`);
+    `kind` is "iri", "blank" or "literal"; `datatype` is an IRI (literals only)."""
+
+    nt: str
+    value: str
+    kind: str
+    language: str | None = None
+    datatype: str | None = None
+
+    def __str__(self) -> str:
+        return self.nt
+
+
+class Results(Protocol):
+    """A query's results before serialization: `kind` ("solutions", "boolean" or "graph") says
+    which media types can carry them (SPARQL results formats, or RDF formats for a graph)."""
+
+    kind: str
+
+    def write(self, media_type: str, out: BinaryIO) -> None: ...
+    def variables(self) -> list[str]: ...
+    def rows(self) -> Iterator[dict[str, Term]]: ...
+    def __bool__(self) -> bool: ...
+
+
+class Store(Protocol):
+    """What the commands and the web layer ask of a built graph."""
+
+    path: Path
+
+    def query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> Results: ...
+    def select(self, sparql: str) -> list[dict[str, str]]: ...
+    def terms(self, sparql: str) -> list[dict[str, Term]]: ...
+    def ask(self, sparql: str) -> bool: ...
+    def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
+                  extra: str = "", prefixes: dict[str, str] | None = None) -> bytes: ...
+    def named_graphs(self) -> list[str]: ...
+    def version(self) -> tuple[str, datetime]: ...
+    def dump_graph(self, graph: str, path: Path) -> None: ...
+
+
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
+    if isinstance(term, ox.NamedNode):
+        return Term(str(term), term.value, "iri")
+    if isinstance(term, ox.BlankNode):
+        return Term(str(term), term.value, "blank")
+    return Term(str(term), term.value, "literal", term.language, term.datatype.value)
+
+
+class OxigraphResults:
+    """`Results` of the embedded store (pyoxigraph's solutions, boolean or triples)."""
+
+    def __init__(self, results: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
+        self._results = results
+        self.kind = ("graph" if isinstance(results, ox.QueryTriples)
+                     else "boolean" if isinstance(results, ox.QueryBoolean) else "solutions")
+
+    def write(self, media_type: str, out: BinaryIO) -> None:
+        """Serialize to `out` as `media_type` (ValueError if that type cannot carry this kind)."""
+        formats = ox.RdfFormat if self.kind == "graph" else ox.QueryResultsFormat
+        fmt = formats.from_media_type(media_type)
+        if fmt is None:
+            raise ValueError(f"{self.kind} results cannot be written as {media_type}")
+        self._results.serialize(out, fmt)
+
+    def variables(self) -> list[str]:
+        return [v.value for v in self._results.variables] if self.kind == "solutions" else []
+
+    def rows(self) -> Iterator[dict[str, Term]]:
+        """SELECT rows as {variable: term}, unbound variables left out."""
+        names = self.variables()
+        for row in self._results:
+            yield {n: _term(row[n]) for n in names if row[n] is not None}
+
+    def __bool__(self) -> bool:
+        return bool(self._results)
+
+
 class GraphStore:
-    """A read-only view on a built store."""
+    """A read-only view on a built store (the embedded Oxigraph `Store`)."""
 
     def __init__(self, path: Path, *, writable: bool = False) -> None:
         if not path.exists() and not writable:
@@ -38,10 +138,8 @@ class GraphStore:
         """The store the last successful build swapped in."""
         return cls(settings.store_root / CURRENT)
 
-    def query(self, sparql: str, *, union_default_graph: bool = True,
-              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
-              base_iri: str | None = None):
-        """Run a SPARQL query. By default the default graph is the union of all named graphs."""
+    def _query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
+               named_graphs: list[str] | None = None, base_iri: str | None = None):
         kwargs: dict = {"base_iri": base_iri} if base_iri else {}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
@@ -51,11 +149,23 @@ class GraphStore:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return self._store.query(sparql, **kwargs)
 
+    def query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> OxigraphResults:
+        """Run a SPARQL query. By default the default graph is the union of all named graphs."""
+        return OxigraphResults(self._query(sparql, union_default_graph=union_default_graph,
+                                           default_graph=default_graph, named_graphs=named_graphs,
+                                           base_iri=base_iri))
+
     def select(self, sparql: str) -> list[dict[str, str]]:
         """A SELECT query's rows as {variable: lexical value} (handy for summaries and tests)."""
-        results = self.query(sparql)
-        names = [v.value for v in results.variables]
-        return [{n: row[n].value for n in names if row[n] is not None} for row in results]
+        return [{n: t.value for n, t in row.items()} for row in self.query(sparql).rows()]
+
+    def terms(self, sparql: str) -> list[dict[str, Term]]:
+        """A SELECT query's rows as {variable: term}, for callers that tell IRIs from literals."""
+        return list(self.query(sparql).rows())
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self._query(sparql))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL update (transactional); the store must have been opened writable."""
@@ -68,7 +178,7 @@ class GraphStore:
         For documents the server builds (catalog pages): duplicates are dropped and triples are
         grouped by subject, so Turtle comes out readable.
         """
-        triples = list(self.query(sparql, default_graph=default_graph))
+        triples = list(self._query(sparql, default_graph=default_graph))
         if extra:
             triples += [q.triple for q in ox.parse(extra.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
         unique = sorted(dict.fromkeys(triples), key=lambda t: (str(t.subject), str(t.predicate)))
@@ -78,6 +188,13 @@ class GraphStore:
         """The IRIs of the named graphs."""
         return sorted(g.value for g in self._store.named_graphs())
 
+    def version(self) -> tuple[str, datetime]:
+        """The served build's id (its store directory) and when it was made (from the id, else the mtime)."""
+        made = build_time(self.path.name)
+        if made is None:
+            made = datetime.fromtimestamp(self.path.stat().st_mtime, tz=timezone.utc).replace(microsecond=0)
+        return self.path.name, made
+
     def dump_graph(self, graph: str, path: Path) -> None:
         """Write one named graph as N-Quads, graph name kept: the same file the build lifted.
 
@@ -85,36 +202,3 @@ class GraphStore:
         """
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
-
-    def triple_count(self) -> int:
-        """Number of quads in the store."""
-        return len(self._store)
-
-
-def load_new_store(path: Path, files: Iterable[tuple[Path, str]]) -> None:
-    """Bulk-load N-Quads / Turtle files into a new store directory (must not exist)."""
-    if path.exists():
-        raise FileExistsError(path)
-    store = ox.Store(str(path))
-    for file, graph in files:
-        if file.suffix == ".nq":
-            store.bulk_load(path=str(file), format=ox.RdfFormat.N_QUADS)
-        else:
-            store.bulk_load(path=str(file), format=ox.RdfFormat.from_extension(file.suffix[1:]),
-                            to_graph=ox.NamedNode(graph))
-    store.optimize()
-    store.flush()
-    del store
-
-
-def swap_in(store_root: Path, new_store: Path, keep: int = 2) -> None:
-    """Point `store_root/current` at `new_store` atomically, then remove older stores."""
-    link = store_root / CURRENT
-    tmp = store_root / f".{CURRENT}.tmp"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(new_store.name, tmp)
-    os.replace(tmp, link)
-    builds = sorted(p for p in store_root.glob("build-*") if p.is_dir() and p != new_store)
-    for old in builds[: max(0, len(builds) - (keep - 1))]:
-        shutil.rmtree(old, ignore_errors=True)

@@ -5,31 +5,27 @@ from __future__ import annotations
 import io
 from typing import TextIO
 
-import pyoxigraph as ox
-
-FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-           "json": ox.QueryResultsFormat.JSON}
+from graph_service.store import Results, Term
+from graph_service.web import formats
 
 
-def write_results(results, fmt: str, out: TextIO) -> None:
+def write_results(results: Results, fmt: str, out: TextIO) -> None:
     """Write SELECT/ASK results as csv, tsv, json or an aligned table; graphs as N-Triples."""
-    if isinstance(results, ox.QueryTriples):
-        out.write(results.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8"))
-        return
-    if fmt == "table":
+    if results.kind != "graph" and fmt == "table":
         out.write(table(results))
         return
     buffer = io.BytesIO()
-    results.serialize(buffer, FORMATS[fmt])
+    media = "application/n-triples" if results.kind == "graph" else formats.by_name(fmt, formats.TABLE).media_type
+    results.write(media, buffer)
     out.write(buffer.getvalue().decode("utf-8"))
 
 
-def table(results, max_width: int = 60) -> str:
+def table(results: Results, max_width: int = 60) -> str:
     """A plain text table: one column per variable, lexical values, cut at `max_width`."""
-    if isinstance(results, ox.QueryBoolean):
+    if results.kind == "boolean":
         return f"{bool(results)}\n"
-    names = [v.value for v in results.variables]
-    rows = [[_cell(row[n], max_width) for n in names] for row in results]
+    names = results.variables()
+    rows = [[_cell(row.get(n), max_width) for n in names] for row in results.rows()]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)),
              "  ".join("-" * w for w in widths)]
@@ -38,7 +34,7 @@ def table(results, max_width: int = 60) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(term, max_width: int) -> str:
+def _cell(term: Term | None, max_width: int) -> str:
     if term is None:
         return ""
     text = term.value.replace("\n", " ")

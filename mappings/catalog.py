@@ -40,13 +40,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 
 from . import vocabularies
 from .catalog_entry import COLUMNS, ETALAB_2, LICENCES, NO_LICENCE, PATH, PORTAL, Entry, Licence, parse
 from .namespaces import A, BG, DCAT, DCATAP, DCT, FOAF, GEO, LOCN, PREFIXES, RDFS, SKOS, XSD, Namespace
-from .read import Record, read_csv
-from .source import Context, Source
+from .read import Record
+from .source import Context, csv_source
 from .terms import Triple, en, fr, iri, is_a, literal, typed
 from .vocabularies import concept
 
@@ -312,7 +311,9 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     yield from is_a(ds, DCAT.Dataset)
     yield ds, DCT.identifier, literal(entry.key)
     yield ds, DCT.title, fr(entry.title)
-    yield ds, DCT.description, fr(entry.description)
+    yield ds, DCT.description, fr(entry.stated_description)
+    if entry.description_generated:
+        yield ds, BG.generatedDescription, typed("true", XSD.boolean)
     for keyword in entry.keywords:
         yield ds, DCAT.keyword, fr(keyword)
     for theme in sorted({THEMES_BY_KEYWORD[k] for k in entry.keywords if k in THEMES_BY_KEYWORD}):
@@ -379,15 +380,14 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
             yield from dist_triples
 
 
-SOURCE = Source(
-    name="catalog",
-    title="Catalogue de data.economie.gouv.fr (moissonné par data.gouv.fr)",
-    path=PATH,
-    read=partial(read_csv, columns=COLUMNS, delimiter=";"),
-    lift=lift,
-    mapping=__name__,
-    preamble=catalog_preamble,
-)
+SOURCE = csv_source("catalog", "Catalogue de data.economie.gouv.fr (moissonné par data.gouv.fr)", PATH, COLUMNS,
+                    lift, __name__, delimiter=";", preamble=catalog_preamble)
 
 #: The catalog, then the EU vocabulary concepts it uses.
 SOURCES = [SOURCE, *vocabularies.sources(USED_CODES)]
+
+
+def is_catalog(graph_name: str) -> bool:
+    """The graphs a catalog document is made of (and DCAT-AP validates): this catalog and the EU
+    vocabulary graphs its values come from, not the quality measurements."""
+    return graph_name == SOURCE.name or graph_name.startswith("eu-")

@@ -7,7 +7,10 @@ the same reasons (every rejection names its field). Decisions (also in ontology/
   (`https://data.economie.gouv.fr/explore/dataset/<id>/`); the 41 rows without one (copies and
   tests made on data.gouv.fr, datasets not harvested from the portal) keep their data.gouv.fr id,
   with their data.gouv.fr page as landing page;
-- a row without a description is rejected: DCAT-AP 3 requires `dct:description`;
+- a row without a description is kept (every dataset of the portal is in the catalog): DCAT-AP 3
+  requires `dct:description`, so it gets `NO_DESCRIPTION`, a French sentence saying plainly that the
+  publisher gave none, marked as generated (`bg:generatedDescription true`); the charter's
+  description rule judges the publisher's text (none), so it fails;
 - the licences data.gouv.fr names are identified by `LICENCES`; the others name no licence.
 """
 
@@ -49,6 +52,9 @@ LICENCES = {
         "Licence Ouverte / Open Licence"),
 }
 NO_LICENCE = {"License Not Specified", "Other (Open)"}
+#: The description of a dataset whose publisher gave none (DCAT-AP 3 requires one), marked as generated.
+NO_DESCRIPTION = ("Le producteur n'a fourni aucune description pour ce jeu de données ; ce texte, "
+                  "généré par bercy-graph, le signale.")
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Entry:
     datagouv_url: str
     name: str  # what the identifier rules check: the portal's dataset id, else the data.gouv.fr slug
     title: str
-    description: str
+    description: str  # the publisher's, "" when none
     keywords: tuple[str, ...]
     frequency: str
     licence: str
@@ -74,6 +80,16 @@ class Entry:
     formats: tuple[str, ...]
     org_id: str
     org_name: str
+
+    @property
+    def description_generated(self) -> bool:
+        """Whether the publisher gave no description (the catalog states `NO_DESCRIPTION`)."""
+        return not self.description
+
+    @property
+    def stated_description(self) -> str:
+        """The description the catalog states: the publisher's, else `NO_DESCRIPTION`."""
+        return self.description or NO_DESCRIPTION
 
     @property
     def landing_page(self) -> str:
@@ -96,8 +112,6 @@ def parse(row: Record) -> Entry:
         if not m:
             raise Reject("harvest.remote_url", "not a data.economie.gouv.fr dataset URL", remote)
         portal_id = m.group(1)
-    if row.get("description", None) is None:
-        raise Reject("description", "missing value (DCAT-AP 3 requires dct:description)")
     start = row.parse("temporal_coverage.start", values.date_)
     end = row.parse("temporal_coverage.end", values.date_)
     if start and end and end < start:
@@ -106,7 +120,7 @@ def parse(row: Record) -> Entry:
         key=portal_id or datagouv_id, portal_id=portal_id, datagouv_id=datagouv_id,
         datagouv_url=row.require("url"), name=portal_id or row.require("slug"),
         title=row.require("title"),
-        description=row["description"].strip(), keywords=split(row.get("tags")),
+        description=row.get("description"), keywords=split(row.get("tags")),
         frequency=row.get("frequency"), licence=row.get("license"), start=start, end=end,
         zones=split(row.get("spatial.zones")), granularity=row.get("spatial.granularity"),
         issued=row.parse("created_at", values.datetime_),

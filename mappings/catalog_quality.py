@@ -13,12 +13,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from .catalog_entry import COLUMNS, LICENCES, PATH, Entry, parse
 from .namespaces import A, DQV, SKOS, XSD
-from .read import Record, read_csv
-from .source import Context, Source
+from .read import Record
+from .source import Context, csv_source
 from .terms import Triple, en, fr, literal, typed
 
 _PLATFORM_DIGIT = re.compile(r"[a-z]\d$")  # `impots-locaux0`: a copy numbered by the platform
@@ -153,12 +152,5 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
                            typed(str(score(entry)), XSD.decimal))
 
 
-SOURCES = [Source(
-    name="catalog-quality",
-    title="Qualité des métadonnées du catalogue (charte de publication, DQV)",
-    path=PATH,
-    read=partial(read_csv, columns=COLUMNS, delimiter=";"),
-    lift=lift,
-    mapping=__name__,
-    preamble=preamble,
-)]
+SOURCES = [csv_source("catalog-quality", "Qualité des métadonnées du catalogue (charte de publication, DQV)",
+                      PATH, COLUMNS, lift, __name__, delimiter=";", preamble=preamble)]

@@ -94,6 +94,8 @@ def lift_commune(row: Record, ctx: Context) -> Iterable[Triple]:
     parent = ctx.link("commune", row.get("parent_code", None))
     if parent:  # municipal arrondissement -> its commune; associated commune -> its commune
         yield commune, IGEO.subdivisionDirecteDe, parent
+        if type_code in ("COMA", "COMD"):  # a former commune: where its old code leads today
+            ctx.relate(COMMUNE_KINDS[type_code], code, "commune", row.get("parent_code"))
     elif arrondissement := ctx.link("arrondissement", row.get("arrondissement_code", None)):
         yield commune, IGEO.subdivisionDirecteDe, arrondissement
     departement = ctx.link("departement", row.require("department_code"))

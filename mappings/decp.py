@@ -4,19 +4,27 @@ The three DECP formats (2019 JSON, 2024+ JSON, consolidated CSV) are read and no
 `decp_v1`, `decp_v2` and `decp_tabular`; they all end here, so a contract means the same thing
 whatever file it came from (vocabulary choices: ontology/README.md, section DECP).
 
-Identity: a contract is `contrat/{buyer SIRET}/{id}` (an id is only unique per buyer). What a
-modification sets lives on its own `modification/{buyer SIRET}/{id}/{n}` node; the contract keeps
-the initial award (amount, duration, suppliers) and states the current values as derived ones.
+Identity: a contract is `contrat/{buyer SIRET}/{id}` (an id is only unique per buyer). When a file
+publishes several distinct awards under one identifier (the consolidated tabular DECP: lots,
+subsequent contracts, republished versions), each award is its own contract
+`contrat/{buyer SIRET}/{id}/{n}` (n: rank by notification date) and `contrat/{buyer SIRET}/{id}` is
+the shared identifier (`bg:ContractIdentifier`, `dct:hasPart` each award). What a modification sets
+lives on its own `modification/{buyer SIRET}/{id}/{n}` node, n its rank in notification order; the
+contract keeps the initial award (amount, duration, suppliers) and states the current values as
+derived ones.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from . import values
+from .decp_quality import looks_like_increment
 from .namespaces import A, BG, DCT, EPO, ORG, PROV, RDFS, XSD
 from .read import Reject, read_csv
 from .source import Context
@@ -46,9 +54,11 @@ class Party:
 
 @dataclass
 class Modification:
-    """One amendment: its dates and the values it sets (None = not changed)."""
+    """One amendment: its position in the file, its published order (`modification.id` of the 2024+
+    format, None when the format has none), its dates and the values it sets (None = not changed)."""
 
-    index: int
+    position: int
+    order: int | None = None
     notified: str | None = None
     published: str | None = None
     object: str | None = None
@@ -87,6 +97,11 @@ class Contract:
     #: published code-list values as (bg: property local name, value): CCAG, techniques... (2024+)
     labels: list[tuple[str, str]] = field(default_factory=list)
     invalid_fields: list[str] = field(default_factory=list)  # unparseable values left out
+    repaired_fields: list[str] = field(default_factory=list)  # codes restored (a lost leading zero)
+    #: rank of this award among the distinct awards a file publishes under its identifier, and their
+    #: number (tabular DECP); None: the identifier names this one award
+    award: int | None = None
+    awards: int = 1
 
 
 _BLANKS = re.compile(r"\s")
@@ -101,6 +116,28 @@ def siret_key(text: object) -> tuple[str | None, bool]:
         return values.siret(raw), True
     except ValueError:
         return raw, False
+
+
+def restored(raw: str, width: int) -> str | None:
+    """`raw` with the leading zero a spreadsheet dropped (`"3200"` -> `"03200"`), when it is exactly
+    one digit short of a `width`-digit code; else None. The caller says whether the result is known."""
+    return "0" + raw if raw.isdigit() and len(raw) == width - 1 else None
+
+
+def repaired_siret(ctx: Context, raw: str) -> str | None:
+    """A 13-digit SIRET whose leading zero was lost, restored when the 14 digits pass the check digit
+    and SIRENE knows their SIREN: the check digit alone cannot tell where a digit went missing
+    (a leading zero changes no Luhn sum), so `5112193700000` stays as given."""
+    full = restored(raw, 14)
+    return full if full and values.luhn_ok(full) and full[:9] in ctx.known["entreprise"] else None
+
+
+def siren_key(raw: str) -> str | None:
+    """A SIREN (9 digits passing the check digit) given where a SIRET is expected, else None."""
+    try:
+        return values.siren(raw)
+    except ValueError:
+        return None
 
 
 def cpv_code(text: str) -> tuple[str, bool]:
@@ -136,38 +173,50 @@ def _date(value: object, name: str, c: Contract) -> str | None:
     return _parse(values.date_, value, name, c)
 
 
-def contract_iri(ctx: Context, buyer_siret: str, contract_id: str) -> str:
-    """The IRI term of a contract (shared with every helper that links contracts)."""
-    return ctx.entity("contrat", buyer_siret, contract_id)
+def contract_iri(ctx: Context, buyer_siret: str, contract_id: str, award: int | None = None) -> str:
+    """The IRI term of a contract (shared with every helper that links contracts); with `award`, the
+    n-th of the distinct awards published under one identifier."""
+    keys = (buyer_siret, contract_id) if award is None else (buyer_siret, contract_id, str(award))
+    return ctx.entity("contrat", *keys)
 
 
-def organisation(ctx: Context, party: Party, flags: set[str]) -> tuple[str | None, list[Triple]]:
-    """The IRI of a buyer or supplier and what DECP says of it.
+def organisation(ctx: Context, party: Party, c: Contract, supplier: bool = True) -> tuple[str | None, list[Triple]]:
+    """The IRI of a buyer or supplier and what DECP says of it (defects flagged on the contract).
 
-    A 14-digit SIRET is an establishment (org:OrganizationalUnit) unit of its entreprise (SIREN);
-    any other identifier (TVA, TAHITI, HORS-UE, junk) is an `operateur` keyed by type and id.
+    A 14-digit SIRET is an establishment (org:OrganizationalUnit) unit of its entreprise (SIREN); a
+    13-digit one that lost its leading zero is restored (flagged `RepairedCode`); a SIREN given for a
+    SIRET is the entreprise itself; any other identifier (TVA, TAHITI, HORS-UE, junk) is an
+    `operateur` keyed by type and id. The name DECP declares labels the establishment or operator;
+    a supplier's (`denominationSociale`, `titulaire_nom`) also names its entreprise
+    (`bg:declaredName`; also its label when SIRENE, whose name comes first, does not define it). A
+    buyer's name often names a budget ("BUDGET PRINCIPAL"), not the legal unit: it stays on the
+    establishment.
     """
     ident = _BLANKS.sub("", party.id or "")
     if not ident:
-        flags.add("InvalidIdentifier")
+        c.issues.add("InvalidIdentifier")
         return None, []
-    siret, checked = siret_key(ident) if party.id_type.upper() in ("SIRET", "") else (None, False)
+    as_siret = party.id_type.upper() in ("SIRET", "")
+    if as_siret and (full := repaired_siret(ctx, ident)):
+        ident = full
+        repaired(c, "siret")
+    siret, checked = siret_key(ident) if as_siret else (None, False)
+    siren = siren_key(ident) if as_siret and not siret else None
     out: list[Triple] = []
     if siret:
         if not checked:
-            flags.add("InvalidIdentifier")
+            c.issues.add("InvalidIdentifier")
         unit = ctx.entity("etablissement", siret)
         out += [(unit, A, ORG.OrganizationalUnit), (unit, A, ORG.Organization),
                 (unit, DCT.identifier, literal(siret)),
                 (unit, BG.identifierType, literal("SIRET"))]
-        siren = siret[:9]
-        company = ctx.entity("entreprise", siren)
-        out.append((unit, ORG.unitOf, company))
-        if ctx.link("entreprise", siren) is None:  # not in SIRENE: say what DECP says
-            out += [(company, A, ORG.Organization), (company, DCT.identifier, literal(siren))]
+        out.append((unit, ORG.unitOf, company_triples(ctx, siret[:9], party.name if supplier else None, out)))
+    elif siren:  # the company itself, typed here for the shapes of this graph (SIRENE may describe it)
+        company = company_triples(ctx, siren, party.name if supplier else None, out)
+        return company, [*out, (company, A, ORG.Organization)]
     else:
-        if party.id_type.upper() in ("SIRET", ""):
-            flags.add("InvalidIdentifier")
+        if as_siret:
+            c.issues.add("InvalidIdentifier")
         id_type = party.id_type or "INCONNU"
         unit = ctx.entity("operateur", id_type, ident)
         out += [(unit, A, ORG.Organization), (unit, DCT.identifier, literal(ident)),
@@ -177,20 +226,35 @@ def organisation(ctx: Context, party: Party, flags: set[str]) -> tuple[str | Non
     return unit, out
 
 
-def place_triples(ctx: Context, subject: str, place: tuple[str, str, str | None]) -> list[Triple]:
+def company_triples(ctx: Context, siren: str, name: str | None, out: list[Triple]) -> str:
+    """The entreprise of a SIREN (into `out`: what DECP says of it); its IRI term. SIRENE's
+    description wins: DECP only adds the name it declares (`bg:declaredName`)."""
+    company = ctx.entity("entreprise", siren)
+    if name:
+        out.append((company, BG.declaredName, literal(name)))
+    if ctx.link("entreprise", siren) is None:  # not in SIRENE: say what DECP says
+        out += [(company, A, ORG.Organization), (company, DCT.identifier, literal(siren))]
+        if name:
+            out.append((company, RDFS.label, literal(name)))
+    return company
+
+
+def place_triples(ctx: Context, subject: str, c: Contract) -> list[Triple]:
     """The place of execution: its code, type and name as given, linked to its territory."""
-    code, type_code, name = place
+    code, type_code, name = c.place
     out: list[Triple] = [(subject, BG.executionPlaceCode, literal(code)),
                          (subject, BG.executionPlaceCodeType, literal(type_code))]
     if name:
         out.append((subject, BG.executionPlaceName, fr(name)))
     kind = PLACE_KINDS.get(type_code.strip().lower())
+    if kind == "postal":
+        return out + postal_place(ctx, subject, code.strip(), c)
     key: str | None = None
     try:
-        if kind == "postal":
-            kind, key = "departement", values.departement_of_postal_code(code)
-        elif kind == "commune":
+        if kind == "commune":
             key = values.commune(code)
+            if len(code.strip()) == 4 and key in ctx.known["commune"]:  # `values.commune` restored a lost zero
+                repaired(c, "lieuExecution.code")
         elif kind == "departement":
             key = values.departement(code)
         elif kind == "pays":
@@ -199,11 +263,48 @@ def place_triples(ctx: Context, subject: str, place: tuple[str, str, str | None]
             key = code.strip()
     except ValueError:
         key = None
-    if kind is None or key is None:  # unknown type, malformed code or ambiguous postal code
+    if kind is None or key is None:  # unknown type or malformed code
         ctx.unresolvable(f"lieuExecution {type_code}", code)
     elif territory := ctx.link(kind, key):
         out.append((subject, DCT.spatial, territory))
     return out
+
+
+def postal_place(ctx: Context, subject: str, code: str, c: Contract) -> list[Triple]:
+    """A place given as a postal code: La Poste's code (`bg:executionPostalCode`, whose
+    `bg:postalCodeCommune` are the communes it serves) and, as the contract's territory, the commune
+    when the code serves only one, else the département all its communes share (a code La Poste does
+    not list: the département its digits tell, `values.departement_of_postal_code`)."""
+    full = restored(code, 5)
+    if full and full in ctx.known["code-postal"]:
+        code = full
+        repaired(c, "lieuExecution.code")
+    out: list[Triple] = []
+    if postal := ctx.link("code-postal", code):
+        out.append((subject, BG.executionPostalCode, postal))
+    communes = ctx.related("code-postal", code, "commune")
+    if len(communes) == 1:
+        territory = ctx.link("commune", communes[0])
+    else:
+        departements = {values.departement_of_commune(k) for k in communes} or {postal_departement(code)}
+        territory = ctx.link("departement", departements.pop()) if len(departements) == 1 else None
+    if territory:
+        out.append((subject, DCT.spatial, territory))
+    return out
+
+
+def postal_departement(code: str) -> str | None:
+    """The département a postal code's digits tell, or None (ambiguous or malformed)."""
+    try:
+        return values.departement_of_postal_code(code)
+    except ValueError:
+        return None
+
+
+def repaired(c: Contract, name: str) -> None:
+    """Flag a code restored from what the file gave (`bg:RepairedCode`, `bg:repairedField`)."""
+    c.issues.add("RepairedCode")
+    c.repaired_fields.append(name)
 
 
 COUNTRIES = "referentials/cog2025/cog2025_countries.csv"
@@ -235,7 +336,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
         raise Reject(c.buyer_field, "not a 14-digit SIRET: the contract has no identity", c.buyer.id)
     if not buyer_ok:
         c.issues.add("InvalidIdentifier")
-    s = contract_iri(ctx, buyer_siret, c.id)
+    s = contract_iri(ctx, buyer_siret, c.id, c.award)
     out: list[Triple] = [
         (s, A, EPO.Contract),
         (s, DCT.identifier, literal(c.id)),
@@ -243,22 +344,23 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     ]
     if c.kind == "concession":
         out.append((s, A, BG.ConcessionContract))
-    buyer, described = organisation(ctx, Party("SIRET", buyer_siret, c.buyer.name), c.issues)
+    buyer, described = organisation(ctx, Party("SIRET", buyer_siret, c.buyer.name), c, supplier=False)
     out += described
     out.append((s, BG.buyer, buyer))
+    if c.award is not None:
+        out += shared_identifier(ctx, s, buyer_siret, c)
     text = {BG.sourceFeed: c.feed, BG.nature: c.nature, BG.contractType: c.contract_type,
             BG.procedure: c.procedure, BG.priceForm: c.price_form,
             BG.frameworkAgreementId: c.framework_id}
     out += [(s, p, literal(v)) for p, v in text.items() if v]
     out += [(s, BG[p], literal(v)) for p, v in c.labels if v]
-    if c.object:
-        out += [(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))]
+    out += [(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))] if c.object else [(s, RDFS.label, fr(title(c)))]
     if c.cpv:
         code = _parse(cpv_code, c.cpv, "codeCPV", c)
         if code:
-            code, repaired = code
-            if repaired:
-                c.issues.add("RepairedCode")
+            code, was_repaired = code
+            if was_repaired:
+                repaired(c, "codeCPV")
             out.append((s, BG.cpvCode, literal(code)))
             if cpv := ctx.link("cpv", code):
                 out.append((s, EPO.hasMainClassification, cpv))
@@ -273,28 +375,70 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
                BG.offersReceived: (_integer(c.offers, "offresRecues", c), XSD.integer)}
     out += [(s, p, typed(v, dt)) for p, (v, dt) in numbers.items() if v is not None]
     if c.place:
-        out += place_triples(ctx, s, c.place)
+        out += place_triples(ctx, s, c)
     suppliers = party_links(ctx, c, c.suppliers, s, BG.supplier, out)
-    current = {"amount": amount, "duration": duration, "suppliers": suppliers}
-    for m in c.modifications:
-        out += modification_triples(ctx, s, buyer_siret, c, m, current)
+    current = {"amount": amount, "duration": duration, "suppliers": suppliers, "if_increments": amount}
+    for rank, m in enumerate(in_notification_order(c.modifications), start=1):
+        out += modification_triples(ctx, s, (buyer_siret, c.id, *award_key(c), str(rank)), rank, c, m,
+                                    amount, current)
     if current["amount"] is not None:
         out.append((s, BG.currentAmount, typed(current["amount"], XSD.decimal)))
+    if current["if_increments"] != current["amount"]:  # an amendment read as an increase: both readings
+        out.append((s, BG.currentAmountIfIncrements, typed(current["if_increments"], XSD.decimal)))
     if current["duration"] is not None:
         out.append((s, BG.currentDurationMonths, typed(current["duration"], XSD.integer)))
     out += [(s, BG.currentSupplier, unit) for unit in current["suppliers"]]
     out += [(s, BG.qualityIssue, BG[issue]) for issue in sorted(c.issues)]
     out += [(s, BG.invalidField, literal(name)) for name in c.invalid_fields]
+    out += [(s, BG.repairedField, literal(name)) for name in dict.fromkeys(c.repaired_fields)]
     return out
 
 
-def modification_triples(ctx: Context, contract: str, buyer_siret: str, c: Contract,
-                         m: Modification, current: dict) -> list[Triple]:
-    """A dated modification node with the values it sets; updates `current` (in index order)."""
-    node = ctx.entity("modification", buyer_siret, c.id, str(m.index))
+def award_key(c: Contract) -> tuple[str, ...]:
+    """The award's rank as an IRI key part, when its identifier holds several awards."""
+    return () if c.award is None else (str(c.award),)
+
+
+def title(c: Contract) -> str:
+    """A contract's name when the file gives no `objet`: its identifier, buyer and, for one of several
+    awards published under one identifier, its rank."""
+    kind = "Concession" if c.kind == "concession" else "Marché"
+    name = f"{kind} {c.id}" + (f" — {c.buyer.name}" if c.buyer.name else "")
+    return name + (f" (attribution {c.award} sur {c.awards})" if c.award is not None else "")
+
+
+def shared_identifier(ctx: Context, award: str, buyer_siret: str, c: Contract) -> list[Triple]:
+    """The identifier a file gives to several distinct awards (`bg:ContractIdentifier`): the id
+    they share, the awards as its parts (each has the shared buyer), and how many there are."""
+    shared = contract_iri(ctx, buyer_siret, c.id)
+    name = f"Marché {c.id}" + (f" — {c.buyer.name}" if c.buyer.name else "")
+    return [(shared, A, BG.ContractIdentifier), (shared, DCT.identifier, literal(c.id)),
+            (shared, DCT.hasPart, award), (award, DCT.isPartOf, shared),
+            (shared, BG.awardCount, typed(c.awards, XSD.integer)),
+            (shared, RDFS.label, fr(f"{name} : identifiant de {c.awards} attributions distinctes"))]
+
+
+def in_notification_order(mods: list[Modification]) -> list[Modification]:
+    """Amendments in the order they were notified: by their published order (`modification.id`,
+    which the 2.0.3 schema increments at each amendment), then notification date, then position in the
+    file (the array's order is not the notification order: Paris `2024T04401` lists id 2 first)."""
+    def key(m: Modification) -> tuple:
+        return (math.inf if m.order is None else m.order, str(m.notified or "9999"), m.position)
+    return sorted(mods, key=key)
+
+
+def modification_triples(ctx: Context, contract: str, keys: tuple[str, ...], rank: int, c: Contract,
+                         m: Modification, initial: str | None, current: dict) -> list[Triple]:
+    """A dated modification node with the values it sets; updates `current` (in notification order).
+
+    An amount that looks like an increment (`decp_quality.looks_like_increment`) is flagged on the
+    node, and `current["if_increments"]` adds it to the amount instead of replacing it: the other
+    reading of the same record.
+    """
+    node = ctx.entity("modification", *keys)
     out: list[Triple] = [(node, A, BG.ContractModification), (contract, BG.modification, node),
                          (node, BG.modificationOf, contract),
-                         (node, BG.modificationIndex, typed(m.index, XSD.integer))]
+                         (node, BG.modificationIndex, typed(rank, XSD.integer))]
     if m.object:
         out.append((node, DCT.description, fr(m.object)))
     if notified := _date(m.notified, "modifications.dateNotificationModification", c):
@@ -303,6 +447,13 @@ def modification_triples(ctx: Context, contract: str, buyer_siret: str, c: Contr
         out.append((node, BG.dataPublicationDate, typed(published, XSD.date)))
     if (amount := _decimal(m.amount, "modifications.montant", c)) is not None:
         out.append((node, BG.newAmount, typed(amount, XSD.decimal)))
+        if initial is not None and looks_like_increment(initial, amount):
+            c.issues.add("LikelyIncrement")
+            out.append((node, BG.amountLooksLikeIncrement, typed("true", XSD.boolean)))
+            before = current["if_increments"]
+            current["if_increments"] = values.decimal(str(Decimal(before) + Decimal(amount)))
+        else:
+            current["if_increments"] = amount
         current["amount"] = amount
     if (duration := _integer(m.duration, "modifications.dureeMois", c)) is not None:
         out.append((node, BG.newDurationMonths, typed(duration, XSD.integer)))
@@ -317,7 +468,7 @@ def party_links(ctx: Context, c: Contract, parties: list[Party], node: str, prop
     """Describe each identifiable party, link it from `node` by `prop` (into `out`); their IRIs."""
     units = []
     for party in parties:
-        unit, described = organisation(ctx, party, c.issues)
+        unit, described = organisation(ctx, party, c)
         if unit:
             out += described
             out.append((node, prop, unit))

@@ -8,12 +8,37 @@ the identity check and the lift of one record (a duplicate is quarantined naming
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Party, contract_triples
 from .read import Record, Reject
-from .source import Context
+from .source import Context, Source
 from .terms import Triple
+
+
+def schema_checker(path: Path, schema: str, is_concession: Callable[[dict], bool],
+                   view: Callable[[dict], dict] = lambda raw: raw) -> Callable[[dict], bool]:
+    """Whether a record (as `view` shows it) is valid against its kind's definition in the feed's schema."""
+    schema_file = quality.find_schema(path, schema)
+    marche = quality.schema_validator(schema_file, "marche")
+    concession = quality.schema_validator(schema_file, "contrat-concession")
+    return lambda raw: (concession if is_concession(raw) else marche).is_valid(view(raw))
+
+
+def audited(records: list[Record], validate: Callable[[dict], bool], identity, amount_of, dates_of,
+            amendments_of) -> tuple[list[Record], quality.Audit]:
+    """The records and the feed's audit (records unreadable as JSON objects are left out of it)."""
+    audit = quality.audit_json([(r.line, r.data) for r in records if None not in r.data],
+                               identity, amount_of, dates_of, validate, amendments_of)
+    audit.records = len(records)
+    return records, audit
+
+
+def reader(analyse: Callable[[Path], tuple[list[Record], quality.Audit]]) -> Callable[[Path], Iterator[Record]]:
+    """A feed's reader: the records of a file, each carrying the file's audit (`analyse`, cached per file)."""
+    return lambda path: annotated(*analyse(path))
 
 
 def annotated(records: list[Record], audit: quality.Audit) -> Iterator[Record]:
@@ -91,3 +116,13 @@ def lift_record(record: Record, ctx: Context, path: str, normaliser: Callable[[d
     contract = normaliser(raw)
     contract.issues |= audit.flags.get(record.line, set())
     return contract_triples(contract, ctx, ctx.mint.resource(f"source/{path}"))
+
+
+def feed_source(name: str, title: str, path: str, *, read, normalise: Callable[[dict], Contract],
+                identity, analyse, mapping: str) -> Source:
+    """A DECP JSON file as a source: its records lifted as contracts, its audit measured in the preamble."""
+    return Source(
+        name=name, title=title, path=path, read=read,
+        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity), mapping=mapping,
+        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
+    )

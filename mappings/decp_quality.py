@@ -2,9 +2,11 @@
 
 `audit` looks at every record of a file once (before lifting): duplicate identities, mis-encoded
 text (U+FFFD), schema violations (the official JSON schemas, validated with `jsonschema`, each
-compiled once), amounts outside [200 EUR, 999,999,999 EUR], notification-to-publication delays
-over 62 days and publications before notification. Each defective record is flagged in the graph
-(`bg:qualityIssue`, the metric's IRI), and each source graph gets one DQV measurement per metric.
+compiled once), amounts outside [200 EUR, 999,999,999 EUR] and, among them, zero amounts (their own
+measure, as decp-qualite gives them), notification-to-publication delays over 62 days, publications
+before notification, and amendments whose amount looks like an increment. Each defective record is
+flagged in the graph (`bg:qualityIssue`, the metric's IRI), and each source graph gets one DQV
+measurement per metric (plus the file-level figures a format adds, e.g. identifiers reused).
 """
 
 from __future__ import annotations
@@ -28,10 +30,15 @@ from .terms import Triple, typed
 SHIPPED_SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "decp" / "schema"
 MIN_AMOUNT, MAX_AMOUNT = Decimal(200), Decimal(999_999_999)
 MAX_PUBLICATION_DELAY_DAYS = 62
+#: An amendment amount under this share of the initial amount reads better as the increase than as
+#: the new total the schema asks for: an increase of that size is what the code de la commande
+#: publique allows without a new procedure (art. R2194-8: under 10 % of the initial amount for
+#: services and supplies, 15 % for works), a total would mean the contract lost 85 % of its value.
+INCREMENT_SHARE = Decimal("0.15")
 
 #: The audit's metrics, as bg: local names (also the flags on defective contracts).
-METRICS = ("DuplicateId", "MisencodedText", "SchemaViolation", "AmountOutOfRange",
-           "LatePublication", "PublicationBeforeNotification")
+METRICS = ("DuplicateId", "MisencodedText", "SchemaViolation", "AmountOutOfRange", "ZeroAmount",
+           "LatePublication", "PublicationBeforeNotification", "LikelyIncrement")
 
 
 @dataclass
@@ -43,6 +50,8 @@ class Audit:
     #: line -> line of the first record with the same identity (later records only)
     duplicate_of: dict[int, int] = field(default_factory=dict)
     measured: tuple[str, ...] = METRICS
+    #: file-level figures that count something other than records (metric -> value)
+    figures: dict[str, int] = field(default_factory=dict)
 
     def flag(self, line: int, metric: str) -> None:
         self.flags[line].add(metric)
@@ -88,15 +97,36 @@ def _day(text: Any) -> date | None:
         return None
 
 
-def check_amount(audit: Audit, line: int, amount: Any) -> None:
+def amount_value(amount: Any) -> Decimal | None:
+    """An amount as published (number or text), or None when absent or unreadable."""
     if amount is None or amount == "":
-        return
+        return None
     try:
-        value = Decimal(values.decimal(str(amount)))
+        return Decimal(values.decimal(str(amount)))
     except ValueError:
+        return None
+
+
+def check_amount(audit: Audit, line: int, amount: Any) -> None:
+    value = amount_value(amount)
+    if value is None:
         return
     if not MIN_AMOUNT <= value <= MAX_AMOUNT:
         audit.flag(line, "AmountOutOfRange")
+    if value == 0:
+        audit.flag(line, "ZeroAmount")
+
+
+def looks_like_increment(initial: Any, new: Any) -> bool:
+    """True when an amendment's amount is above 0 and under `INCREMENT_SHARE` of the initial amount:
+    the publisher probably typed the increase where the schema asks for the new total."""
+    before, after = amount_value(initial), amount_value(new)
+    return bool(before and after and before > 0 and 0 < after < before * INCREMENT_SHARE)
+
+
+def check_increments(audit: Audit, line: int, initial: Any, amendments: Sequence[Any]) -> None:
+    if any(looks_like_increment(initial, amount) for amount in amendments):
+        audit.flag(line, "LikelyIncrement")
 
 
 def check_delay(audit: Audit, line: int, notified: Any, published: Any) -> None:
@@ -132,8 +162,10 @@ def check_duplicates(audit: Audit, keyed: Sequence[tuple[int, Hashable, bool]]) 
 def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], tuple[str, str]],
                amount: Callable[[dict], Any],
                dates: Callable[[dict], tuple[Any, Any]],
-               validate: Callable[[dict], bool]) -> Audit:
-    """The audit of a JSON DECP file (both formats), given how to read its records."""
+               validate: Callable[[dict], bool],
+               amendments: Callable[[dict], list[Any]]) -> Audit:
+    """The audit of a JSON DECP file (both formats), given how to read its records (`amendments`:
+    the amounts its modifications set)."""
     audit = Audit(records=len(records))
     keyed = []
     for line, raw in records:
@@ -144,6 +176,7 @@ def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], t
         if not validate(raw):
             audit.flag(line, "SchemaViolation")
         check_amount(audit, line, amount(raw))
+        check_increments(audit, line, amount(raw), amendments(raw))
         check_delay(audit, line, *dates(raw))
     check_duplicates(audit, keyed)
     return audit
@@ -153,7 +186,7 @@ def measurements(ctx: Context, source_name: str, audit: Audit) -> list[Triple]:
     """One dqv:QualityMeasurement per metric on the source graph, plus the records audited."""
     graph = ctx.mint.graph(source_name)
     out: list[Triple] = []
-    counts = {"RecordsAudited": audit.records, **audit.counts()}
+    counts = {"RecordsAudited": audit.records, **audit.counts(), **audit.figures}
     for metric, value in counts.items():
         m = ctx.entity("measure", source_name, metric)
         out += [(m, A, DQV.QualityMeasurement), (m, DQV.computedOn, graph),

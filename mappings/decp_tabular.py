@@ -1,16 +1,22 @@
-"""The consolidated tabular DECP of decp.info: one CSV row per contract x supplier.
+"""The consolidated tabular DECP of decp.info: one CSV row per award x supplier.
 
-Rows are grouped by `uid` (buyer SIRET + id): the first row of a uid (in file order) gives the
-contract and its amount, counted ONCE; every later row with the same contract values only adds
-its supplier. A later row whose contract values differ (another contract reusing the id, or a
-republished version) is quarantined as "conflicts with line N", and an exact repeat of a row as
-"duplicate of line N": nothing is merged silently, and rows in = rows lifted + rows rejected.
+A row's award is its `uid` (buyer SIRET + id) with its own contract values (amount, date, CPV,
+procedure, duration, offers): rows of one award only add its suppliers, and its amount is one
+triple, counted ONCE. A file may publish several distinct awards under one uid (lots, subsequent
+contracts under a framework, republished versions): none leaves the graph because another shares
+its identifier. Each is its own contract `contrat/{SIRET}/{id}/{n}` (n: rank by notification date,
+then line), linked to the shared identifier `contrat/{SIRET}/{id}` (`mappings/decp.py`), and the
+audit counts the identifiers reused (`ReusedIdentifier`) and flags their rows (`DuplicateId`). A row
+repeating another's award and supplier is an exact duplicate: reported as "duplicate of line N",
+lifted once. Rows in = rows lifted + rows rejected.
 The CSV has no publication date and no schema: those audit metrics are not measured here.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -23,68 +29,79 @@ from .terms import Triple
 PATH = "decp/decp_consolide_tabulaire_2024S2_travaux_cpv4521_subset.csv"
 COLUMNS = ("uid", "id", "type", "codeCPV", "acheteur_id", "acheteur_nom", "titulaire_id",
            "titulaire_nom", "montant", "dateNotification", "procedure", "dureeMois", "offresRecues")
-#: columns that describe the contract (the same on every row of one contract)
+#: columns that describe the award (the same on every row of one award)
 CONTRACT_COLUMNS = ("id", "acheteur_id", "type", "codeCPV", "montant", "dateNotification",
                     "procedure", "dureeMois", "offresRecues")
-MEASURED = ("DuplicateId", "MisencodedText", "AmountOutOfRange")
+MEASURED = ("DuplicateId", "DuplicateRow", "MisencodedText", "AmountOutOfRange", "ZeroAmount")
 
 
-def audit_file(path: Path) -> tuple[list[Record], quality.Audit, dict[int, tuple[str, int, str]]]:
-    """Rows, their audit, and for each row not lifted: (kind, line it repeats, detail)."""
+@dataclass(frozen=True)
+class Placement:
+    """Where a row goes: the rank of its award among its uid's distinct awards (None: the uid has
+    one) and their number, or the line it duplicates."""
+
+    award: int | None = None
+    awards: int = 1
+    duplicate_of: int | None = None
+
+
+def award_key(row: Record) -> tuple:
+    """What identifies an award: its uid and its contract values."""
+    return (row.get("uid"), *(row.get(c) for c in CONTRACT_COLUMNS))
+
+
+def audit_file(path: Path) -> tuple[list[Record], quality.Audit, dict[int, Placement]]:
+    """Rows, their audit, and where each row goes (its award, or the line it duplicates)."""
     rows = list(read_csv(path, COLUMNS))
     audit = quality.Audit(records=len(rows), measured=MEASURED)
-    first_of: dict[str, Record] = {}
+    awards: dict[str, dict[tuple, list[int]]] = defaultdict(dict)  # uid -> award -> its rows' lines
     seen: dict[tuple, int] = {}
-    apart: dict[int, tuple[str, int, str]] = {}
-    conflicted: set[str] = set()
+    placed: dict[int, Placement] = {}
     for row in rows:
         if None in row.data:
             continue
         if any("\ufffd" in str(v) for v in row.data.values()):
             audit.flag(row.line, "MisencodedText")
         quality.check_amount(audit, row.line, row.get("montant", None))
-        uid = row.get("uid")
-        first = first_of.setdefault(uid, row)
-        key = tuple(row.get(c) for c in (*CONTRACT_COLUMNS, "titulaire_id"))
-        if first is not row:
-            differ = [c for c in CONTRACT_COLUMNS if row.get(c) != first.get(c)]
-            if differ:
-                apart[row.line] = ("conflict", first.line, ", ".join(
-                    f"{c} {row.get(c)!r} vs {first.get(c)!r}" for c in differ))
-                conflicted.add(uid)
-                continue
-        if key in seen:
-            apart[row.line] = ("duplicate", seen[key], "")
-        else:
-            seen[key] = row.line
-    for row in rows:  # every row of a uid holding conflicting versions
-        if row.get("uid") in conflicted:
-            audit.flag(row.line, "DuplicateId")
-    return rows, audit, apart
+        key = award_key(row)
+        if (first := seen.setdefault((*key, row.get("titulaire_id")), row.line)) != row.line:
+            placed[row.line] = Placement(duplicate_of=first)
+            audit.flag(row.line, "DuplicateRow")
+        awards[row.get("uid")].setdefault(key, []).append(row.line)
+    dates = {row.line: row.get("dateNotification") for row in rows if None not in row.data}
+    for versions in awards.values():
+        if len(versions) > 1:
+            audit.figures["ReusedIdentifier"] = audit.figures.get("ReusedIdentifier", 0) + 1
+        ranked = sorted(versions.values(), key=lambda lines: (dates[lines[0]], lines[0]))
+        for rank, lines in enumerate(ranked, start=1):
+            for line in lines:
+                if len(versions) > 1:
+                    audit.flag(line, "DuplicateId")
+                placed.setdefault(line, Placement(rank if len(versions) > 1 else None, len(versions)))
+    audit.figures.setdefault("ReusedIdentifier", 0)
+    return rows, audit, placed
 
 
 analyse = quality.cached_by_file(audit_file)
 
 
 def read(path: Path) -> Iterator[Record]:
-    """Rows carrying the file's audit and, for a row not lifted, why."""
-    rows, audit, apart = analyse(path)
+    """Rows carrying the file's audit and where each goes."""
+    rows, audit, placed = analyse(path)
     for row in rows:
         if None in row.data:
             yield row
         else:
-            yield Record(row.line, {"row": row, "audit": audit, "apart": apart.get(row.line)})
+            yield Record(row.line, {"row": row, "audit": audit, "placed": placed[row.line]})
 
 
 def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
-    """One row: the contract of its uid (same triples on every row of it) and the row's supplier."""
+    """One row: its award (same triples on every row of it) and the row's supplier."""
     row: Record = record["row"]
-    if apart := record["apart"]:
-        kind, line, detail = apart
-        if kind == "duplicate":
-            raise Reject("(row)", f"duplicate of line {line} (same uid, supplier and values)", row.get("uid"))
-        raise Reject("uid", f"conflicts with line {line}, the contract lifted for this uid: {detail}",
-                     row.get("uid"))
+    placed: Placement = record["placed"]
+    if placed.duplicate_of is not None:
+        raise Reject("(row)", f"duplicate of line {placed.duplicate_of} (same uid, values and supplier): "
+                              "lifted once", row.get("uid"))
     contract_id, buyer = row.get("id", None), row.get("acheteur_id", None)
     if not contract_id:
         raise Reject("id", "missing value: a contract without id cannot be identified")
@@ -97,8 +114,9 @@ def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
         procedure=row.get("procedure", None), duration=row.get("dureeMois", None),
         amount=row.get("montant", None), notified=row.get("dateNotification", None),
         offers=row.get("offresRecues", None), buyer_field="acheteur_id",
-        suppliers=[Party("SIRET" if len(supplier_id) == 14 and supplier_id.isdigit() else "",
-                         supplier_id, row.get("titulaire_nom", None))],
+        suppliers=[Party("SIRET" if len(supplier_id) == 14 and supplier_id.isdigit() else "", supplier_id,
+                         row.get("titulaire_nom", None))],
+        award=placed.award, awards=placed.awards,
     )
     contract.issues |= record["audit"].flags.get(row.line, set())
     return contract_triples(contract, ctx, ctx.mint.resource(f"source/{path}"))

@@ -8,15 +8,21 @@ time-zoned dates, junk place codes (counted as unresolved).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
-from .decp_json import annotated, common_fields, lift_record, parties, require_identity
+from .decp_json import (
+    audited,
+    common_fields,
+    feed_source,
+    parties,
+    reader,
+    require_identity,
+    schema_checker,
+)
 from .read import Record, read_json_records
-from .source import Source
 
 SCHEMA = "schema_decp_v1.5.0_marches.json"
 CONCESSION = "Contrat de concession"
@@ -40,6 +46,12 @@ def amount_of(raw: dict):
     return raw.get("valeurGlobale") if is_concession(raw) else raw.get("montant")
 
 
+def amendments_of(raw: dict) -> list:
+    """The amounts the record's modifications set (concessions: `valeurGlobale`)."""
+    key = "valeurGlobale" if is_concession(raw) else "montant"
+    return [m.get(key) for m in raw.get("modifications") or [] if isinstance(m, dict)]
+
+
 def dates_of(raw: dict):
     start = raw.get("dateSignature") if is_concession(raw) else raw.get("dateNotification")
     return start, raw.get("datePublicationDonnees")
@@ -48,39 +60,26 @@ def dates_of(raw: dict):
 def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
     """The file's records and its audit (schema 1.5: each record against its `_type`'s definition)."""
     records = list(read_json_records(path, "marches"))
-    schema_file = quality.find_schema(path, SCHEMA)
-    marche = quality.schema_validator(schema_file, "marche")
-    concession = quality.schema_validator(schema_file, "contrat-concession")
-
-    def validate(raw: dict) -> bool:
-        return (concession if is_concession(raw) else marche).is_valid(raw)
-
-    json_records = [(r.line, r.data) for r in records if None not in r.data]
-    audit = quality.audit_json(json_records, identity, amount_of, dates_of, validate)
-    audit.records = len(records)
-    return records, audit
+    return audited(records, schema_checker(path, SCHEMA, is_concession), identity, amount_of, dates_of,
+                   amendments_of)
 
 
 analyse = quality.cached_by_file(audit_file)
-
-
-def read(path: Path) -> Iterator[Record]:
-    """Records of the file, each carrying the file's audit."""
-    return annotated(*analyse(path))
+read = reader(analyse)
 
 
 def normalise(raw: dict) -> Contract:
     """A 2019 record as a `Contract` (rejects a record without identity)."""
     buyer_id, contract_id = identity(raw)
-    require_identity(buyer_id, contract_id, is_concession(raw))
     concession = is_concession(raw)
+    require_identity(buyer_id, contract_id, concession)
     buyer = buyer_of(raw)
     mods = []
-    for index, m in enumerate(raw.get("modifications") or [], start=1):
+    for position, m in enumerate(raw.get("modifications") or [], start=1):
         if not isinstance(m, dict):
             continue
         mods.append(Modification(
-            index=index,
+            position=position,
             notified=m.get("dateNotificationModification") or m.get("dateSignatureModification"),
             published=m.get("datePublicationDonneesModification"),
             object=m.get("objetModification"),
@@ -98,13 +97,8 @@ def normalise(raw: dict) -> Contract:
     )
 
 
-def source(name: str, title: str, path: str) -> Source:
-    """A 2019 DECP file as a source (measurements of its audit in the preamble)."""
-    return Source(
-        name=name, title=title, path=path, read=read,
-        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity), mapping=__name__,
-        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
-    )
+#: source(name, title, path): a 2019 DECP file as a source
+source = partial(feed_source, read=read, normalise=normalise, identity=identity, analyse=analyse, mapping=__name__)
 
 
 SOURCES = [

@@ -9,15 +9,21 @@ name, not the publisher's data).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
-from .decp_json import annotated, common_fields, lift_record, parties, require_identity
+from .decp_json import (
+    audited,
+    common_fields,
+    feed_source,
+    parties,
+    reader,
+    require_identity,
+    schema_checker,
+)
 from .read import Record, SourceError, read_json_records
-from .source import Source
 
 SCHEMA = "schema_decp_v2.0.3.json"
 #: keys added by the consolidation, not part of the publisher's record
@@ -52,6 +58,19 @@ def amount_of(raw: dict):
     return raw.get("valeurGlobale" if is_concession(raw) else "montant")
 
 
+def modifications_of(raw: dict) -> list[dict]:
+    """The record's modifications, unwrapped (`{"modification": {...}}`)."""
+    items = (item.get("modification", item) if isinstance(item, dict) else None
+             for item in raw.get("modifications") or [])
+    return [m for m in items if isinstance(m, dict)]
+
+
+def amendments_of(raw: dict) -> list:
+    """The amounts the record's modifications set."""
+    key = "valeurGlobale" if is_concession(raw) else "montant"
+    return [m.get(key) for m in modifications_of(raw)]
+
+
 def dates_of(raw: dict):
     return raw.get("dateSignature" if is_concession(raw) else "dateNotification"), raw.get("datePublicationDonnees")
 
@@ -83,38 +102,26 @@ def _section(path: Path, kind: str) -> list[Record]:
 
 def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
     records = load(path)
-    schema_file = quality.find_schema(path, SCHEMA)
-    marche = quality.schema_validator(schema_file, "marche")
-    concession = quality.schema_validator(schema_file, "contrat-concession")
-
-    def validate(raw: dict) -> bool:
-        return (concession if is_concession(raw) else marche).is_valid(published_record(raw))
-
-    audit = quality.audit_json([(r.line, r.data) for r in records if None not in r.data],
-                               identity, amount_of, dates_of, validate)
-    audit.records = len(records)
-    return records, audit
+    return audited(records, schema_checker(path, SCHEMA, is_concession, published_record), identity, amount_of,
+                   dates_of, amendments_of)
 
 
 analyse = quality.cached_by_file(audit_file)
-
-
-def read(path: Path) -> Iterator[Record]:
-    return annotated(*analyse(path))
+read = reader(analyse)
 
 
 def normalise(raw: dict) -> Contract:
+    """A 2024+ record (schema 2.0.3) as a `Contract`, amendments in their `id` order (rejects a record
+    without identity)."""
     buyer_id, contract_id = identity(raw)
-    require_identity(buyer_id, contract_id, is_concession(raw))
     concession = is_concession(raw)
+    require_identity(buyer_id, contract_id, concession)
     party_key = "concessionnaire" if concession else "titulaire"
     mods = []
-    for position, item in enumerate(raw.get("modifications") or [], start=1):
-        m = item.get("modification", item) if isinstance(item, dict) else None
-        if not isinstance(m, dict):
-            continue
+    for position, m in enumerate(modifications_of(raw), start=1):
         mods.append(Modification(
-            index=position,
+            position=position,
+            order=int(m["id"]) if str(m.get("id", "")).strip().isdigit() else None,
             notified=m.get("dateSignatureModification" if concession else "dateNotificationModification"),
             published=m.get("datePublicationDonneesModification"),
             amount=m.get("valeurGlobale" if concession else "montant"),
@@ -146,13 +153,8 @@ def code_lists(raw: dict) -> list[tuple[str, str]]:
     return out
 
 
-def source(name: str, title: str, path: str) -> Source:
-    """A 2024+ DECP file as a source (measurements of its audit in the preamble)."""
-    return Source(
-        name=name, title=title, path=path, read=read,
-        lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity), mapping=__name__,
-        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
-    )
+#: source(name, title, path): a 2024+ DECP file as a source
+source = partial(feed_source, read=read, normalise=normalise, identity=identity, analyse=analyse, mapping=__name__)
 
 
 SOURCES = [

@@ -9,8 +9,12 @@ that every line of a sale states the same facts about the same IRIs, which makes
 - `parcelle/{id}`: the cadastral parcel (14-character id, stable across sales), with its centroid
   as a GeoSPARQL point when the source gives one;
 - `local/{mutation}/{n}/{parcel}/{digest}`: a premises as sold (bg:Local): the digest covers the
-  columns describing the premises (address, volume, lots, type, surface, rooms), so the same
-  premises repeated on several land lines is one entity, and two different premises are two;
+  columns describing the premises (address, volume, lots, type, surface, rooms, and the raw
+  format's `Identifiant local`), so the same premises repeated on several land lines is one entity;
+  premises that share one description are told apart by their copy number (`{digest}-{k}`, k >= 2;
+  `numbered`): the DGFiP file writes one line per premises x land part of its parcel, never twice
+  the same line, so a line repeating another line exactly is another premises with the same
+  description (rule and evidence: ontology/README.md, "Premises");
 - `terrain/{mutation}/{n}/{parcel}/{digest}`: a land part (bg:Terrain) with its nature de culture
   (SKOS, kind `nature-culture`) and surface.
 Premises types and natures de culture are concepts of mappings/nature_culture.py, linked by code.
@@ -21,11 +25,42 @@ ontology/README.md).
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from .namespaces import A, BG, DCT, GEO, LOCN, XSD
-from .source import Context
+from .read import Record, read_csv
+from .source import Context, Reader
 from .terms import Triple, fr, literal, typed
+
+#: The field `numbered` adds to a line: how many identical lines came before it, plus one.
+COPY = "(copy)"
+
+
+def numbered(records: Iterable[Record]) -> Iterator[Record]:
+    """Lines with their copy number among the lines identical to them (1 for the first).
+
+    The DGFiP file has one line per premises x land part of its parcel and never twice the same
+    line (its `Identifiant local` tells premises apart); geo-DVF drops that column, so a line that
+    repeats another exactly is a second premises with the same description, not a duplicate.
+    """
+    seen: Counter[tuple] = Counter()
+    for record in records:
+        if None in record.data:
+            yield record
+            continue
+        key = tuple(record.data.items())
+        seen[key] += 1
+        yield Record(record.line, {**record.data, COPY: seen[key]})
+
+
+def reader(columns: tuple[str, ...], delimiter: str = ",") -> Reader:
+    """A DVF file's reader: its delimited lines, each with its copy number."""
+    def read(path: Path) -> Iterator[Record]:
+        return numbered(read_csv(path, columns, delimiter))
+    return read
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +87,7 @@ class SaleLine:
     land_surface: str | None = None
     longitude: str | None = None
     latitude: str | None = None
+    copy: int = 1  # among the identical lines of its file (`numbered`): 2+ is another premises
 
     @property
     def has_premises(self) -> bool:
@@ -104,6 +140,7 @@ def triples(line: SaleLine, ctx: Context) -> list[Triple]:
 def premises(line: SaleLine, ctx: Context, disposition: str, parcel: str) -> list[Triple]:
     key = digest(line.address, line.postcode, line.volume, line.lots, line.type_code,
                  line.built_surface, line.rooms, line.premises_id)
+    key += f"-{line.copy}" if line.copy > 1 else ""
     local = ctx.entity("local", line.mutation, str(line.disposition), line.parcel, key)
     out: list[Triple] = [
         (disposition, BG.local, local),

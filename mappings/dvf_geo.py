@@ -2,18 +2,17 @@
 parcel × premises or land, with Etalab's `id_mutation` as the sale key.
 
 Quirks handled here: the price is repeated on every line of its sale (stated once on the
-mutation: see mappings/dvf.py); exact duplicate lines are lifted into the same entities (their
-triples are identical) and counted as lifted rows; lines without price or coordinates are lifted
-without them.
+mutation: see mappings/dvf.py); a line repeating another exactly (768 in Toulon 2023) is another
+premises with the same description (geo-DVF dropped the DGFiP's `Identifiant local`: see
+`dvf.numbered`); lines without price or coordinates are lifted without them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from . import dvf, values
-from .read import Record, read_csv
+from .read import Record
 from .source import Context, Source
 from .terms import Triple
 
@@ -55,6 +54,7 @@ def sale_line(row: Record) -> dvf.SaleLine:
         land_surface=row.parse("surface_terrain", values.decimal),
         longitude=longitude if latitude is not None else None,
         latitude=latitude if longitude is not None else None,
+        copy=row[dvf.COPY],
     )
 
 
@@ -67,7 +67,7 @@ SOURCES = [
         name="dvf-geo-toulon-2023",
         title="DVF géolocalisées (geo-DVF) — Toulon (83137), mutations 2023",
         path="dvf/geodvf_2023_commune_83137_toulon.csv",
-        read=partial(read_csv, columns=COLUMNS),
+        read=dvf.reader(COLUMNS),
         lift=lift,
         mapping=__name__,
     ),

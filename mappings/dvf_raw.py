@@ -19,7 +19,7 @@ from functools import partial
 
 from . import dvf, values
 from .namespaces import DCT
-from .read import Record, Reject, read_csv
+from .read import Record, Reject
 from .source import Context, Source
 from .terms import Triple, en, fr
 
@@ -74,6 +74,7 @@ def sale_line(row: Record) -> dvf.SaleLine:
         culture=row.get("Nature culture"),
         culture_speciale=row.get("Nature culture speciale"),
         land_surface=row.parse("Surface terrain", values.decimal),
+        copy=row[dvf.COPY],
     )
 
 
@@ -108,7 +109,7 @@ SOURCES = [
         name=NAME,
         title="DVF brut (format DGFiP) — échantillon Nord (59), dates et prix neutralisés",
         path="dvf/dvf_raw_dgfip_format_sample_cerema_stubbed.txt",
-        read=partial(read_csv, columns=COLUMNS, delimiter="|"),
+        read=dvf.reader(COLUMNS, delimiter="|"),
         lift=lift,
         mapping=__name__,
         preamble=preamble,

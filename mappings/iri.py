@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from urllib.parse import quote
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 #: The default base lets the local server (`bercy-graph serve`, 127.0.0.1:8000) dereference
 #: the IRIs of a default build. Set BERCY_GRAPH_BASE for a public deployment.
@@ -20,7 +21,7 @@ KINDS = frozenset(
     {
         # territories (COG)
         "region", "departement", "collectivite", "arrondissement", "commune", "commune-associee",
-        "commune-deleguee", "pays",
+        "commune-deleguee", "pays", "code-postal",
         # nomenclatures
         "cpv", "naf", "categorie-juridique", "ministere", "mission", "programme", "action",
         "sous-action", "budget-type", "nature-culture",
@@ -39,6 +40,11 @@ KINDS = frozenset(
 )
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
+#: One path segment as `encode_key` writes it: unreserved characters or %XX.
+_SEGMENT = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+")
+#: The roots of the other IRIs a build mints under the base (`Minter.graph`, `Minter.resource`):
+#: named graphs, source files, build activities, the software agent. They dereference like entities.
+RESOURCE_ROOTS = frozenset({"graph", "source", "build", "software"})
 
 
 def base_from_env() -> str:
@@ -77,3 +83,56 @@ class Minter:
     def resource(self, path: str) -> str:
         """Any other IRI on our server (catalog pages, build activities...)."""
         return f"<{self.base}/{path.lstrip('/')}>"
+
+    def parse(self, iri: str) -> Parsed | None:
+        """What an IRI minted under this base names (None for any other IRI): the inverse of minting.
+
+        Also the grammar a request path is checked against before any query: the kind is one of
+        `KINDS` (or a resource root), each segment only unreserved characters or %XX, in UTF-8.
+        """
+        if not iri.startswith(self.base + "/"):
+            return None
+        return _parse_path(iri[len(self.base):])
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An entity kind (or a resource root such as `graph`) and its keys, percent-decoded."""
+
+    kind: str
+    keys: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """The keys as one path (a compound key is `a/b`)."""
+        return "/".join(self.keys)
+
+
+def _parse_path(path: str) -> Parsed | None:
+    """`/id/{kind}/{key}[/{key}...]` or `/{root}/{name}[/...]`, else None."""
+    parts = path.split("/")
+    if len(parts) >= 4 and parts[:2] == ["", "id"] and parts[2] in KINDS:
+        kind, segments = parts[2], parts[3:]
+    elif len(parts) >= 3 and parts[0] == "" and parts[1] in RESOURCE_ROOTS:
+        kind, segments = parts[1], parts[2:]
+    else:
+        return None
+    if not all(_SEGMENT.fullmatch(s) for s in segments):
+        return None
+    try:
+        return Parsed(kind, tuple(unquote(s, errors="strict") for s in segments))
+    except UnicodeDecodeError:
+        return None
+
+
+def split_base(iri: str) -> tuple[str, Parsed] | None:
+    """The base an IRI of ours was minted under (the shortest that parses) and what it names, None for
+    any other IRI: for a store that may have been built under another base than the one served."""
+    scheme = iri.find("://")
+    cut = iri.find("/", scheme + 3) if scheme > 0 else -1
+    while cut > 0:
+        parsed = _parse_path(iri[cut:])
+        if parsed is not None:
+            return iri[:cut], parsed
+        cut = iri.find("/", cut + 1)
+    return None

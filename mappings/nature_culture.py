@@ -12,11 +12,10 @@ in two graphs would be counted twice by queries over the union of the graphs).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from . import skos, values
-from .read import Record, read_csv
-from .source import Context, Source
+from .read import Record
+from .source import Context, csv_source
 from .terms import Triple
 
 CODE, LABEL = "Code Nature de Culture", "Libellé Nature de Culture"
@@ -59,23 +58,11 @@ def concept_lifter(scheme_name: str, code_column: str, label_column: str):
 
 
 SOURCES = [
-    Source(
-        name="dvf-nature-culture",
-        title="DVF — natures de culture (table DGFiP)",
-        path="dvf/dvf_table_nature_culture.csv",
-        read=partial(read_csv, columns=(CODE, LABEL)),
-        lift=concept_lifter(SCHEME, CODE, LABEL),
-        mapping=__name__,
-        preamble=first_preamble,
-    ),
-    Source(
-        name="dvf-nature-culture-speciale",
-        title="DVF — natures de culture spéciale (table DGFiP)",
-        path="dvf/dvf_table_nature_culture_speciale.csv",
-        read=partial(read_csv, columns=(CODE_SPECIALE, LABEL_SPECIALE)),
-        lift=concept_lifter(SCHEME_SPECIALE, CODE_SPECIALE, LABEL_SPECIALE),
-        mapping=__name__,
-        preamble=scheme_preamble(SCHEME_SPECIALE, "Natures de culture spéciale (DVF)",
-                                 "Special land-use types (DVF)"),
-    ),
+    csv_source("dvf-nature-culture", "DVF — natures de culture (table DGFiP)", "dvf/dvf_table_nature_culture.csv",
+               (CODE, LABEL), concept_lifter(SCHEME, CODE, LABEL), __name__, preamble=first_preamble),
+    csv_source("dvf-nature-culture-speciale", "DVF — natures de culture spéciale (table DGFiP)",
+               "dvf/dvf_table_nature_culture_speciale.csv", (CODE_SPECIALE, LABEL_SPECIALE),
+               concept_lifter(SCHEME_SPECIALE, CODE_SPECIALE, LABEL_SPECIALE), __name__,
+               preamble=scheme_preamble(SCHEME_SPECIALE, "Natures de culture spéciale (DVF)",
+                                        "Special land-use types (DVF)")),
 ]

@@ -6,7 +6,7 @@ A dataset module never imports another one (only shared modules such as `budget`
 
 from __future__ import annotations
 
-from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf
+from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf, postal
 from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
 from . import budget_lfi, budget_nature, budget_plf
@@ -15,6 +15,7 @@ from .source import Source
 
 SOURCES: list[Source] = [
     *cog.SOURCES,
+    *postal.SOURCES,
     *cpv.SOURCES,
     *naf.SOURCES,
     *legal_categories.SOURCES,

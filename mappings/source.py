@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .iri import Minter
-from .read import Record
+from .read import Record, read_csv
 from .terms import Triple
 
 
@@ -32,6 +33,8 @@ class Context:
     unresolved_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     # kind -> key -> the first source that defined it (the graph a link to it points to)
     owners: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    # (kind, key) -> the (kind, key) of the entities a referential relates it to (a postal code's communes)
+    relations: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     source: str = ""
     line: int = 0
 
@@ -41,6 +44,15 @@ class Context:
         self.known[kind].add(key)
         self.owners[kind].setdefault(key, self.source)
         return self.mint.entity(kind, *keys)
+
+    def relate(self, kind: str, key: str, other_kind: str, other_key: str) -> None:
+        """Record that a referential entity stands for another one (a postal code serves a commune),
+        so that later sources can follow the relation without reading the referential again."""
+        self.relations[(kind, key)].add((other_kind, other_key))
+
+    def related(self, kind: str, key: str, other_kind: str) -> list[str]:
+        """The keys of `other_kind` that a referential entity was related to, sorted (none: [])."""
+        return sorted(k for o, k in self.relations.get((kind, key), ()) if o == other_kind)
 
     def link(self, kind: str, key: str | None) -> str | None:
         """The IRI term of a known referential entity, or None (counted) when unknown."""
@@ -98,3 +110,10 @@ class Source:
     def file(self, data_dir: Path) -> Path:
         """The source file under a data directory."""
         return data_dir / self.path
+
+
+def csv_source(name: str, title: str, path: str, columns: tuple[str, ...], lift: Lifter, mapping: str, *,
+               delimiter: str = ",", preamble: Preamble = no_preamble) -> Source:
+    """The usual source: a CSV file whose header must hold `columns` (the columns its lift reads)."""
+    return Source(name=name, title=title, path=path, read=partial(read_csv, columns=columns, delimiter=delimiter),
+                  lift=lift, mapping=mapping, preamble=preamble)

@@ -198,6 +198,14 @@ _POSTAL = re.compile(r"^\d{5}$")
 _POSTAL_NOT_971 = frozenset({"97133", "97150"})
 
 
+def postal_code(text: str) -> str:
+    """A French postal code: 5 digits (`75008`)."""
+    raw = text.strip()
+    if not _POSTAL.match(raw):
+        raise ValueError(f"not a postal code (5 digits): {text!r}")
+    return raw
+
+
 def departement_of_postal_code(text: str) -> str | None:
     """The département of a French postal code, or None when the code alone does not tell.
 
@@ -207,9 +215,7 @@ def departement_of_postal_code(text: str) -> str | None:
     97133, 97150, 98xxx (Monaco, Pacific) are not départements: None. Raises ValueError when the
     text is not a 5-digit code.
     """
-    raw = text.strip()
-    if not _POSTAL.match(raw):
-        raise ValueError(f"not a postal code (5 digits): {text!r}")
+    raw = postal_code(text)
     head = raw[:2]
     if head == "00":
         raise ValueError(f"not a postal code (no département 00): {text!r}")

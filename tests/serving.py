@@ -22,6 +22,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(process: subprocess.Popen, url: str, log: Path, startup: float = 60.0) -> None:
+    """Return once the server at `url` answers; fail with its log if it exits or never answers."""
+    deadline = time.monotonic() + startup
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}: {log.read_text()}")
+        try:
+            requests.get(f"{url}/sparql", headers={"Accept": "text/turtle"}, timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {log.read_text()}") from None
+            time.sleep(0.2)
+
+
 @contextmanager
 def running_server(settings: Settings, *args: str, startup: float = 60.0,
                    port: int | None = None) -> Iterator[str]:
@@ -37,17 +52,7 @@ def running_server(settings: Settings, *args: str, startup: float = 60.0,
                                     "--log-level", "warning", *args], env=env, stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + startup
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}: {log.read_text()}")
-            try:
-                requests.get(f"{url}/sparql", headers={"Accept": "text/turtle"}, timeout=2)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {log.read_text()}") from None
-                time.sleep(0.2)
+        wait_for(process, url, log, startup)
         yield url
     finally:
         process.terminate()

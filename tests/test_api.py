@@ -61,9 +61,9 @@ def walk(client: TestClient, url: str, base: str) -> list[dict]:
 # ----------------------------------------------------------------------------------- sources
 
 def catalog_rows() -> dict[str, dict[str, str]]:
-    """Published datasets by identifier: rows with a description; id from the portal URL, else data.gouv.fr's."""
+    """Published datasets by identifier: every row (issue 9); id from the portal URL, else data.gouv.fr's."""
     with CATALOG_CSV.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [r for r in csv.DictReader(handle, delimiter=";") if r["description"].strip()]
+        rows = list(csv.DictReader(handle, delimiter=";"))
     out = {}
     for r in rows:
         m = re.search(r"/explore/dataset/([^/]+)/$", r["harvest.remote_url"])

@@ -9,9 +9,7 @@ from pathlib import Path
 
 from graph_service.shacl import shape_sets as validation
 from mappings import budget_nature, budget_nomenclature, budget_plf
-from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
-from mappings.source import Context
 
 from .conftest import BASE, DATA
 from .golden import GOLDEN, lift_slices
@@ -172,7 +170,7 @@ def test_shapes_catch_an_observation_without_credit_type(tmp_path):
     assert len(dropped) == 1
     cube.write_text("".join(line for line in lines if line not in dropped), encoding="utf-8")
     budget = [s for s in validation.SHAPE_SETS if s.name == "budget"]
-    (outcome,) = validation.run(results, Context(Minter(BASE), GOLDEN / "budget_plf"), shape_sets=budget)
+    (outcome,) = validation.run(results, shape_sets=budget)
     assert outcome.blocking and outcome.violations == 1
     (result,) = outcome.results
     assert result.focus.endswith("/152-03-01/22/AE") and result.path.endswith("#creditType")

@@ -84,8 +84,6 @@ def test_a_failure_while_loading_leaves_the_graph_untouched(good_build, monkeypa
     assert_untouched(good_build, before, kept)
 
 
-@pytest.mark.xfail(strict=True, reason="real bug: build.build calls swap_in outside its try block, so a "
-                                       "failed swap raises a bare OSError and leaves the new build-* store")
 def test_a_failure_while_swapping_leaves_the_graph_untouched(good_build, monkeypatch):
     before, kept = served(good_build), stores(good_build)
     monkeypatch.setattr(pipeline, "swap_in", disk_full)

@@ -81,20 +81,20 @@ def test_one_contract_per_buyer_and_id(store, name, file):
 
 
 def test_tabular_contract_amount_is_counted_once(store):
-    """The graph's total = the sum over distinct uids of the amount of the uid's first row.
+    """The graph's total = the sum of the amount of each distinct award (uid + its own values), once each,
+    never once per supplier row (issue 9: no award leaves the graph because another shares its uid).
 
-    A contract needs a buyer SIRET (14 digits) for its identity: uids of other buyers are rejected.
+    A contract needs a buyer SIRET (14 digits) for its identity: rows of other buyers are rejected.
     """
     identified = [r for r in tabular_rows() if len(r["acheteur_id"]) == 14 and r["acheteur_id"].isdigit()]
-    first: dict[str, str] = {}
-    for row in identified:
-        first.setdefault(row["uid"], row["montant"])
-    expected = sum(Decimal(m) for m in first.values())
+    awards = {tuple(r[c] for c in ("uid", "montant", "dateNotification", "codeCPV", "type", "procedure",
+                                   "dureeMois", "offresRecues")) for r in identified}
+    expected = sum(Decimal(award[1]) for award in awards)
     naive = sum(Decimal(r["montant"]) for r in identified)  # what summing rows would give
     q = f"""SELECT (SUM(?m) AS ?n) (COUNT(?c) AS ?k) WHERE {{ GRAPH {graph('decp-tabulaire-2024s2-travaux')} {{
              ?c a epo:Contract ; bg:initialAmount ?m }} }}"""
     row = store.select(PREFIXES + q)[0]
-    assert int(row["k"]) == len(first)
+    assert int(row["k"]) == len(awards)
     assert len({r["uid"] for r in tabular_rows()}) == 5180  # data/SOURCES.md
     assert Decimal(row["n"]) == expected < naive
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import statistics
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -14,8 +13,7 @@ import pytest
 
 from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
-from graph_service.shacl.pyshacl_engine import ENGINES
-from graph_service.shacl.shape_sets import SHAPES_DIR
+from graph_service.shacl.shape_sets import ENGINES, SHAPES_DIR
 from mappings import dvf_geo, dvf_raw
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
@@ -23,6 +21,7 @@ from mappings.read import SourceError
 from mappings.source import Context
 
 from .conftest import BASE, DATA
+from .test_figures import describe_geo, land_geo, our_median, premises_count
 
 GEO = DATA / "dvf" / "geodvf_2023_commune_83137_toulon.csv"
 RAW = DATA / "dvf" / "dvf_raw_dgfip_format_sample_cerema_stubbed.txt"
@@ -85,35 +84,29 @@ def test_price_counts_once_per_sale(store):
     assert int(got["priced"]) == sum(1 for v in sales(rows(GEO)).values() if v[0]["valeur_fonciere"])
 
 
-def test_exact_duplicate_lines_become_the_same_premises(store):
+def test_premises_are_counted_by_the_dvf_rule(store):
+    """geo-DVF repeats a premises line once per land part; exact repeats within one land part are distinct
+    premises with the same description (issue 9: the rule is checked against the raw file's premises
+    identifiers in tests/test_figures.py)."""
     lines = GEO.read_text(encoding="utf-8").splitlines()[1:]
     assert len(lines) - len(set(lines)) == 768  # SOURCES.md
-    premises = {(r["id_mutation"], *(r[c] for c in PREMISES)) for r in rows(GEO) if r["code_type_local"]}
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows(GEO):
+        if r["code_type_local"]:
+            groups[(r["id_mutation"], r["numero_disposition"], r["id_parcelle"])].append(r)
+    expected = sum(premises_count(group, describe_geo, land_geo) for group in groups.values())
     n = one(store, f"SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE {{ GRAPH {GEO_GRAPH} {{ ?l a bg:Local }} }}")
-    assert int(n["n"]) == len(premises)
+    assert int(n["n"]) == expected
 
 
 def test_median_price_per_m2_of_apartments_in_toulon_2023(store):
     """queries/dvf_median_price_m2.rq against the same definition computed from the CSV."""
-    prices = []
-    for lines in sales(rows(GEO)).values():
-        first = lines[0]
-        if first["nature_mutation"] != "Vente" or not first["valeur_fonciere"] \
-                or not first["date_mutation"].startswith("2023"):
-            continue
-        premises = {tuple(r[c] for c in PREMISES) for r in lines if r["code_type_local"]}
-        apartments = [p for p in premises if p[PREMISES.index("code_type_local")] == "2"]
-        others = [p for p in premises if p[PREMISES.index("code_type_local")] in ("1", "4")]
-        if len(apartments) != 1 or others:
-            continue
-        surface = apartments[0][PREMISES.index("surface_reelle_bati")]
-        if surface and Decimal(surface) > 0:
-            prices.append(Decimal(first["valeur_fonciere"]) / Decimal(surface))
+    sales_count, median = our_median()
     query = (PROJECT_ROOT / "queries" / "dvf_median_price_m2.rq").read_text(encoding="utf-8")
     (got,) = store.select(query)
-    assert int(got["sales"]) == len(prices)
+    assert int(got["sales"]) == sales_count
     cent = Decimal("0.01")
-    assert Decimal(got["median"]).quantize(cent) == statistics.median(prices).quantize(cent)
+    assert Decimal(got["median"]).quantize(cent) == median.quantize(cent)
 
 
 def test_parcels_carry_their_geo_dvf_point(store):
@@ -252,7 +245,7 @@ def test_dvf_shapes_reject_a_sale_with_two_prices(tmp_path):
         (m, bg + "valeurFonciere>", '"208000"^^<http://www.w3.org/2001/XMLSchema#decimal>'),
         (m, bg + "valeurFonciere>", '"416000"^^<http://www.w3.org/2001/XMLSchema#decimal>'),
     ]))
-    results, _ = ENGINES["fast"]([SHAPES_DIR / "dvf.ttl"], [data], [])
+    results, _ = ENGINES["fast"]([SHAPES_DIR / "dvf.ttl"], [data])
     paths = {r.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] for r in results if r.severity == "Violation"}
     assert paths == {"valeurFonciere", "disposition", "spatial"}
 

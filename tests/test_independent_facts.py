@@ -192,27 +192,34 @@ def test_decp_2024_slices_say_what_their_records_say(tmp_path):
     assert (one(graph, c, "bg:initialAmount"), one(graph, c, "bg:currentAmount")) == ("51681.38", "3564.59")
 
 
-def test_decp_tabular_slice_counts_each_contract_once_with_its_first_row(tmp_path):
+def test_decp_tabular_slice_lifts_each_distinct_award_of_an_identifier(tmp_path):
+    """Issue 9's rule: every distinct award (uid + its own values) is a contract; an identifier with several
+    awards holds them as `{id}/1`, `{id}/2`... ranked by notification date; suppliers are its rows' titulaires."""
     sources = [decp_tabular.source(s.name, s.title, "input.csv") for s in decp_tabular.SOURCES]
     graph = golden_slices("decp_tabular", sources, tmp_path, decp_known())
     with (GOLDEN / "decp_tabular" / "input.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    first: dict[str, dict] = {}
+    award_columns = ("montant", "dateNotification", "codeCPV", "type", "procedure", "dureeMois", "offresRecues")
+    awards: dict[str, dict[tuple, list[dict]]] = {}
     for row in rows:
-        first.setdefault(row["uid"], row)
-    for uid, row in first.items():
-        c = f"{ID}contrat/{row['acheteur_id']}/{row['id']}"
-        assert amount(one(graph, c, "bg:initialAmount")) == amount(row["montant"]), uid
-        assert one(graph, c, "epo:hasContractConclusionDate") == row["dateNotification"], uid
-        assert one(graph, c, "bg:cpvCode") == row["codeCPV"], uid
-        suppliers = {r["titulaire_id"] for r in rows if r["uid"] == uid and r["titulaire_id"]
-                     and (r["montant"], r["dateNotification"]) == (row["montant"], row["dateNotification"])}
-        assert identifiers(graph, c, "bg:supplier") == suppliers, uid
+        awards.setdefault(row["uid"], {}).setdefault(tuple(row[c] for c in award_columns), []).append(row)
+    for uid, found in awards.items():
+        first = next(iter(found.values()))[0]
+        base = f"{ID}contrat/{first['acheteur_id']}/{first['id']}"
+        ranked = sorted(found.values(), key=lambda lines: lines[0]["dateNotification"])
+        for rank, lines in enumerate(ranked, start=1):
+            c = base if len(ranked) == 1 else f"{base}/{rank}"
+            row = lines[0]
+            assert amount(one(graph, c, "bg:initialAmount")) == amount(row["montant"]), uid
+            assert one(graph, c, "epo:hasContractConclusionDate") == row["dateNotification"], uid
+            assert one(graph, c, "bg:cpvCode") == row["codeCPV"], uid
+            assert identifiers(graph, c, "bg:supplier") == {r["titulaire_id"] for r in lines if r["titulaire_id"]}, uid
     # by hand: lines 3-4 are one contract of SAINT PRIEST EN JAREZ with two suppliers, 1,054,197.10 EUR once;
-    # line 9 republishes FRESNAY L EVEQUE's 2024202414 with another amount: line 3's 81,063.49 stays
+    # FRESNAY L EVEQUE published 2024202414 twice (2024-09-20, 79,147.49 EUR; 2024-12-31, 81,063.49 EUR)
     assert identifiers(graph, f"{ID}contrat/21420275600018/2024TVX002B2", "bg:supplier") == \
         {"51944339400019", "31420941200019"}
-    assert one(graph, f"{ID}contrat/21280164100011/2024202414", "bg:initialAmount") == "81063.49"
+    assert [one(graph, f"{ID}contrat/21280164100011/2024202414/{n}", "bg:initialAmount") for n in (1, 2)] == \
+        ["79147.49", "81063.49"]
 
 
 # --- golden slices: DGFiP ---------------------------------------------------------------------
@@ -331,9 +338,6 @@ def test_amendments_listed_in_order_apply_in_that_order(tmp_path):
             for m in objects(graph, c, "bg:modification")} == {"1": "2024-08-02", "2": "2024-10-10"}
 
 
-@pytest.mark.xfail(strict=True, reason="real bug: decp_v2.normalise numbers and applies amendments in list "
-                                       "order; the Paris file lists them newest first, so the current amount "
-                                       "is the first amendment's (15,150) instead of the last one's (14,847)")
 def test_amendments_apply_in_the_order_of_their_numbers_however_listed(store):
     records = {r["id"]: r for r in json.loads(PARIS.read_text(encoding="utf-8")) if r["id"] in TWICE_AMENDED}
     for ident, raw in records.items():

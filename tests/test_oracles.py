@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +30,7 @@ from mappings.registry import SOURCES
 from mappings.source import Context
 
 from .conftest import BASE, DATA
+from .test_catalog_http import described, identifier
 
 EU = "http://publications.europa.eu/resource/authority/"
 CATALOG_CSV = DATA / catalog.PATH
@@ -83,16 +83,6 @@ EU_CODES = {
 EU_SOURCES = [s.name for s in SOURCES if s.name.startswith("eu-")]
 
 
-def described() -> list[dict[str, str]]:
-    """The catalog rows the graph holds (a row without description is rejected: DCAT-AP requires one)."""
-    with CATALOG_CSV.open(encoding="utf-8-sig", newline="") as handle:
-        return [r for r in csv.DictReader(handle, delimiter=";") if r["description"].strip()]
-
-
-def identifier(row: dict[str, str]) -> str:
-    """The portal's dataset id (from the harvest URL), else the data.gouv.fr id."""
-    m = re.search(r"/explore/dataset/([^/]+)/$", row["harvest.remote_url"])
-    return m.group(1) if m else row["id"]
 
 
 def items(text: str) -> set[str]:

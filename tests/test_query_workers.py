@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.web.sparql.workers import Job, JobRefused, QueryPool, QueryTimeout, Saturated
-from graph_service.store import load_new_store
+from graph_service.web.sparql.workers import Job, Outcome, QueryPool, QueryTimeout, Saturated
+from graph_service.build.load import load_new_store
 
 W3C = Path(__file__).parent / "w3c" / "protocol"
 GRAPHS = {f"http://kasei.us/2009/09/sparql/data/data{i}.rdf": W3C / f"data{i}.nt" for i in (1, 2, 3)}
@@ -30,18 +30,22 @@ def run(coro):
     return asyncio.run(coro)
 
 
+async def fetch(pool: QueryPool, job: Job) -> tuple[Outcome, bytes]:
+    """Run a job and read its whole body (empty for an error answer)."""
+    outcome = await pool.run(job)
+    if outcome.chunks is None:
+        return outcome, b""
+    return outcome, b"".join([chunk async for chunk in outcome.chunks])
+
+
 def test_fetch_reads_the_store_with_union_default_graph(store_path):
     async def go():
         pool = QueryPool(store_path, size=1, timeout=20)
         pool.start()
         try:
-            media, body = await pool.fetch(Job("SELECT ?s WHERE { ?s a ?t }", accept=JSON))
-            refused = None
-            try:
-                await pool.fetch(Job("SELECT ?s WHERE {", accept=JSON))
-            except JobRefused as exc:
-                refused = exc
-            return media, json.loads(body), refused
+            answer, body = await fetch(pool, Job("SELECT ?s WHERE { ?s a ?t }", accept=JSON))
+            refused, _ = await fetch(pool, Job("SELECT ?s WHERE {", accept=JSON))
+            return answer.media_type, json.loads(body), refused
         finally:
             pool.close()
 
@@ -61,13 +65,15 @@ def test_time_limit_kills_and_replaces_the_worker(store_path):
             with pytest.raises(QueryTimeout):
                 await pool.run(Job(SLOW, accept=JSON))
             elapsed = time.monotonic() - started
-            _, body = await pool.fetch(Job("ASK {}", accept=JSON))
+            _, body = await fetch(pool, Job("ASK {}", accept=JSON))
             return elapsed, first_pid, [w.process.pid for w in pool._all], json.loads(body)
         finally:
             pool.close()
 
     elapsed, first_pid, pids, doc = run(go())
-    assert 1.5 <= elapsed < 4
+    # stopped by the limit, never before it; the query itself never ends, so any finite wait means the kill
+    # worked (a generous ceiling: a loaded machine is slow to kill and respawn, not wrong)
+    assert 1.5 <= elapsed < 60
     assert first_pid not in pids and len(pids) == 1
     assert doc["boolean"] is True
 
@@ -89,7 +95,8 @@ def test_saturated_pool_refuses_after_queue_wait(store_path):
         finally:
             pool.close()
 
-    assert 0.3 <= run(go()) < 1.5
+    # refused after the queue wait, and before the busy worker's own 3 s limit could have freed it
+    assert 0.3 <= run(go()) < 3
 
 
 # 3 triples joined with themselves 13 times: 1.6 million rows, about a second of work
@@ -104,7 +111,7 @@ def test_a_job_given_up_before_its_results_keeps_its_worker(store_path):
         pool = QueryPool(store_path, size=1, timeout=30, queue_wait=30)
         pool.start()
         try:
-            await pool.fetch(Job("ASK {}", accept=JSON))
+            await fetch(pool, Job("ASK {}", accept=JSON))
             before = [w.process.pid for w in pool._all]
             task = asyncio.create_task(pool.run(Job(MEDIUM, accept=JSON)))
             await asyncio.sleep(0.3)
@@ -113,7 +120,7 @@ def test_a_job_given_up_before_its_results_keeps_its_worker(store_path):
                 await task
             outcome = await pool.run(Job(MEDIUM, accept=JSON))   # once the first one has ended
             outcome.chunks.close()
-            _, body = await pool.fetch(Job("ASK {}", accept=JSON))
+            _, body = await fetch(pool, Job("ASK {}", accept=JSON))
             return before, [w.process.pid for w in pool._all], json.loads(body)
         finally:
             pool.close()
@@ -134,7 +141,7 @@ def test_results_dropped_mid_stream_get_their_worker_replaced(store_path):
             outcome = await pool.run(Job(ROWS, accept="text/tab-separated-values"))
             assert len(await outcome.chunks.__anext__()) > 0
             outcome.chunks.close()
-            _, body = await pool.fetch(Job("ASK {}", accept=JSON))   # on the worker that took over
+            _, body = await fetch(pool, Job("ASK {}", accept=JSON))   # on the worker that took over
             return before, [w.process.pid for w in pool._all], json.loads(body)
         finally:
             pool.close()

@@ -69,10 +69,8 @@ def test_budget_nomenclature(tmp_path):
 def test_a_code_with_two_labels_fails_validation(tmp_path):
     """Rows restate their concepts; if they disagree on a label, validation says so (one label per language)."""
     from graph_service.shacl import shape_sets as validation
-    from mappings.iri import Minter
-    from mappings.source import Context
 
-    from .golden import BASE, lift_slices
+    from .golden import lift_slices
 
     source = GOLDEN / "budget_nomenclature" / "input.csv"
     lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
@@ -83,7 +81,7 @@ def test_a_code_with_two_labels_fails_validation(tmp_path):
         ";152;Gendarmerie nationale;", ";152;Gendarmerie;"), encoding="utf-8")
     _, results = lift_slices(str(changed), budget_nomenclature.SOURCES, tmp_path)
     referentials = [s for s in validation.SHAPE_SETS if s.name == "referentials"]
-    (outcome,) = validation.run(results, Context(Minter(BASE), changed), shape_sets=referentials)
+    (outcome,) = validation.run(results, shape_sets=referentials)
     assert {(r.focus, r.path) for r in outcome.results if r.severity == "Violation"} == {
         ("http://127.0.0.1:8000/id/programme/152", "http://www.w3.org/2004/02/skos/core#prefLabel")}
 

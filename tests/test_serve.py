@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from graph_service.cli import main
-from graph_service.store import load_new_store, swap_in
+from graph_service.build.load import load_new_store, swap_in
 from tests.serving import running_server
 
 W3C = Path(__file__).parent / "w3c" / "protocol"

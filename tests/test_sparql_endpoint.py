@@ -257,12 +257,13 @@ def test_slow_query_is_cut_while_others_answer(url):
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.5)
-    started = time.monotonic()
     quick = _get(url, REGIONS, "text/csv")
-    assert quick.status_code == 200 and time.monotonic() - started < TIMEOUT
+    # the other worker answered while the slow query was still running (not after it was stopped)
+    assert quick.status_code == 200 and thread.is_alive()
     thread.join(60)
     assert outcome["status"] == 504 and "time limit" in outcome["text"]
-    assert TIMEOUT <= outcome["seconds"] < TIMEOUT + 3
+    # stopped at the limit, never before; the query never ends by itself, so a finite answer is the kill
+    assert TIMEOUT <= outcome["seconds"] < TIMEOUT + 30
     # the killed worker was replaced: the pool still has two workers
     results = []
     pair = [threading.Thread(target=lambda: results.append(_get(url, REGIONS, "text/csv").status_code))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_service.web.sparql.scan import ScanError, add_using, has_dataset_clause, has_own_dataset, is_iri, query_form, remote_targets, scan
+from graph_service.web.sparql.scan import ScanError, add_using, has_dataset_clause, has_own_dataset, is_iri, remote_targets, scan
 
 
 def test_service_and_load_targets():
@@ -35,11 +35,9 @@ def test_words_in_literals_iris_comments_and_names_are_not_keywords():
     assert not has_dataset_clause('SELECT ("FROM" AS ?f) WHERE { ?from ?p ?o }')
 
 
-def test_dataset_clause_and_form():
+def test_dataset_clause():
     assert has_dataset_clause("SELECT * FROM <http://g> WHERE { ?s ?p ?o }")
     assert has_dataset_clause("ASK FROM NAMED <http://g> { GRAPH ?g {} }")
-    assert query_form("PREFIX a: <http://a/> construct { ?s ?p ?o } WHERE { ?s ?p ?o }") == "CONSTRUCT"
-    assert query_form('ASK { FILTER("SELECT" != "") }') == "ASK"
 
 
 def test_add_using_before_each_modify_where_only():

@@ -18,7 +18,7 @@ from rdflib import Graph, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
-from graph_service.store import load_new_store
+from graph_service.build.load import load_new_store
 from tests.serving import running_server
 
 SUITE = Path(__file__).parent / "w3c" / "protocol"

@@ -26,7 +26,7 @@ import requests
 import uvicorn
 from rdflib import Graph
 
-from graph_service.web import security_headers
+from graph_service.web import deps, security_headers
 from graph_service.web.html import sparql as sparql_page
 from graph_service.web.app import create_app
 from graph_service.web.bounds import MAX_OFFSET
@@ -310,7 +310,7 @@ def test_store_work_is_bounded_with_503_and_retry_after(settings, monkeypatch):
             release.wait(DEADLINE)
             return []
 
-    monkeypatch.setattr(api, "_store", lambda request: SlowStore())
+    monkeypatch.setattr(deps, "open_store", lambda request: SlowStore())
 
     async def scenario() -> tuple[httpx.Response, ...]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:

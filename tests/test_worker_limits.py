@@ -25,8 +25,9 @@ import pytest
 import requests
 
 from graph_service.web.sparql.workers import Job, MemoryExceeded, QueryPool, WorkerFailed
-from graph_service.store import load_new_store
+from graph_service.build.load import load_new_store
 from tests.serving import running_server
+from tests.test_query_workers import fetch
 
 W3C = Path(__file__).parent / "w3c" / "protocol"
 JSON_RESULTS = "application/sparql-results+json"
@@ -144,7 +145,7 @@ def test_the_filter_keeps_unix_sockets_and_refuses_network_and_io_uring():
     io_uring_setup and x32 system calls fail with EACCES."""
     script = """if True:
         import ctypes, json, socket
-        from graph_service.sandbox import forbid_network
+        from graph_service.web.sparql.sandbox import forbid_network
         out = {"problem": forbid_network()}
         a, b = socket.socketpair(); a.send(b"x"); out["unix"] = b.recv(1).decode()
         for name, family in (("inet", socket.AF_INET), ("inet6", socket.AF_INET6)):
@@ -191,8 +192,8 @@ def test_a_query_past_the_memory_limit_is_stopped_and_its_worker_replaced(store_
     async def go(pool: QueryPool):
         before = worker_pids(pool)
         with pytest.raises(MemoryExceeded) as failure:
-            await pool.fetch(Job(concat_bomb(26), accept=JSON_RESULTS))
-        _, body = await pool.fetch(Job("ASK {}", accept=JSON_RESULTS))
+            await fetch(pool, Job(concat_bomb(26), accept=JSON_RESULTS))
+        _, body = await fetch(pool, Job("ASK {}", accept=JSON_RESULTS))
         return before, worker_pids(pool), str(failure.value), json.loads(body)
 
     before, after, message, doc = asyncio.run(_with_pool(QueryPool(store_path, size=1, timeout=60,

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from mappings.namespaces import BG, DCT, DQV, RDFS, VOID, XSD
 from mappings.source import Context
@@ -90,11 +89,11 @@ def count_links(nquads: Path, ctx: Context, coverage: dict[str, Coverage]) -> No
             subject, predicate, rest = line.split(" ", 2)
             if not rest.startswith(prefix):
                 continue
-            kind, _, key = rest[len(prefix):rest.index(">")].partition("/")
-            entry = coverage.get(kind)
+            parsed = ctx.mint.parse(rest[1:rest.index(">")])
+            entry = coverage.get(parsed.kind) if parsed else None
             if entry is None:
                 continue
-            owner = ctx.owners[kind].get("/".join(unquote(k) for k in key.split("/")))
+            owner = ctx.owners[parsed.kind].get(parsed.key)
             if owner not in entry.targets:  # unknown code, or an entity of this same source
                 continue
             triple = (subject, predicate, rest[:rest.index(">") + 1])

@@ -25,11 +25,11 @@ from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import coverage
-from graph_service.build import provenance
-from graph_service.shacl import shape_sets as validation
+from graph_service.build import coverage, provenance
+from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
-from graph_service.store import GraphStore, load_new_store, swap_in
+from graph_service.shacl import shape_sets
+from graph_service.store import GraphStore, new_build_id
 
 
 class BuildError(Exception):
@@ -130,7 +130,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
           validate: bool = True) -> BuildReport:
     """Build a new store from the sources and swap it in; raise BuildError on failure."""
     started = datetime.now(timezone.utc).replace(microsecond=0)
-    build_id = "build-" + started.strftime("%Y%m%dT%H%M%SZ") + f"-{time.monotonic_ns() % 100000:05d}"
+    build_id = new_build_id(started)
     settings.store_root.mkdir(parents=True, exist_ok=True)
     work = settings.home / "work" / build_id
     work.mkdir(parents=True)
@@ -139,7 +139,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     ctx = Context(Minter(settings.base), settings.data_dir)
     try:
         results = [lift_source(s, ctx, work, progress) for s in (sources or SOURCES)]
-        outcomes = validation.run(results, ctx, progress=progress) if validate else []
+        outcomes = shape_sets.run(results) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
         provenance.write(prov_file, results, outcomes, ctx, build_id, started)
@@ -154,6 +154,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             raise BuildError(f"validation failed: {names}; see {report_dir}")
         files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
+        swap_in(settings.store_root, new_store)
     except (SourceError, OSError) as exc:
         shutil.rmtree(new_store, ignore_errors=True)
         raise BuildError(str(exc)) from None
@@ -162,7 +163,6 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    swap_in(settings.store_root, new_store)
     report = BuildReport(
         build_id=build_id,
         store=str(new_store),

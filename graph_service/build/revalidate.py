@@ -30,4 +30,4 @@ def revalidate(store: GraphStore, settings: Settings,
             path = Path(tmp) / f"{source.name}.nq"
             store.dump_graph(ctx.mint.graph(source.name)[1:-1], path)
             results.append(SimpleNamespace(source=source, nquads=path))
-        return validation.run(results, ctx, shape_sets=sets)
+        return validation.run(results, shape_sets=sets)

@@ -29,11 +29,8 @@ from rdflib.term import Node, XSDToPython
 
 from mappings.read import SourceError
 
-from graph_service.shacl.shape_sets import ValidationResult
-
-
-class UnsupportedShape(ValueError):
-    """The shapes use a part of SHACL this engine does not compile."""
+from graph_service.shacl.report import (UnsupportedShape, ValidationResult, focus_text, path_sparql, path_text,
+                                         term_text)
 
 
 #: shapes-graph predicates that are not constraints (or are read with the constraint they go with)
@@ -64,59 +61,6 @@ MAX_DEPTH = 8
 Focus = Callable[[str], str]
 """A SPARQL group pattern binding the given variable to the focus nodes (a node may come out more
 than once: every query built on it is DISTINCT or grouped)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Terms and paths as text (shared with the pyshacl engine so that both reports read the same)
-
-
-def term_text(term: Node | None) -> str:
-    """A report value as N-Triples text ("" when there is none), in one canonical form whichever
-    store held it: xsd:string literals are plain, language tags lower case (Oxigraph's form),
-    decimals without trailing zeros ("1500.50" and Oxigraph's "1500.5" are the same value)."""
-    if term is None:
-        return ""
-    if isinstance(term, Literal) and term.datatype == XSD.string:
-        return Literal(str(term)).n3()
-    if isinstance(term, Literal) and term.datatype == XSD.decimal and isinstance(term.value, Decimal):
-        return f'"{format(term.value.normalize(), "f")}"^^<{XSD.decimal}>'
-    if isinstance(term, Literal) and term.language:
-        return Literal(str(term), lang=term.language.lower()).n3()
-    if isinstance(term, BNode):
-        return "_:b"
-    return term.n3()
-
-
-def focus_text(term: Node) -> str:
-    """A focus node as the report shows it: the IRI, or the lexical form of a literal."""
-    return "_:b" if isinstance(term, BNode) else str(term)
-
-
-def path_sparql(graph: Graph, path: Node, shape: Node) -> str:
-    """A SHACL property path as a SPARQL property path."""
-    if isinstance(path, URIRef):
-        return f"<{path}>"
-    if graph.value(path, RDF.first) is not None:
-        steps = [path_sparql(graph, p, shape) for p in Collection(graph, path)]
-        return "(" + "/".join(steps) + ")"
-    for pred, template in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"),
-                           (SH.oneOrMorePath, "{}+"), (SH.zeroOrOnePath, "{}?")):
-        inner = graph.value(path, pred)
-        if inner is not None:
-            return template.format("(" + path_sparql(graph, inner, shape) + ")")
-    alternatives = graph.value(path, SH.alternativePath)
-    if alternatives is not None:
-        return "(" + "|".join(path_sparql(graph, p, shape) for p in Collection(graph, alternatives)) + ")"
-    raise UnsupportedShape(f"shape {shape}: sh:path {path} is not a SHACL property path")
-
-
-def path_text(graph: Graph, path: Node | None, shape: Node = None) -> str:
-    """How a report shows a path: the predicate IRI, or SPARQL path syntax for complex paths."""
-    if path is None:
-        return ""
-    if isinstance(path, URIRef):
-        return str(path)
-    return path_sparql(graph, path, shape)
 
 
 def sparql_term(term: Node) -> str:
@@ -584,7 +528,7 @@ SUPPORTED: dict[URIRef, Callable] = {
 # Entry points
 
 
-def load_store(data: Iterable[Path], extra: Iterable[Path] = ()) -> ox.Store:
+def load_store(data: Iterable[Path]) -> ox.Store:
     """An in-memory Oxigraph store holding the data files (N-Quads keep their graphs)."""
     store = ox.Store()
     for path in data:
@@ -593,9 +537,6 @@ def load_store(data: Iterable[Path], extra: Iterable[Path] = ()) -> ox.Store:
         else:
             store.bulk_load(path=str(path), format=ox.RdfFormat.from_extension(path.suffix[1:]),
                             to_graph=ox.NamedNode(path.resolve().as_uri()))
-    for path in extra:
-        store.bulk_load(path=str(path), format=ox.RdfFormat.from_extension(path.suffix[1:]),
-                        to_graph=ox.NamedNode(path.resolve().as_uri()))
     return store
 
 
@@ -616,13 +557,13 @@ def report_text(results: list[ValidationResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def fast_engine(shapes: list[Path], data: list[Path], extra: list[Path]):
-    """The `fast` engine of `shacl_engines.ENGINES`: same signature and results as pyshacl's."""
+def fast_engine(shapes: list[Path], data: list[Path]) -> tuple[list[ValidationResult], str]:
+    """The `fast` engine of `shape_sets.ENGINES`: same signature and results as pyshacl's."""
     graph = Graph()
     for path in shapes:
         graph.parse(path, format="turtle")
     try:
-        results = validate_store(graph, load_store(data, extra))
+        results = validate_store(graph, load_store(data))
     except UnsupportedShape as exc:  # the build and the CLI report a SourceError as a message
         raise SourceError(", ".join(str(p) for p in shapes), str(exc)) from None
     return results, report_text(results)

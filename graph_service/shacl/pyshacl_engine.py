@@ -1,21 +1,17 @@
-"""SHACL engines: each takes shapes files, data files (N-Quads of lifted graphs) and extra data
-files, and returns (results, report text). pyshacl is the reference engine."""
+"""The pyshacl engine, the reference: shapes files and data files (N-Quads of lifted graphs) in,
+(results, report text) out, like the fast engine (`shape_sets.ENGINES`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from rdflib import Dataset, Graph
 from rdflib.namespace import SH
 
-from graph_service.shacl.fast import fast_engine, focus_text, path_text, term_text
-from graph_service.shacl.shape_sets import ValidationResult
-
-Engine = Callable[[list[Path], list[Path], list[Path]], tuple[list[ValidationResult], str]]
+from graph_service.shacl.report import ValidationResult, focus_text, path_text, term_text
 
 
-def load_graph(data: list[Path], extra: list[Path]) -> Graph:
+def load_graph(data: list[Path]) -> Graph:
     """One rdflib graph holding the triples of every data file (graph names dropped)."""
     graph = Graph()
     for path in data:
@@ -26,8 +22,6 @@ def load_graph(data: list[Path], extra: list[Path]) -> Graph:
                 graph.add((s, p, o))
         else:
             graph.parse(path)
-    for path in extra:
-        graph.parse(path)
     return graph
 
 
@@ -38,11 +32,11 @@ def load_shapes(shapes: list[Path]) -> Graph:
     return graph
 
 
-def pyshacl_engine(shapes: list[Path], data: list[Path], extra: list[Path]):
+def pyshacl_engine(shapes: list[Path], data: list[Path]) -> tuple[list[ValidationResult], str]:
     """Validate with pyshacl (no inference, no owl:imports: everything is local)."""
     import pyshacl
 
-    data_graph = load_graph(data, extra)
+    data_graph = load_graph(data)
     conforms, report, text = pyshacl.validate(
         data_graph, shacl_graph=load_shapes(shapes), inference="none", do_owl_imports=False,
         allow_warnings=True, abort_on_first=False,
@@ -69,9 +63,3 @@ def results_of(report: Graph) -> list[ValidationResult]:
             shape=one(SH.sourceShape), value=term_text(report.value(node, SH.value)),
             component=one(SH.sourceConstraintComponent).rsplit("#", 1)[-1]))
     return sorted(out, key=lambda r: (r.focus, r.path, r.message, r.value))
-
-
-ENGINES: dict[str, Engine] = {
-    "pyshacl": pyshacl_engine,
-    "fast": fast_engine,
-}

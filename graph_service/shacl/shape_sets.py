@@ -12,11 +12,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mappings.source import Context
+from mappings.catalog import is_catalog
 
 from graph_service.config import PROJECT_ROOT
+from graph_service.shacl.fast import fast_engine
+from graph_service.shacl.pyshacl_engine import pyshacl_engine
+from graph_service.shacl.report import ValidationResult
 
 SHAPES_DIR = PROJECT_ROOT / "shapes"
+
+#: An engine takes shapes files and data files, and returns (results, report text).
+Engine = Callable[[list[Path], list[Path]], tuple[list[ValidationResult], str]]
+ENGINES: dict[str, Engine] = {"pyshacl": pyshacl_engine, "fast": fast_engine}
 
 
 @dataclass(frozen=True)
@@ -28,26 +35,9 @@ class ShapeSet:
     applies_to: Callable[[str], bool]
     blocking: bool = True
     engine: str = "pyshacl"
-    #: extra data files loaded next to the graph (e.g. the EU vocabularies the shapes check)
-    extra_data: tuple[str, ...] = ()
 
     def shape_files(self) -> list[Path]:
         return [SHAPES_DIR / name for name in self.shapes]
-
-
-@dataclass
-class ValidationResult:
-    """One constraint violation (or warning) in a report."""
-
-    focus: str
-    path: str
-    severity: str
-    message: str
-    shape: str = ""
-    #: the value node in N-Triples syntax ("" for results about the focus node as a whole)
-    value: str = ""
-    #: the local name of sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
-    component: str = ""
 
 
 @dataclass
@@ -85,11 +75,6 @@ def starts_with(*prefixes: str) -> Callable[[str], bool]:
 DCAT_AP = "dcat-ap-3.0.1/"
 
 
-def is_catalog(name: str) -> bool:
-    """The DCAT catalog graph and its EU vocabulary graphs (not the quality measurements)."""
-    return name == "catalog" or name.startswith("eu-")
-
-
 SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("referentials", ("referentials.ttl",),
              starts_with("cog-", "cpv", "naf", "categories-juridiques", "collectivites-", "budget-nomenclature"),
@@ -119,19 +104,14 @@ SHAPE_SETS: list[ShapeSet] = [
 ]
 
 
-def run(results: Sequence, ctx: Context, progress: bool = False,
-        shape_sets: Sequence[ShapeSet] | None = None) -> list[Outcome]:
+def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None) -> list[Outcome]:
     """Run every shape set on the N-Quads of the sources it applies to."""
-    from graph_service.shacl import pyshacl_engine as shacl_engines
-
     outcomes = []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
         if not files:
             continue
-        extra = [ctx.data_dir / f for f in shape_set.extra_data]
-        engine = shacl_engines.ENGINES[shape_set.engine]
         outcome = Outcome(shape_set.name, shape_set.blocking, [f.stem for f in files])
-        outcome.results, outcome.text = engine(shape_set.shape_files(), files, extra)
+        outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), files)
         outcomes.append(outcome)
     return outcomes

@@ -2,7 +2,8 @@
 
 The app owns the pool of query worker processes (started and stopped with the app), which every
 router that runs SPARQL shares through `app.state.query_pool`. Around the routers: security headers,
-CORS, and the bound on concurrent store work of the pages and the API (graph_service/bounds.py).
+CORS, the bound on concurrent store work of the pages and the API (graph_service/web/slots.py), and
+one handler for every error (graph_service/web/http.py).
 Absolute URLs come from the configured base, never from the request's Host header.
 """
 
@@ -10,35 +11,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.exception_handlers import http_exception_handler
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from graph_service.web.bounds import StoreSlots
 from graph_service.config import Settings
-from graph_service.web.cors import OpenCORS
-from graph_service.web.sparql.workers import QueryPool
+from graph_service.web import cors, http, security_headers
 from graph_service.web.api import router as api
-from graph_service.web.routers import catalog
-from graph_service.web.routers import entities
-from graph_service.web.routers import pages
+from graph_service.web.deps import served_store
+from graph_service.web.routers import catalog, entities, pages, void
+from graph_service.web.slots import StoreSlots
 from graph_service.web.sparql import router as sparql
-from graph_service.web.routers import void
-from graph_service.web.security_headers import SecurityHeaders
-from graph_service.store import CURRENT
+from graph_service.web.sparql.workers import QueryPool
 
 ROUTERS = [sparql.router, catalog.router, entities.router, pages.router, void.router, api.router]
-
-
-def served_store(settings: Settings) -> Path:
-    """The store directory the workers open: `--store`, else the `current` link of the last build."""
-    return settings.store_path or settings.store_root / CURRENT
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -62,21 +50,14 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
     app.add_middleware(StoreSlots, slots=settings.page_slots, wait=settings.queue_wait)
-    app.add_middleware(OpenCORS)
-    app.add_middleware(SecurityHeaders)   # the last added runs first: on every answer, 503s included
-    app.add_exception_handler(HTTPException, http_error)
+    app.add_middleware(http.EveryResponse, headers=cors.headers, answer=cors.preflight_answer)
+    app.add_middleware(http.EveryResponse, headers=security_headers.headers)   # added last, runs first: on every answer
+    for error in http.HANDLED:   # one handler for every error: problem+json under /api, HTML or text
+        app.add_exception_handler(error, http.handle)
     for router in ROUTERS:
         app.include_router(router)
     app.router.default = slash_redirect(app.router, settings)
     return app
-
-
-async def http_error(request: Request, exc: HTTPException) -> Response:
-    """The router's own 404/405 (no route matched): problem+json under /api, FastAPI's JSON elsewhere."""
-    if request.url.path.startswith("/api/"):
-        detail = f"{exc.detail}: {request.method} {request.url.path} (see /docs)"
-        return api.problem(request, exc.status_code, detail, exc.headers)
-    return await http_exception_handler(request, exc)
 
 
 def slash_redirect(router: Router, settings: Settings) -> ASGIApp:

@@ -8,9 +8,9 @@ the `Vary: Accept` of negotiated resources stays exact. The operator-only `Autho
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 METHODS = ("GET", "HEAD", "POST")
 REQUEST_HEADERS = ("accept", "content-type", "if-none-match", "if-modified-since")
@@ -18,27 +18,17 @@ ALWAYS = {"Access-Control-Allow-Origin": "*",
           "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Location, Link, Retry-After"}
 
 
-class OpenCORS:
-    """ASGI middleware: CORS headers on every response, and answers to preflight requests."""
+def headers(scope: Scope) -> dict[str, str]:
+    """The CORS headers of every response: the same whatever the request (so no `Vary: Origin`)."""
+    return ALWAYS
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await preflight(headers)(scope, receive, send)
-            return
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).update(ALWAYS)
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
+def preflight_answer(scope: Scope) -> PlainTextResponse | None:
+    """The answer to a CORS preflight request; None for any other request."""
+    headers = Headers(scope=scope)
+    if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+        return preflight(headers)
+    return None
 
 
 def preflight(headers: Headers) -> PlainTextResponse:

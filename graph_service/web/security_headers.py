@@ -1,7 +1,7 @@
 """Security headers on every response: what a browser may load or run for our pages, and how.
 
-Our pages load nothing from elsewhere: one inline stylesheet (graph_service/html.py), and on the
-query page one stylesheet and one script (graph_service/sparql_page.py). They are constants, so
+Our pages load nothing from elsewhere: one inline stylesheet (graph_service/web/html/layout.py), and
+on the query page one script (graph_service/web/html/sparql.py). They are constants, so
 the Content-Security-Policy allows exactly them by their SHA-256 hash: no `'unsafe-inline'`, and
 an injected `<script>` would not run. FastAPI's /docs and /redoc pages load Swagger UI and ReDoc
 from a CDN with inline code: those paths get a policy that allows what they load, until the
@@ -13,8 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from graph_service.web.html import layout as html
 from graph_service.web.html import sparql as sparql_page
@@ -33,7 +32,7 @@ def policy(*directives: str) -> str:
 PAGES_POLICY = policy(
     "default-src 'self'",
     f"script-src 'self' {source_hash(sparql_page.SCRIPT)}",
-    f"style-src 'self' {source_hash(html.CSS)} {source_hash(sparql_page.STYLE)}",
+    f"style-src 'self' {source_hash(html.CSS)}",
     "img-src 'self' data:", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'")
 
 CDN, FONTS = "https://cdn.jsdelivr.net", "https://fonts.googleapis.com"
@@ -50,23 +49,6 @@ ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin
           "X-Frame-Options": "DENY"}
 
 
-class SecurityHeaders:
-    """ASGI middleware: the security headers on every HTTP response of the app."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp = DOCS_POLICY if scope["path"] in DOCS_PATHS else PAGES_POLICY
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.update(ALWAYS)
-                headers["Content-Security-Policy"] = csp
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def headers(scope: Scope) -> dict[str, str]:
+    """The security headers of a response to a request for `scope`'s path."""
+    return {**ALWAYS, "Content-Security-Policy": DOCS_POLICY if scope["path"] in DOCS_PATHS else PAGES_POLICY}

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from mappings.namespaces import sparql_prologue
 
+from graph_service.web.documents.labels import NAME_PATH
 from graph_service.web.documents.sparql_values import Term, fill, integer
 
 PROLOGUE = sparql_prologue()
 
-#: Properties read as an entity's name, best first (French preferred among languages, in `api.py`).
-LABEL_PATH = "skos:prefLabel|igeo:nom|rov:legalName|foaf:name|rdfs:label|dct:title"
 
 # ----------------------------------------------------------------------------------- datasets
 
@@ -94,16 +93,10 @@ def statements(subject: Term) -> str:
 } ORDER BY ?p ?o""", subject=subject)
 
 
-def labels(subjects: Term) -> str:
-    """Every name of the listed IRIs, with its language (the caller picks one)."""
-    return fill(PROLOGUE + "SELECT ?s ?label (LANG(?label) AS ?lang) WHERE {\n  VALUES ?s { $subjects }\n  ?s "
-                + LABEL_PATH + " ?label FILTER(ISLITERAL(?label))\n}", subjects=subjects)
-
-
 def label_search(q: Term, prefix: Term, limit: int, offset: int) -> str:
     """Our entities whose name contains `q` (any case): exact names first, then prefixes, then shortest."""
     return fill(PROLOGUE + """SELECT DISTINCT ?s ?label WHERE {
-  ?s """ + LABEL_PATH + """ ?label .
+  ?s """ + NAME_PATH + """ ?label .
   FILTER(ISLITERAL(?label) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix))
   FILTER(CONTAINS(LCASE(STR(?label)), LCASE($q)))
 } ORDER BY (LCASE(STR(?label)) != LCASE($q)) (!STRSTARTS(LCASE(STR(?label)), LCASE($q)))

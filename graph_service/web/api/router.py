@@ -18,296 +18,42 @@ view of the store, like the catalog's: they are bounded templates, not user-writ
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from decimal import Decimal
-from http import HTTPStatus
 from typing import Annotated, Any, Literal
 from urllib.parse import unquote, urlencode
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from mappings import catalog_quality, vocabularies
-from mappings.iri import KINDS, Minter
+from mappings.iri import Minter, Parsed
 from mappings.namespaces import PREFIXES, shorten
 
+from graph_service.store import GraphStore
+from graph_service.web import deps, http
 from graph_service.web.api import queries as aq
+from graph_service.web.api.models import (DEFAULT_LIMIT, AccountLine, CommuneSummary, Contract, ContractPage,
+                                          Dataset, DatasetPage, DatasetSummary, DepartementSummary, Distribution,
+                                          Entity, KindName, LabelHit, LabelPage, Limit, Measurement, Offset,
+                                          Organisation, Property, Ref, Sales, Territory, Value)
+from graph_service.web.api.problems import ERRORS, PROBLEM  # noqa: F401 (`api.PROBLEM`, for clients)
 from graph_service.web.documents import sparql_values as sv
-from graph_service.web.bounds import MAX_OFFSET, whole_number
-from graph_service.store import GraphStore, StoreMissing
-from graph_service.web.routers.catalog import open_store
+from graph_service.web.documents.labels import best_labels
 
-PROBLEM = "application/problem+json"
 BG, DCAT, DCT, EPO = (PREFIXES[p] for p in ("bg", "dcat", "dct", "epo"))
 RDF_TYPE = PREFIXES["rdf"] + "type"
-MAX_LIMIT = 100
-DEFAULT_LIMIT = 20
 
-
-# ----------------------------------------------------------------------------------- errors
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
-
-
-def problem(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
-    """The problem document; `instance` is the request's URL under the public base (as `next` links)."""
-    query = f"?{request.url.query}" if request.url.query else ""
-    instance = request.app.state.settings.public_url(request.url.path + query)
-    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance)
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM, headers=headers)
-
-
-def _validation_detail(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(x) for x in error.get("loc", ()) if x not in ("query", "path"))
-        parts.append(f"{where}: {error.get('msg')} (got {error.get('input')!r})")
-    return "; ".join(parts)
-
-
-class ProblemRoute(APIRoute):
-    """Every error of an /api route is problem+json, including FastAPI's parameter validation (400)."""
-
-    def get_route_handler(self) -> Callable:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return problem(request, 400, _validation_detail(exc))
-            except ApiError as exc:
-                return problem(request, exc.status, exc.detail)
-            except StoreMissing as exc:
-                return problem(request, 503, str(exc))
-
-        return route
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    "4XX": {"model": Problem, "content": {PROBLEM: {}}, "description": "Bad parameter (400) or unknown entity (404)"},
-    503: {"model": Problem, "content": {PROBLEM: {}}, "description": "No graph has been built yet"},
-}
-
-router = APIRouter(prefix="/api", tags=["api"], route_class=ProblemRoute, responses=ERRORS)
-
-#: The entity kinds our IRIs use (an enum in the OpenAPI document).
-KindName = Literal[tuple(sorted(KINDS))]  # type: ignore[valid-type]
-
-
-def _count(low: int, high: int) -> BeforeValidator:
-    """A count read from the URL as every page reads one: ASCII digits, bounded (`bounds.whole_number`)."""
-    return BeforeValidator(lambda raw: whole_number(raw, low, high) if isinstance(raw, str) else raw)
-
-
-# (Query first: FastAPI writes its bounds into the OpenAPI schema only then)
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"page size (1-{MAX_LIMIT})"), _count(1, MAX_LIMIT)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"number of items to skip (0-{MAX_OFFSET})"),
-                   _count(0, MAX_OFFSET)]
-
-
-# ----------------------------------------------------------------------------------- models
-
-class Page(BaseModel):
-    """Paging of a list: `next` is absent on the last page."""
-
-    total: int | None = Field(None, description="number of matching items (absent when not counted)")
-    limit: int
-    offset: int
-    next: str | None = Field(None, description="absolute URL of the next page")
-
-
-class Ref(BaseModel):
-    """A linked entity: its IRI and, when the graph names it, its label."""
-
-    iri: str
-    label: str | None = None
-
-
-class DatasetSummary(BaseModel):
-    id: str
-    iri: str
-    title: str | None = None
-    publisher: Ref | None = None
-    publisher_id: str | None = None
-    keywords: list[str] = []
-    themes: list[Ref] = []
-    modified: str | None = None
-    quality_score: float | None = Field(None, description="share of the publication charter's rules passed (0-1)")
-
-
-class DatasetPage(Page):
-    items: list[DatasetSummary]
-
-
-class Measurement(BaseModel):
-    metric: str = Field(description="the rule's notation (`score` = share of rules passed)")
-    label: str | None = None
-    value: bool | float
-
-
-class Distribution(BaseModel):
-    iri: str
-    format: str | None = None
-    media_type: str | None = None
-    access_url: str | None = None
-    download_url: str | None = None
-
-
-class Dataset(DatasetSummary):
-    description: str | None = None
-    issued: str | None = None
-    licence: str | None = None
-    frequency: Ref | None = None
-    landing_page: str | None = None
-    distributions: list[Distribution] = []
-    quality: list[Measurement] = []
-
-
-class Value(BaseModel):
-    """One value of a property: an IRI (with its label if any) or a literal (with language or datatype)."""
-
-    value: str
-    iri: bool
-    label: str | None = None
-    lang: str | None = None
-    datatype: str | None = None
-
-
-class Property(BaseModel):
-    property: str
-    name: str = Field(description="prefixed name, e.g. `dct:title`")
-    values: list[Value]
-
-
-class Entity(BaseModel):
-    iri: str
-    kind: str
-    key: str
-    label: str | None = None
-    types: list[str]
-    properties: list[Property]
-
-
-class Territory(BaseModel):
-    code: str
-    name: str
-    iri: str
-
-
-class Sales(BaseModel):
-    """DVF property sales located in the territory (in the graph's DVF extracts)."""
-
-    count: int
-    first_date: str | None = None
-    last_date: str | None = None
-
-
-class AccountLine(BaseModel):
-    """OFGL amount of one agrégat, added up over the commune's budgets (principal and annexes)."""
-
-    agregat: Ref
-    year: str | None = None
-    amount: Decimal
-    budgets: int
-
-
-class Organisation(BaseModel):
-    siren: str
-    iri: str
-    name: str | None = None
-
-
-class CommuneSummary(BaseModel):
-    code: str
-    name: str
-    iri: str
-    type: str
-    departement: Territory | None = None
-    region: Territory | None = None
-    organisations: list[Organisation] = []
-    contracts_executed: int = Field(description="DECP contracts whose place of execution is the commune")
-    sales: Sales | None = None
-    accounts: list[AccountLine] = []
-
-
-class DepartementSummary(BaseModel):
-    code: str
-    name: str
-    iri: str
-    region: Territory | None = None
-    chef_lieu: Territory | None = None
-    communes: int
-    organisations: list[Organisation] = []
-    contracts_executed: int = Field(description="DECP contracts executed in the département or one of its communes")
-    sales: Sales | None = None
-
-
-class Contract(BaseModel):
-    iri: str
-    id: str | None = None
-    title: str | None = None
-    buyer: str | None = Field(None, description="the buyer's identifier (SIRET)")
-    suppliers: list[str] = Field([], description="the current suppliers' identifiers")
-    date: str | None = Field(None, description="notification (award) date (the latest, if feeds differ)")
-    initial_amount: Decimal | None = None
-    current_amount: Decimal | None = None
-    duration_months: int | None = None
-    cpv: str | None = None
-    nature: str | None = None
-    procedure: str | None = None
-    place: str | None = Field(None, description="place of execution code, as published")
-    source: str | None = None
-
-
-class ContractPage(Page):
-    organisation: Ref
-    role: str
-    items: list[Contract]
-
-
-class LabelHit(BaseModel):
-    iri: str
-    kind: str
-    label: str
-
-
-class LabelPage(Page):
-    items: list[LabelHit]
+#: Errors are `http.HttpError`, answered as problem+json by the app's one handler; no parameter is repeated.
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS, dependencies=[Depends(http.query_params)])
 
 
 # ----------------------------------------------------------------------------------- helpers
 
-def _store(request: Request) -> GraphStore:
-    return open_store(request)
-
-
-def _minter(request: Request) -> Minter:
-    return Minter(request.app.state.settings.base)
-
-
 def _iri(request: Request, kind: str, *keys: str) -> str:
     """Our IRI of an entity (`Minter`); a key it cannot mint is a bad parameter."""
     try:
-        return _minter(request).entity_iri(kind, *keys)
+        return deps.minter(request).entity_iri(kind, *keys)
     except ValueError as exc:
-        raise ApiError(400, f"key: {exc}") from None
+        raise http.HttpError(400, f"key: {exc}") from None
 
 
 def _next(request: Request, limit: int, offset: int, has_more: bool) -> str | None:
@@ -316,20 +62,7 @@ def _next(request: Request, limit: int, offset: int, has_more: bool) -> str | No
         return None
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "offset")]
     params += [("limit", str(limit)), ("offset", str(offset + limit))]
-    return request.app.state.settings.public_url(request.url.path + "?" + urlencode(params))
-
-
-def _best_labels(store: GraphStore, iris: list[str]) -> dict[str, str]:
-    """One label per IRI: French first, then untagged, then any."""
-    if not iris:
-        return {}
-    rank = {"fr": 0, "": 1}
-    best: dict[str, tuple[int, str]] = {}
-    for row in store.select(aq.labels(sv.iris(sorted(set(iris))))):
-        score = (rank.get(row.get("lang", ""), 2), row["label"])
-        if row["s"] not in best or score < best[row["s"]]:
-            best[row["s"]] = score
-    return {s: label for s, (_, label) in best.items()}
+    return deps.settings(request).public_url(request.url.path + "?" + urlencode(params))
 
 
 Fields = dict[str, list[str]]
@@ -351,10 +84,12 @@ def _first(fields: Fields, prop: str) -> str | None:
     return values[0] if values else None
 
 
-def _kind_and_key(minter: Minter, iri: str) -> tuple[str, str]:
-    rest = iri.removeprefix(minter.base + "/id/")
-    kind, _, key = rest.partition("/")
-    return kind, unquote(key)
+def _parsed(minter: Minter, iri: str) -> Parsed:
+    """What an IRI of the served graph names (its kind and keys)."""
+    parsed = minter.parse(iri)
+    if parsed is None:
+        raise http.HttpError(500, f"{iri} is not an IRI minted under {minter.base}")
+    return parsed
 
 
 # ----------------------------------------------------------------------------------- datasets
@@ -378,7 +113,7 @@ def _dataset_filters(request: Request, q: str | None, keyword: str | None, theme
         filters["publisher"] = sv.literal(publisher)
     if min_score is not None:
         filters["min_score"] = sv.decimal(min_score)
-        filters["score_metric"] = sv.iri(_minter(request).entity_iri("metric", catalog_quality.DIMENSION,
+        filters["score_metric"] = sv.iri(deps.minter(request).entity_iri("metric", catalog_quality.DIMENSION,
                                                                      catalog_quality.SCORE))
     return filters
 
@@ -389,12 +124,12 @@ def _summaries(store: GraphStore, request: Request, iris: list[str],
     if not iris:
         return {}
     props = _properties(store, iris)
-    score_metric = _minter(request).entity_iri("metric", catalog_quality.DIMENSION, catalog_quality.SCORE)
+    score_metric = deps.minter(request).entity_iri("metric", catalog_quality.DIMENSION, catalog_quality.SCORE)
     scores = {r["s"]: float(r["value"]) for r in store.select(aq.measurements(sv.iris(iris), sv.iri(score_metric)))}
     linked = [v for f in props.values() for p in (DCT + "publisher", DCAT + "theme", DCT + "accrualPeriodicity")
               for v in f.get(p, [])]
     publishers = _properties(store, sorted({v for f in props.values() for v in f.get(DCT + "publisher", [])}))
-    labels = _best_labels(store, linked)
+    labels = best_labels(store, linked)
     out = {}
     for iri, f in props.items():
         if DCAT + "Dataset" not in f.get(RDF_TYPE, []):
@@ -429,7 +164,7 @@ def datasets(request: Request,
              limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> DatasetPage:
     """Search the ministry's catalog; every filter given must hold. Sorted by dataset id."""
     filters = _dataset_filters(request, q, keyword, theme, publisher, min_score)
-    store = _store(request)
+    store = deps.open_store(request)
     total = int(store.select(aq.datasets_count(filters))[0]["n"])
     iris = [r["ds"] for r in store.select(aq.datasets(filters, limit, offset))]
     summaries = _summaries(store, request, iris)
@@ -441,11 +176,11 @@ def datasets(request: Request,
 @router.get("/datasets/{id}", response_model=Dataset, response_model_exclude_none=True)
 def dataset(request: Request, id: Annotated[str, Path(max_length=300, description="the dataset's identifier")]) -> Dataset:
     """One dataset of the catalog, with its distributions and its quality against the publication charter."""
-    store = _store(request)
+    store = deps.open_store(request)
     iri = _iri(request, "dataset", id)
     found = _summaries(store, request, [iri], Dataset).get(iri)
     if found is None:
-        raise ApiError(404, f"no dataset {id!r} in the catalog")
+        raise http.HttpError(404, f"no dataset {id!r} in the catalog")
     quality = [Measurement(metric=r["notation"], label=r.get("label"),
                            value=(r["value"] == "true") if r["value"] in ("true", "false") else float(r["value"]))
                for r in store.select(aq.dataset_quality(sv.iri(iri)))]
@@ -461,8 +196,8 @@ def dataset(request: Request, id: Annotated[str, Path(max_length=300, descriptio
 def _entity(store: GraphStore, iri: str, kind: str, key: str) -> Entity:
     rows = store.select(aq.statements(sv.iri(iri)))
     if not rows:
-        raise ApiError(404, f"no entity {iri} in the graph")
-    labels = _best_labels(store, [r["o"] for r in rows if r["isIri"] == "true"] + [iri])
+        raise http.HttpError(404, f"no entity {iri} in the graph")
+    labels = best_labels(store, [r["o"] for r in rows if r["isIri"] == "true"] + [iri])
     grouped: dict[str, list[Value]] = {}
     for r in rows:
         is_iri = r["isIri"] == "true"
@@ -487,7 +222,7 @@ def entity(request: Request,
     raw = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
     parts = [unquote(p) for p in raw.split(f"/entities/{kind}/", 1)[-1].split("/")] if raw else key.split("/")
     iri = _iri(request, kind, *parts)
-    return _entity(_store(request), iri, kind, "/".join(parts))
+    return _entity(deps.open_store(request), iri, kind, "/".join(parts))
 
 
 # ----------------------------------------------------------------------------------- territories
@@ -495,7 +230,7 @@ def entity(request: Request,
 def _territory(store: GraphStore, iri: str, what: str, code: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     rows = store.select(aq.territory(sv.iri(iri)))
     if not rows:
-        raise ApiError(404, f"no {what} {code!r} in the graph (COG 2025)")
+        raise http.HttpError(404, f"no {what} {code!r} in the graph (COG 2025)")
     return rows[0], rows
 
 
@@ -509,7 +244,7 @@ def _parent(rows: list[dict[str, str]], rdf_class: str) -> Territory | None:
 def _organisations(store: GraphStore, place: str) -> list[Organisation]:
     rows = store.select(aq.organisations(sv.iri(place)))
     orgs = list(dict.fromkeys((r["org"], r["siren"]) for r in rows))
-    labels = _best_labels(store, [o for o, _ in orgs])
+    labels = best_labels(store, [o for o, _ in orgs])
     return [Organisation(siren=s, iri=o, name=labels.get(o)) for o, s in orgs]
 
 
@@ -526,7 +261,7 @@ def commune(request: Request, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][
             ) -> CommuneSummary:
     """A commune: its département and région, the legal units seated there, DECP contracts executed
     there, DVF sales and OFGL accounts (fields without data in the graph are left out)."""
-    store, minter = _store(request), _minter(request)
+    store, minter = deps.open_store(request), deps.minter(request)
     iri = minter.entity_iri("commune", code)
     first, rows = _territory(store, iri, "commune", code)
     place = sv.iri(iri)
@@ -547,7 +282,7 @@ def departement(request: Request, code: Annotated[str, Path(pattern=r"^([0-9]{2}
                 ) -> DepartementSummary:
     """A département: région, chef-lieu, number of communes, the collectivité, DECP contracts and DVF
     sales in it or its communes."""
-    store, minter = _store(request), _minter(request)
+    store, minter = deps.open_store(request), deps.minter(request)
     iri = minter.entity_iri("departement", code)
     first, rows = _territory(store, iri, "département", code)
     place = sv.iri(iri)
@@ -566,7 +301,7 @@ def departement(request: Request, code: Annotated[str, Path(pattern=r"^([0-9]{2}
 
 def _identifier(minter: Minter, iri: str) -> str:
     """An organisation's identifier, the last part of its key (etablissement/{SIRET}, operateur/{type}/{id})."""
-    return _kind_and_key(minter, iri)[1].rsplit("/", 1)[-1]
+    return _parsed(minter, iri).keys[-1]
 
 
 def _contract(minter: Minter, iri: str, f: Fields) -> Contract:
@@ -595,17 +330,17 @@ def organisation_contracts(
                         Query(description="the organisation as buyer, as (initial or current) supplier, or either")] = "any",
         limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> ContractPage:
     """The DECP contracts of an organisation, latest notification first."""
-    store, minter = _store(request), _minter(request)
+    store, minter = deps.open_store(request), deps.minter(request)
     kind = "entreprise" if len(id) == 9 else "etablissement"
     iri = minter.entity_iri(kind, id)
     if not store.select(aq.exists(sv.iri(iri))):
-        raise ApiError(404, f"no organisation with {'SIREN' if kind == 'entreprise' else 'SIRET'} {id} in the graph")
+        raise http.HttpError(404, f"no organisation with {'SIREN' if kind == 'entreprise' else 'SIRET'} {id} in the graph")
     org = sv.iri(iri)
     total = int(store.select(aq.contracts_count(org, kind, role))[0]["n"])
     iris = [r["c"] for r in store.select(aq.contracts(org, kind, role, limit, offset))]
     fields = _properties(store, iris)
     return ContractPage(total=total, limit=limit, offset=offset, role=role,
-                        organisation=Ref(iri=iri, label=_best_labels(store, [iri]).get(iri)),
+                        organisation=Ref(iri=iri, label=best_labels(store, [iri]).get(iri)),
                         items=[_contract(minter, i, fields.get(i, {})) for i in iris],
                         next=_next(request, limit, offset, offset + limit < total))
 
@@ -617,17 +352,11 @@ def labels(request: Request,
            q: Annotated[str, Query(min_length=2, max_length=200, description="text contained in the name (any case)")],
            kind: Annotated[KindName | None, Query(description="only entities of this kind")] = None,
            limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> LabelPage:
-    """Entities whose name (skos:prefLabel, igeo:nom, rov:legalName, foaf:name, rdfs:label, dct:title)
-    contains `q`: exact names first, then names starting with it, then the shortest. Not counted
+    """Entities whose name (a property of `documents.labels.NAMES`: skos:prefLabel, rdfs:label, dct:title,
+    igeo:nom, foaf:name, rov:legalName) contains `q`: exact names first, then names starting with it, then the shortest. Not counted
     (`total` absent): a count would scan every name a second time."""
-    minter = _minter(request)
+    minter = deps.minter(request)
     prefix = minter.base + "/id/" + (f"{kind}/" if kind else "")
-    rows = _store(request).select(aq.label_search(sv.literal(q), sv.literal(prefix), limit + 1, offset))
-    items = [LabelHit(iri=r["s"], kind=_kind_and_key(minter, r["s"])[0], label=r["label"]) for r in rows[:limit]]
+    rows = deps.open_store(request).select(aq.label_search(sv.literal(q), sv.literal(prefix), limit + 1, offset))
+    items = [LabelHit(iri=r["s"], kind=_parsed(minter, r["s"]).kind, label=r["label"]) for r in rows[:limit]]
     return LabelPage(limit=limit, offset=offset, items=items, next=_next(request, limit, offset, len(rows) > limit))
-
-
-@router.get("/{path:path}", include_in_schema=False)
-def unknown(path: str) -> Response:
-    """Any other /api URL: a 404 problem too (declared last, after every route)."""
-    raise ApiError(404, f"no API route /api/{path}; see /docs")

@@ -12,20 +12,19 @@ come from the store and are written with `mappings.terms.iri`.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from mappings.namespaces import A, PREFIXES, XSD, Namespace, sparql_prologue
+from mappings.catalog import is_catalog
+from mappings.iri import split_base
+from mappings.namespaces import PREFIXES, XSD, sparql_prologue
 from mappings.terms import Triple, iri, literal, typed
 
 from graph_service.web.bounds import MAX_PAGE, whole_number
-from graph_service.shacl.shape_sets import is_catalog
-
-HYDRA = Namespace(PREFIXES["hydra"])
+from graph_service.web.documents import paging
 
 #: URL extension -> media type. The first one is what `Accept: */*` (or no Accept) gets.
 FORMATS = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "jsonld": "application/ld+json",
@@ -91,7 +90,7 @@ def parse_request(params: Mapping[str, str], paged: bool = True) -> Request:
 def catalog_graphs(named_graphs: list[str]) -> list[str]:
     """The store's graphs a catalog document is made of: the catalog and its EU vocabularies,
     the catalog graph first."""
-    names = {g: g.rsplit("/graph/", 1)[1] for g in named_graphs if "/graph/" in g}
+    names = {g: found[1].key for g in named_graphs if (found := split_base(g)) and found[1].kind == "graph"}
     return sorted((g for g, name in names.items() if is_catalog(name)), key=lambda g: names[g] != "catalog")
 
 
@@ -116,12 +115,11 @@ def dataset_by_identifier(identifier: str) -> str:
         f"SELECT ?ds WHERE {{ ?ds a dcat:Dataset ; dct:identifier {literal(identifier)} }} LIMIT 1")
 
 
-def titles_query(datasets: list[str]) -> str:
-    """Identifier and title of some datasets (for the HTML view of a page)."""
+def identifiers_query(datasets: list[str]) -> str:
+    """The identifier of some datasets, in identifier order (for the HTML view of a page)."""
     values = " ".join(iri(d) for d in datasets)
     return sparql_prologue("dct") + (
-        f"SELECT ?ds ?id ?title WHERE {{ VALUES ?ds {{ {values} }} ?ds dct:identifier ?id ; dct:title ?title }} "
-        "ORDER BY ?id")
+        f"SELECT ?ds ?id WHERE {{ VALUES ?ds {{ {values} }} ?ds dct:identifier ?id }} ORDER BY ?id")
 
 
 def document_query(graph: str, roots: list[str], catalog: str | None = None, members: list[str] = ()) -> str:
@@ -155,7 +153,7 @@ class Paging:
 
     @property
     def last(self) -> int:
-        return max(1, math.ceil(self.total / self.request.page_size))
+        return paging.last_page(self.total, self.request.page_size)
 
     def page_url(self, page: int) -> str:
         params: dict[str, str | int] = {"page": page}
@@ -167,30 +165,8 @@ class Paging:
 
     def members(self, datasets: list[str]) -> list[str]:
         """The datasets of the requested page."""
-        start = (self.request.page - 1) * self.request.page_size
-        return datasets[start:start + self.request.page_size]
+        return paging.page_of(datasets, self.request.page, self.request.page_size)
 
     def hydra(self, catalog: str) -> list[Triple]:
         """The catalog as a Hydra collection and this page as its partial view."""
-        page = self.request.page
-        view = iri(self.page_url(page))
-        out = [(iri(catalog), A, HYDRA.Collection),
-               (iri(catalog), HYDRA.totalItems, typed(self.total, XSD.integer)),
-               (iri(catalog), HYDRA.view, view), (view, A, HYDRA.PartialCollectionView),
-               (view, HYDRA.first, iri(self.page_url(1))), (view, HYDRA.last, iri(self.page_url(self.last)))]
-        if page > 1:
-            out.append((view, HYDRA.previous, iri(self.page_url(page - 1))))
-        if page < self.last:
-            out.append((view, HYDRA.next, iri(self.page_url(page + 1))))
-        return out
-
-
-def collection_triples(catalog: str, total: int) -> list[Triple]:
-    """The unpaged dump: the catalog as a Hydra collection, without a view."""
-    return [(iri(catalog), A, HYDRA.Collection),
-            (iri(catalog), HYDRA.totalItems, typed(total, XSD.integer))]
-
-
-def ntriples(triples: list[Triple]) -> str:
-    """N-Triples text of term tuples (what `GraphStore.construct` takes as `extra`)."""
-    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+        return paging.paged_collection(catalog, self.total, self.request.page, self.last, self.page_url)

@@ -1,39 +1,26 @@
 """What the server says about one entity IRI: its own statements, the links pointing to it
 (grouped by property, paged), and readable labels for everything shown.
 
-The request path is checked against the IRI grammar of `mappings/iri.py` before any query is
-written: the kind must be one of `KINDS`, each key segment only unreserved characters or %XX,
-and the IRI is re-minted by `Minter` and written with `mappings.terms.iri`. User text never
+The request path is checked against the IRI grammar of `mappings/iri.py` (`Minter.parse`) before
+any query is written: the kind must be one of `KINDS`, each key segment only unreserved characters
+or %XX, and the IRI is re-minted by `Minter` and written with `mappings.terms.iri`. User text never
 reaches SPARQL any other way; the page number is an integer.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from mappings.iri import KINDS, Minter
-from mappings.namespaces import PREFIXES, Namespace, sparql_prologue
+from mappings.namespaces import FOAF, sparql_prologue
 from mappings.terms import iri as iri_term
 from mappings.terms import literal
 
 from graph_service.store import GraphStore
-
-HYDRA = Namespace(PREFIXES["hydra"])
-FOAF_TOPIC = f"<{PREFIXES['foaf']}primaryTopic>"
-XSD_INTEGER = f"<{PREFIXES['xsd']}integer>"
+from graph_service.web.documents import paging
 
 #: Incoming links per page (RDF and HTML alike).
 PAGE_SIZE = 200
-#: Properties that name a thing, best first (a French label wins over others of the same property).
-LABEL_PROPERTIES = ("skos:prefLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name", "rov:legalName",
-                    "skos:notation", "dct:identifier")
-#: The other IRIs a build mints under the base (`Minter.graph`, `Minter.resource`): named graphs,
-#: source files, build activities, the software agent. They dereference like entities.
-RESOURCE_ROOTS = frozenset({"graph", "source", "build", "software"})
-_SEGMENT = re.compile(r"^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$")
 
 
 @dataclass(frozen=True)
@@ -53,44 +40,28 @@ def candidates(raw_path: str, minter: Minter, extensions: set[str]) -> list[Cand
     A key may contain a dot (`naf/64.19Z`), so `x.ttl` is tried whole first, then as `x` + `.ttl`.
     An empty list means the path cannot be one of our IRIs (-> 404 without querying).
     """
-    parts = raw_path.split("/")
-    if len(parts) >= 4 and parts[:2] == ["", "id"] and parts[2] in KINDS:
-        kind, segments = parts[2], parts[3:]
-    elif len(parts) >= 3 and parts[0] == "" and parts[1] in RESOURCE_ROOTS:
-        kind, segments = parts[1], parts[2:]
-    else:
-        return []
-    readings = [(segments, None)]
-    stem, dot, ext = segments[-1].rpartition(".")
-    if dot and stem and ext in extensions:
-        readings.append(([*segments[:-1], stem], ext))
+    readings: list[tuple[str, str | None]] = [(raw_path, None)]
+    stem, dot, ext = raw_path.rpartition(".")
+    if dot and ext in extensions and not stem.endswith("/"):
+        readings.append((stem, ext))
     out = []
-    for segs, extension in readings:
-        if not all(_SEGMENT.match(s) for s in segs):
+    for path, extension in readings:
+        written = minter.base + path
+        parsed = minter.parse(written)
+        if parsed is None:
             continue
-        try:
-            keys = tuple(unquote(s, errors="strict") for s in segs)
-            if parts[1] == "id":
-                minted, written = minter.entity_iri(kind, *keys), f"{minter.base}/id/{kind}/" + "/".join(segs)
-            else:   # not minted from codes: the path is the IRI
-                minted = written = f"{minter.base}/{kind}/" + "/".join(segs)
-        except (ValueError, UnicodeDecodeError):
+        try:   # the path of a resource root is its IRI: only entity IRIs are minted from codes
+            minted = minter.entity_iri(parsed.kind, *parsed.keys) if parsed.kind in KINDS else written
+        except ValueError:
             continue
-        out.append(Candidate(kind, keys, minted, extension, canonical=minted == written))
+        out.append(Candidate(parsed.kind, parsed.keys, minted, extension, canonical=minted == written))
     return out
 
 
 def exists(store: GraphStore, iri: str) -> bool:
     """The IRI is the subject or the object of at least one triple (every minted IRI is)."""
     t = iri_term(iri)
-    return bool(store.query(f"ASK {{ {{ {t} ?p ?o }} UNION {{ ?s ?p {t} }} }}"))
-
-
-def terms(store: GraphStore, sparql: str) -> list[dict]:
-    """SELECT rows as {variable: term}; `str(term)` is its N-Triples form (`<iri>`, `"text"@fr`, `_:b`)."""
-    results = store.query(sparql)
-    names = [v.value for v in results.variables]
-    return [{n: row[n] for n in names if row[n] is not None} for row in results]
+    return store.ask(f"ASK {{ {{ {t} ?p ?o }} UNION {{ ?s ?p {t} }} }}")
 
 
 def is_iri(term) -> bool:
@@ -103,13 +74,13 @@ def is_blank(term) -> bool:
 
 def outgoing(store: GraphStore, iri: str) -> list[tuple]:
     """(property, value) of the entity's own statements over all graphs, without repeats."""
-    rows = terms(store, f"SELECT DISTINCT ?p ?o WHERE {{ {iri_term(iri)} ?p ?o }}")
+    rows = store.terms(f"SELECT DISTINCT ?p ?o WHERE {{ {iri_term(iri)} ?p ?o }}")
     return sorted(((r["p"], r["o"]) for r in rows), key=lambda po: (str(po[0]), str(po[1])))
 
 
 def blank_details(store: GraphStore, iri: str) -> dict[str, list[tuple]]:
     """Statements of the blank nodes the entity points to (a period of time...), by node."""
-    rows = terms(store, f"SELECT DISTINCT ?o ?p ?v WHERE {{ {iri_term(iri)} ?q ?o FILTER(isBlank(?o)) ?o ?p ?v }}")
+    rows = store.terms(f"SELECT DISTINCT ?o ?p ?v WHERE {{ {iri_term(iri)} ?q ?o FILTER(isBlank(?o)) ?o ?p ?v }}")
     out: dict[str, list[tuple]] = {}
     for r in rows:
         out.setdefault(str(r["o"]), []).append((r["p"], r["v"]))
@@ -132,7 +103,7 @@ class Incoming:
 
     @property
     def last_page(self) -> int:
-        return last_page(self.total)
+        return paging.last_page(self.total, PAGE_SIZE)
 
     def counts(self) -> list[tuple]:
         """(property, number of subjects) in property order."""
@@ -142,12 +113,12 @@ class Incoming:
         return [(p, n) for p, n in out.values()]
 
     def page(self, number: int) -> list[tuple]:
-        return self.links[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+        return paging.page_of(self.links, number, PAGE_SIZE)
 
 
 def incoming(store: GraphStore, iri: str) -> Incoming:
     """Every distinct (property, subject) linking to the entity, over all graphs."""
-    rows = terms(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} }}")
+    rows = store.terms(f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {iri_term(iri)} }}")
     return Incoming(sorted(((r["p"], r["s"]) for r in rows), key=lambda ps: (str(ps[0]), str(ps[1]))))
 
 
@@ -156,35 +127,6 @@ def sources(store: GraphStore, iri: str) -> list[tuple[str, str]]:
     rows = store.select(sparql_prologue("dct") + f"SELECT DISTINCT ?g ?title WHERE {{ GRAPH ?g {{ {iri_term(iri)} ?p ?o }} "
                         f"OPTIONAL {{ ?g dct:title ?title }} }} ORDER BY ?g")
     return [(r["g"], r.get("title", r["g"])) for r in rows]
-
-
-def labels(store: GraphStore, iris: set[str]) -> dict[str, str]:
-    """A display label per IRI term that has one (best property, then French, untagged, English)."""
-    found: dict[str, tuple[int, int, str]] = {}
-    todo = sorted(t for t in iris if t.startswith("<"))
-    lang_rank = {"fr": 0, "": 1, "en": 2}
-    for start in range(0, len(todo), 400):
-        values = " ".join(todo[start:start + 400])
-        props = ", ".join(LABEL_PROPERTIES)
-        rows = store.query(sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov")
-                           + f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?l FILTER(?p IN ({props})) }}")
-        expanded = [_expand(p) for p in LABEL_PROPERTIES]
-        for row in rows:
-            x, p, label = str(row["x"]), row["p"].value, row["l"]
-            lang = getattr(label, "language", None) or ""
-            rank = (expanded.index(p), lang_rank.get(lang, 3), label.value)
-            if x not in found or rank < found[x]:
-                found[x] = rank
-    return {x: r[2] for x, r in found.items()}
-
-
-def _expand(curie: str) -> str:
-    prefix, _, local = curie.partition(":")
-    return PREFIXES[prefix] + local
-
-
-def last_page(total: int) -> int:
-    return max(1, math.ceil(total / PAGE_SIZE))
 
 
 def page_url(iri: str, page: int) -> str:
@@ -203,21 +145,10 @@ def document(iri: str, links: Incoming, page: int) -> tuple[str, str]:
 
 
 def paging_triples(iri: str, total: int, page: int) -> str:
-    """Hydra description of the incoming links (N-Triples): how many, and the links between pages."""
-    collection, view = iri_term(f"{iri}#incoming"), iri_term(page_url(iri, page))
-    lines = [f"{collection} <{PREFIXES['rdf']}type> {HYDRA.Collection} .",
-             f"{collection} {HYDRA.totalItems} \"{total}\"^^{XSD_INTEGER} .",
-             f"{collection} {FOAF_TOPIC} {iri_term(iri)} ."]
-    last = last_page(total)
-    if last > 1:
-        lines += [f"{collection} {HYDRA.view} {view} .",
-                  f"{view} <{PREFIXES['rdf']}type> {HYDRA.PartialCollectionView} .",
-                  f"{view} {HYDRA.first} {iri_term(page_url(iri, 1))} .",
-                  f"{view} {HYDRA.last} {iri_term(page_url(iri, last))} ."]
-        if page > 1:
-            lines.append(f"{view} {HYDRA.previous} {iri_term(page_url(iri, page - 1))} .")
-        if page < last:
-            lines.append(f"{view} {HYDRA.next} {iri_term(page_url(iri, page + 1))} .")
-    return "\n".join(lines) + "\n"
-
-
+    """Hydra description of the incoming links (N-Triples): how many, and the links between pages
+    (no view when they fit on one page)."""
+    collection = f"{iri}#incoming"
+    last = paging.last_page(total, PAGE_SIZE)
+    hydra = (paging.paged_collection(collection, total, page, last, lambda n: page_url(iri, n)) if last > 1
+             else paging.collection(collection, total))
+    return paging.ntriples([*hydra, (iri_term(collection), FOAF.primaryTopic, iri_term(iri))])

@@ -15,9 +15,11 @@ from mappings.iri import Minter
 from mappings.namespaces import DCT, FOAF, PREFIXES, RDF, VOID, XSD, sparql_prologue
 from mappings.terms import Triple, fr, iri, literal, typed
 
-from graph_service.web.documents.entity import exists, terms
+from graph_service.web.documents.entity import exists
 from graph_service.store import GraphStore
 
+#: Where the description is served (RFC 5785 well-known path).
+VOID_PATH = "/.well-known/void"
 #: Where to start: (kind, key, why it is interesting, in French as the landing page). Shown only if
 #: the build has them.
 EXAMPLES = (
@@ -68,8 +70,8 @@ def linksets(store: GraphStore, base: str) -> list[tuple[str, str, int]]:
 def internal_linksets(store: GraphStore) -> list[Triple]:
     """The linksets between our own graphs that the build recorded (graph `provenance`, with their
     coverage figures): each graph's `void:subset` linksets and their statements."""
-    rows = terms(store, sparql_prologue("void") + "SELECT DISTINCT ?g ?ls ?p ?o WHERE { ?ls a void:Linkset ; ?p ?o . "
-                                                  "?g void:subset ?ls }")
+    rows = store.terms(sparql_prologue("void") + "SELECT DISTINCT ?g ?ls ?p ?o WHERE { ?ls a void:Linkset ; ?p ?o . "
+                                                "?g void:subset ?ls }")
     out: list[Triple] = []
     for r in rows:
         out += [(str(r["g"]), VOID.subset, str(r["ls"])), (str(r["ls"]), str(r["p"]), str(r["o"]))]

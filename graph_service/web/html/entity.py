@@ -11,12 +11,13 @@ from urllib.parse import quote
 from mappings.namespaces import shorten
 
 from graph_service.web.documents import entity as ed
-from graph_service.web.html import layout as html
 from graph_service.web.documents.figures import figures
+from graph_service.web.documents.labels import best_labels
+from graph_service.web.formats import DOCUMENTS
+from graph_service.web.html import layout as html
 from graph_service.web.html.layout import esc, link
-from graph_service.store import GraphStore
+from graph_service.store import GraphStore, Term
 
-FORMAT_NAMES = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
 KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "Région", "cpv": "Code CPV",
               "naf": "Code NAF", "entreprise": "Entreprise (SIREN)", "etablissement": "Établissement (SIRET)",
               "contrat": "Marché public", "dataset": "Jeu de données", "mutation": "Vente immobilière (DVF)",
@@ -27,16 +28,15 @@ KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "R�
 
 def _iri_link(term, labels: dict[str, str]) -> str:
     value = term.value
-    text = labels.get(str(term)) or shorten(value)
+    text = labels.get(value) or shorten(value)
     return link(value, text, title=value)
 
 
-def _literal(term) -> str:
-    lang = getattr(term, "language", None)
-    datatype = getattr(term, "datatype", None)
+def _literal(term: Term) -> str:
+    lang, datatype = term.language, term.datatype
     note = f"@{lang}" if lang else ""
-    if datatype is not None and not lang and not datatype.value.endswith("#string"):
-        note = shorten(datatype.value)
+    if datatype is not None and not lang and not datatype.endswith("#string"):
+        note = shorten(datatype)
     value = esc(term.value).replace("\n", "<br>")
     return value + (f' <span class="note">{esc(note)}</span>' if note else "")
 
@@ -63,12 +63,12 @@ def statements_table(rows: list[tuple], labels: dict[str, str], blanks: dict[str
     return f'<table class="props">{body}</table>'
 
 
-def incoming_html(iri: str, counts: list[tuple], links: list[tuple], labels: dict[str, str], page: int,
-                  total: int) -> str:
+def incoming_html(iri: str, incoming: ed.Incoming, links: list[tuple], labels: dict[str, str], page: int) -> str:
+    total = incoming.total
     if not total:
         return "<p>Aucun lien ne pointe vers cette entité.</p>"
     summary = "".join(f"<tr><td>{link(p.value, shorten(p.value), title=p.value)}</td>"
-                      f'<td class="num">{html.number(n)}</td></tr>' for p, n in counts)
+                      f'<td class="num">{html.number(n)}</td></tr>' for p, n in incoming.counts())
     first = (page - 1) * ed.PAGE_SIZE + 1
     last = min(total, page * ed.PAGE_SIZE)
     grouped: dict[str, list] = defaultdict(list)
@@ -77,7 +77,7 @@ def incoming_html(iri: str, counts: list[tuple], links: list[tuple], labels: dic
     lists = "".join(f"<h3>{esc(shorten(p))} ({len(subjects)} sur cette page)</h3><ul class=\"links\">"
                     + "".join(f"<li>{value_html(s, labels, {})}</li>" for s in subjects) + "</ul>"
                     for p, subjects in grouped.items())
-    pages = ed.last_page(total)
+    pages = incoming.last_page
     nav = []
     if page > 1:
         nav += [link(ed.page_url(iri, 1), "« première page"), link(ed.page_url(iri, page - 1), "‹ précédente")]
@@ -94,11 +94,11 @@ def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incom
     rows = ed.outgoing(store, iri)
     blanks = ed.blank_details(store, iri)
     links = incoming.page(page)
-    shown = {str(t) for row in rows for t in row} | {str(s) for _, s in links} | {f"<{iri}>"}
-    shown |= {str(v) for details in blanks.values() for _, v in details}
-    labels = ed.labels(store, shown)
-    title = labels.get(f"<{iri}>") or iri.rsplit("/", 1)[-1]
-    formats = " ".join(link(f"{iri}.{ext}", name) for ext, name in FORMAT_NAMES)
+    shown = [t for row in rows for t in row] + [s for _, s in links]
+    shown += [v for details in blanks.values() for _, v in details]
+    labels = best_labels(store, [iri, *(t.value for t in shown if ed.is_iri(t))])
+    title = labels.get(iri) or iri.rsplit("/", 1)[-1]
+    formats = " ".join(link(f"{iri}.{f.ext}", f.label) for f in DOCUMENTS)
     describe = quote(f"DESCRIBE <{iri}>")
     facts = figures(store, kind, iri)
     key = ""
@@ -111,9 +111,7 @@ def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incom
             f'<p class="iri">{esc(iri)}</p>'
             f'<p class="formats">Données : {formats} · <a href="/sparql?query={describe}">requête SPARQL</a></p>'
             f"{key}<h2>Description</h2>{statements_table(rows, labels, blanks) if rows else '<p>—</p>'}"
-            f"<h2>Ce qui pointe vers cette entité</h2>{incoming_html(iri, incoming.counts(), links, labels, page, incoming.total)}"
+            f"<h2>Ce qui pointe vers cette entité</h2>{incoming_html(iri, incoming, links, labels, page)}"
             + (f"<h2>Sources</h2><ul>{sources}</ul>" if sources else ""))
-    alternates = [(f"{iri}.{ext}", media) for ext, media in
-                  (("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
-                   ("rdf", "application/rdf+xml"))]
+    alternates = [(f"{iri}.{f.ext}", f.media_type) for f in DOCUMENTS]
     return html.page(title, body, alternates=alternates)

@@ -1,9 +1,9 @@
-"""The HTML layout every human-facing page shares (landing page, entity pages, and any other router).
+"""The HTML layout every human-facing page shares (landing, entity, catalog and SPARQL query pages).
 
 Plain f-strings, one inline stylesheet, inline SVG charts: no template engine, no external asset,
 no JavaScript, so a page reads the same offline and in any browser. Every value that comes from
 the data goes through `esc` (or `link`, which escapes). The stylesheet is a constant: the
-Content-Security-Policy allows it by its hash (graph_service/security_headers.py), and no
+Content-Security-Policy allows it by its hash (graph_service/web/security_headers.py), and no
 `style=` attribute or inline script would be allowed.
 """
 
@@ -39,6 +39,12 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#555;font-size:.88rem}
 code{background:#eef0f5;padding:0 .2rem;border-radius:3px}
 a{color:#000091}
+textarea{width:100%;height:16rem;font:.9rem/1.4 ui-monospace,monospace;box-sizing:border-box}
+.bar{display:flex;gap:.75rem;align-items:center;flex-wrap:wrap;margin:.5rem 0}
+#results td{word-break:break-word}
+#status{color:#555}
+#status.error{color:#a00;white-space:pre-wrap}
+pre{background:#f7f7f7;padding:.75rem;overflow:auto}
 """
 
 NAV = (("/", "bercy-graph"), ("/sparql", "SPARQL"), ("/catalog", "Catalogue DCAT"),

@@ -1,21 +1,21 @@
 """The query page people get at /sparql in a browser: an editor, the example queries, a results table.
 
-Plain HTML and a small inline script, nothing from a CDN, so it works offline. The examples are
-the `.rq` files of `queries/` (their leading `#` comment lines are the title).
+Plain HTML in the one layout of `layout.py` and a small inline script, nothing from a CDN, so it works
+offline. The examples are the `.rq` files of `queries/` (their leading `#` comment lines are the title).
 
-The stylesheet and the script are constants, so the Content-Security-Policy allows exactly them by
-hash (graph_service/security_headers.py); the page's data (examples, autorun) travels in a JSON
-block the script reads. The form and the script talk to `/sparql` on the page's own origin: the
+The script is a constant (and the stylesheet is the layout's), so the Content-Security-Policy allows
+exactly them by hash (graph_service/web/security_headers.py); the page's data (examples, autorun)
+travels in a JSON block the script reads. The form and the script talk to `/sparql` on the page's own origin: the
 public URL of the endpoint (from the configured base) is only shown.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 from graph_service.config import PROJECT_ROOT
+from graph_service.web.html.layout import esc, page
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
 
@@ -49,22 +49,12 @@ def render_page(endpoint: str, query: str | None = None) -> str:
     (a GET /sparql?query=... from a browser)."""
     items = examples()
     first = query if query is not None else items[0][1]
-    options = "\n".join(f'<option value="{i}">{html.escape(title)}</option>' for i, (title, _) in enumerate(items))
+    options = "\n".join(f'<option value="{i}">{esc(title)}</option>' for i, (title, _) in enumerate(items))
     data = _json_block({"examples": [q for _, q in items], "autorun": query is not None})
-    return PAGE.format(endpoint=html.escape(endpoint, quote=True), action=ENDPOINT_PATH, options=options,
-                       query=html.escape(first), data=data, style=STYLE, script=SCRIPT)
+    body = BODY.format(endpoint=esc(endpoint), action=ENDPOINT_PATH, options=options, query=esc(first),
+                       data=data, script=SCRIPT)
+    return page("SPARQL endpoint", body, lang="en")
 
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
-textarea { width: 100%; height: 16rem; font: 0.9rem/1.4 ui-monospace, monospace; box-sizing: border-box; }
-table { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin-top: 1rem; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; word-break: break-word; }
-th { background: #f1f1f1; }
-.bar { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; margin: 0.5rem 0; }
-#status { color: #555; } #status.error { color: #a00; white-space: pre-wrap; }
-pre { background: #f7f7f7; padding: 0.75rem; overflow: auto; }
-"""
 
 #: Only these IRIs become links in the results table (never `javascript:`, `data:`...).
 LINK_RULE = """function linkable(iri) {
@@ -132,13 +122,7 @@ links();
 if (page.autorun) run();
 """
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>SPARQL endpoint — bercy-graph</title>
-<style>{style}</style></head>
-<body>
-<h1>SPARQL endpoint</h1>
+BODY = """<h1>SPARQL endpoint</h1>
 <p>Endpoint: <code>{endpoint}</code> — SPARQL 1.1 Protocol (GET, POST form, POST direct).
 Without <code>FROM</code>, the default graph is the union of all named graphs (one per source).</p>
 <form id="form" method="get" action="{action}">
@@ -156,5 +140,4 @@ Without <code>FROM</code>, the default graph is the union of all named graphs (o
 <div id="results"></div>
 <script type="application/json" id="page-data">{data}</script>
 <script>{script}</script>
-</body></html>
 """

@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import Response
 
-from graph_service.web.sparql import results as result_formats
-from graph_service.web.sparql import service_description
-from graph_service.web.sparql import scan as sparql_scan
+from graph_service.web import formats, http
 from graph_service.web.conneg import explicitly_wants, negotiate
-from graph_service.web.sparql.workers import Job, QueryPool, QueryTimeout, Saturated, WorkerFailed
 from graph_service.web.html.sparql import render_page
+from graph_service.web.http import HttpError
+from graph_service.web.sparql import results as result_formats
+from graph_service.web.sparql import scan as sparql_scan
+from graph_service.web.sparql import service_description
 from graph_service.web.sparql.streaming import ResultsResponse
+from graph_service.web.sparql.workers import Job, QueryPool, QueryTimeout, Saturated, WorkerFailed
 
 router = APIRouter()
 
@@ -33,12 +35,6 @@ FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
 RETRY_AFTER = "5"
-
-
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 @dataclass
@@ -56,7 +52,7 @@ def _params(raw: str, where: str) -> dict[str, list[str]]:
     try:
         pairs = urllib.parse.parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise ProtocolError(400, f"the {where} is not valid UTF-8 once percent-decoded") from None
+        raise HttpError(400, f"the {where} is not valid UTF-8 once percent-decoded") from None
     out: dict[str, list[str]] = {}
     for name, value in pairs:
         out.setdefault(name, []).append(value)
@@ -85,7 +81,7 @@ def body_limit(max_chars: int) -> int:
 
 async def _body(request: Request, max_chars: int) -> bytes:
     limit = body_limit(max_chars)
-    too_large = ProtocolError(413, f"the request body is over {limit} bytes, more than a query or update "
+    too_large = HttpError(413, f"the request body is over {limit} bytes, more than a query or update "
                                    f"of the {max_chars}-character limit can take")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -102,14 +98,11 @@ def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError(400, "the request body is not valid UTF-8") from None
+        raise HttpError(400, "the request body is not valid UTF-8") from None
 
 
 def _one(params: dict[str, list[str]], name: str) -> str | None:
-    values = params.get(name, [])
-    if len(values) > 1:
-        raise ProtocolError(400, f"more than one `{name}` parameter")
-    return values[0] if values else None
+    return http.single(params.get(name, []), name)
 
 
 async def read_operation(request: Request, limit: int) -> Operation:
@@ -118,16 +111,16 @@ async def read_operation(request: Request, limit: int) -> Operation:
     if request.method in ("GET", "HEAD"):
         params = url_params
         if "update" in params:
-            raise ProtocolError(400, "updates must be sent with POST")
+            raise HttpError(400, "updates must be sent with POST")
         text, update = _one(params, "query"), False
     else:
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";")[0].strip().lower()
         if media not in (FORM, QUERY, UPDATE):
-            raise ProtocolError(415, f"POST needs Content-Type {FORM}, {QUERY} or {UPDATE} "
+            raise HttpError(415, f"POST needs Content-Type {FORM}, {QUERY} or {UPDATE} "
                                      f"(got {content_type or 'none'})")
         if not _charset_ok(content_type):
-            raise ProtocolError(415, "the request body must be UTF-8 (charset=utf-8)")
+            raise HttpError(415, "the request body must be UTF-8 (charset=utf-8)")
         body = await _body(request, limit)
         if media == FORM:
             params = {**url_params}
@@ -135,14 +128,14 @@ async def read_operation(request: Request, limit: int) -> Operation:
                 params.setdefault(name, []).extend(values)
             query, upd = _one(params, "query"), _one(params, "update")
             if query is not None and upd is not None:
-                raise ProtocolError(400, "a request carries either `query` or `update`, not both")
+                raise HttpError(400, "a request carries either `query` or `update`, not both")
             text, update = (upd, True) if upd is not None else (query, False)
             if text is None:
-                raise ProtocolError(400, "the form has no `query` (or `update`) parameter")
+                raise HttpError(400, "the form has no `query` (or `update`) parameter")
         else:
             params, update, text = url_params, media == UPDATE, _decode(body)
     if text is not None and len(text) > limit:
-        raise ProtocolError(413, f"the {'update' if update else 'query'} is {len(text)} characters long, over "
+        raise HttpError(413, f"the {'update' if update else 'query'} is {len(text)} characters long, over "
                                  f"the {limit}-character limit (characters, not bytes)")
     if update:
         return Operation(text, True, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []),
@@ -155,9 +148,9 @@ def scan(text: str, max_nesting: int) -> sparql_scan.Scan:
     try:
         scanned = sparql_scan.scan(text)
     except sparql_scan.ScanError as exc:
-        raise ProtocolError(400, str(exc)) from None
+        raise HttpError(400, str(exc)) from None
     if scanned.nesting > max_nesting:
-        raise ProtocolError(400, f"braces, parentheses and brackets nest {scanned.nesting} deep; this endpoint "
+        raise HttpError(400, f"braces, parentheses and brackets nest {scanned.nesting} deep; this endpoint "
                                  f"accepts at most {max_nesting} levels")
     return scanned
 
@@ -166,9 +159,9 @@ def check_remote_calls(scanned: sparql_scan.Scan, allowlist: tuple[str, ...]) ->
     """Refuse SERVICE and LOAD unless their IRI is allow-listed: the server must not fetch URLs for anyone."""
     for target in scanned.remote_targets():
         if target is None:
-            raise ProtocolError(400, "SERVICE/LOAD must name an allow-listed endpoint with a full <IRI>")
+            raise HttpError(400, "SERVICE/LOAD must name an allow-listed endpoint with a full <IRI>")
         if target not in allowlist:
-            raise ProtocolError(400, f"SERVICE/LOAD to <{target}> is not allowed on this endpoint"
+            raise HttpError(400, f"SERVICE/LOAD to <{target}> is not allowed on this endpoint"
                                      + (" (allowed: " + ", ".join(allowlist) + ")" if allowlist
                                         else " (federated queries are off)"))
 
@@ -178,24 +171,22 @@ def build_job(op: Operation, scanned: sparql_scan.Scan, request: Request) -> Job
     base = settings.public_url("/sparql")
     for iri in op.default_graphs + op.named_graphs:
         if not sparql_scan.is_iri(iri):
-            raise ProtocolError(400, f"graph parameter is not an absolute IRI: {iri!r}")
+            raise HttpError(400, f"graph parameter is not an absolute IRI: {iri!r}")
     check_remote_calls(scanned, settings.service_allowlist)
     if op.update:
         if not settings.update_token:
-            raise ProtocolError(403, "SPARQL Update is disabled on this endpoint")
+            raise HttpError(403, "SPARQL Update is disabled on this endpoint")
         if request.headers.get("authorization", "") != f"Bearer {settings.update_token}":
-            raise ProtocolError(401, "SPARQL Update needs the operator's bearer token")
+            raise HttpError(401, "SPARQL Update needs the operator's bearer token")
         text = op.text
         if op.default_graphs or op.named_graphs:
             if scanned.has_own_dataset():
-                raise ProtocolError(400, "using-graph-uri/using-named-graph-uri cannot be combined "
+                raise HttpError(400, "using-graph-uri/using-named-graph-uri cannot be combined "
                                          "with USING or WITH in the update")
             text = scanned.add_using(op.default_graphs, op.named_graphs)
         return Job(text, update=True, base_iri=base)
-    forced = None
     fmt = _one(op.params, "format")
-    if fmt:
-        forced = result_formats.SHORT_NAMES.get(fmt.lower(), fmt.lower())
+    forced = result_formats.forced(fmt) if fmt else None
     protocol_dataset = bool(op.default_graphs or op.named_graphs)
     union = not protocol_dataset and not scanned.has_dataset_clause()
     return Job(op.text, accept=request.headers.get("accept"), media_type=forced,
@@ -204,26 +195,23 @@ def build_job(op: Operation, scanned: sparql_scan.Scan, request: Request) -> Job
                union_default_graph=union, base_iri=base)
 
 
-def _error(status: int, message: str, **headers: str) -> Response:
-    return PlainTextResponse(message + "\n", status_code=status, headers=headers or None)
-
-
 def describe_service(request: Request) -> Response:
     """A bare GET: the query page for browsers, the Service Description for RDF clients."""
     settings = request.app.state.settings
     accept = request.headers.get("accept")
     endpoint = settings.public_url("/sparql")
-    rdf_types = list(service_description.RDFLIB_FORMATS)
-    if explicitly_wants(accept, "text/html", rdf_types):
-        return HTMLResponse(render_page(endpoint))
-    media = negotiate(accept, rdf_types)
+    rdf_types = formats.offers(formats.GRAPH)
+    html = formats.HTML.media_type
+    media = html if explicitly_wants(accept, html, rdf_types) else negotiate(accept, rdf_types)
+    if media is None and negotiate(accept, [html]):
+        media = html
     if media is None:
-        if negotiate(accept, ["text/html"]):
-            return HTMLResponse(render_page(endpoint))
-        return _error(406, "the service description is available as: " + ", ".join(rdf_types))
+        raise HttpError(406, "the service description is available as: " + ", ".join(rdf_types))
+    if media == html:
+        return http.send(request, render_page(endpoint).encode("utf-8"), html)
     body = service_description.serialize(endpoint, media, update=bool(settings.update_token),
                                          federated=bool(settings.service_allowlist))
-    return Response(body, media_type=result_formats.content_type(media), headers={"Vary": "Accept"})
+    return http.send(request, body, media, {"Vary": "Accept"})
 
 
 @router.api_route("/sparql", methods=["GET", "HEAD", "POST"], include_in_schema=False)
@@ -231,29 +219,27 @@ def describe_service(request: Request) -> Response:
 async def sparql(request: Request) -> Response:
     """SPARQL 1.1 Protocol: GET, POST form, POST direct; results negotiated with Accept (or `format=`)."""
     settings = request.app.state.settings
-    try:
-        op = await read_operation(request, settings.max_query_length)
-        if op.text is None:
-            return describe_service(request)
-        accept = request.headers.get("accept")
-        if (request.method == "GET" and not op.update and "format" not in op.params
-                and explicitly_wants(accept, "text/html", result_formats.offers("solutions"))):
-            return HTMLResponse(render_page(settings.public_url("/sparql"), op.text))
-        scanned = await anyio.to_thread.run_sync(scan, op.text, settings.max_nesting)
-        job = build_job(op, scanned, request)
-    except ProtocolError as exc:
-        return _error(exc.status, exc.message)
+    op = await read_operation(request, settings.max_query_length)
+    if op.text is None:
+        return describe_service(request)
+    accept = request.headers.get("accept")
+    if (request.method == "GET" and not op.update and "format" not in op.params
+            and explicitly_wants(accept, formats.HTML.media_type, result_formats.offers("solutions"))):
+        page = render_page(settings.public_url("/sparql"), op.text)
+        return http.send(request, page.encode("utf-8"), formats.HTML.media_type)
+    scanned = await anyio.to_thread.run_sync(scan, op.text, settings.max_nesting)
+    job = build_job(op, scanned, request)
     pool: QueryPool = request.app.state.query_pool
     try:
         outcome = await pool.run(job)
     except Saturated:
-        return _error(503, "all query workers are busy, retry shortly", **{"Retry-After": RETRY_AFTER})
+        raise HttpError(503, "all query workers are busy, retry shortly", {"Retry-After": RETRY_AFTER}) from None
     except QueryTimeout:
-        return _error(504, f"the query ran past the {settings.query_timeout:g} s time limit and was stopped")
+        raise HttpError(504, f"the query ran past the {settings.query_timeout:g} s time limit and was stopped") from None
     except WorkerFailed as exc:
-        return _error(500, f"the query could not be run: {exc}")
+        raise HttpError(500, f"the query could not be run: {exc}") from None
     if outcome.chunks is None:
-        return _error(outcome.status, outcome.message or "error")
+        raise HttpError(outcome.status, outcome.message or "error")
     if outcome.status == 204:   # an update: nothing to send
         async for _ in outcome.chunks:
             pass
@@ -263,6 +249,6 @@ async def sparql(request: Request) -> Response:
         async for _ in outcome.chunks:   # run to the end so the worker is free again
             pass
         return Response(status_code=outcome.status, headers=headers,
-                        media_type=result_formats.content_type(outcome.media_type))
+                        media_type=formats.content_type(outcome.media_type))
     return ResultsResponse(outcome.chunks, status_code=outcome.status, headers=headers,
-                           media_type=result_formats.content_type(outcome.media_type))
+                           media_type=formats.content_type(outcome.media_type))

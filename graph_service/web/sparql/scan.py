@@ -173,13 +173,6 @@ class Scan:
         """True if the query names its own dataset (FROM or FROM NAMED; also glued, as in `*FROM<g>`)."""
         return any("FROM" in word for word in self.keywords())
 
-    def query_form(self) -> str | None:
-        """SELECT, CONSTRUCT, DESCRIBE or ASK: the first of them in the text."""
-        for tok in self.tokens:
-            if tok.keyword in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
-                return tok.keyword
-        return None
-
     def has_own_dataset(self) -> bool:
         """True if an update operation sets its dataset itself (USING or WITH)."""
         return bool({"USING", "WITH"} & self.keywords())
@@ -214,25 +207,12 @@ def scan(text: str) -> Scan:
 
 # One-shot helpers for callers that check a single thing.
 
-def tokens(text: str) -> list[Token]:
-    """The significant tokens of a query or update (comments and spaces dropped)."""
-    return list(scan(text).tokens)
-
-
-def keywords(text: str) -> set[str]:
-    return scan(text).keywords()
-
-
 def remote_targets(text: str) -> list[str | None]:
     return scan(text).remote_targets()
 
 
 def has_dataset_clause(query: str) -> bool:
     return scan(query).has_dataset_clause()
-
-
-def query_form(query: str) -> str | None:
-    return scan(query).query_form()
 
 
 def has_own_dataset(update: str) -> bool:

@@ -5,18 +5,13 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from graph_service.web.formats import BY_MEDIA_TYPE
+
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 
 RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
                   "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG"]
-
-# media type -> rdflib serializer name
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle", "application/n-triples": "nt", "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml", "application/n-quads": "nquads", "application/trig": "trig",
-    "text/n3": "n3", "text/plain": "nt", "application/x-turtle": "turtle",
-}
 
 
 def description(endpoint: str, *, update: bool, federated: bool = False) -> Graph:
@@ -47,4 +42,6 @@ def description(endpoint: str, *, update: bool, federated: bool = False) -> Grap
 
 
 def serialize(endpoint: str, media_type: str, *, update: bool, federated: bool = False) -> bytes:
-    return description(endpoint, update=update, federated=federated).serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
+    """The description in `media_type` (an RDF format of `graph_service.web.formats`)."""
+    graph = description(endpoint, update=update, federated=federated)
+    return graph.serialize(format=BY_MEDIA_TYPE[media_type].rdflib, encoding="utf-8")

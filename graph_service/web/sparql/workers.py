@@ -4,7 +4,7 @@ Why processes: pyoxigraph has no query timeout and holds the GIL-free Rust evalu
 thread cannot be stopped. Each worker opens the store itself (read-only; writable only for the
 operator-enabled update test store), runs one job at a time, serializes the results and sends them
 back in chunks over a pipe. A job past its time limit gets its worker killed (SIGKILL) and replaced;
-the other workers go on answering. Each worker first puts OS limits on itself (graph_service/
+the other workers go on answering. Each worker first puts OS limits on itself (web/sparql/
 sandbox.py): no network socket unless SERVICE is allow-listed, a bounded data segment (an
 allocation past it aborts the worker: the client is told the query needed too much memory).
 
@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from graph_service.store import GraphStore
 
 CHUNK = 64 * 1024
 MID_STREAM_GRACE = 1.0   # s a worker whose client left mid-stream has to end its results, else killed
@@ -70,18 +72,10 @@ class MemoryExceeded(WorkerFailed):
     """The worker passed its memory limit (Rust aborts on a failed allocation); it was replaced."""
 
 
-class JobRefused(Exception):
-    """The job was answered with an error status (syntax error, nothing acceptable, too large)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"{status}: {message}")
-        self.status, self.message = status, message
-
-
 # ----------------------------------------------------------------------------------- worker side
 
 class _ChunkWriter:
-    """A binary stream for pyoxigraph's serializers that sends CHUNK-sized messages.
+    """A binary stream for the store's serializers that sends CHUNK-sized messages.
 
     The header goes out with the first full chunk, so an evaluation error that happens before
     any output still becomes a proper HTTP error status.
@@ -125,17 +119,15 @@ def _header(conn: Connection, status: int, media_type: str | None, message: str 
                                        "message": message}).encode("utf-8"))
 
 
-def _open(current, store_path: str, writable: bool):
+def _open(current: GraphStore | None, store_path: str, writable: bool) -> GraphStore:
     """The worker's store, reopened when `store_path` (a `current` link) points at a new build."""
-    from graph_service.store import GraphStore
-
     target = Path(store_path).resolve()
     if current is None or current.path != target:
         current = GraphStore(target, writable=writable)
     return current
 
 
-def _run(store, job: Job, conn: Connection) -> None:
+def _run(store: GraphStore, job: Job, conn: Connection) -> None:
     from graph_service.web.sparql import results as rf
     from graph_service.web.conneg import negotiate
 
@@ -157,7 +149,7 @@ def _run(store, job: Job, conn: Connection) -> None:
         return _header(conn, 400, None, f"query syntax error: {exc}")
     except Exception as exc:  # noqa: BLE001
         return _header(conn, 400, None, f"query failed: {exc}")
-    offers = rf.offers(rf.kind(results))
+    offers = rf.offers(results.kind)
     if job.media_type:
         media = job.media_type if job.media_type in offers else None
     else:
@@ -166,7 +158,7 @@ def _run(store, job: Job, conn: Connection) -> None:
         return _header(conn, 406, None, f"this query's results are available as: {', '.join(offers)}")
     writer = _ChunkWriter(conn, 200, media)
     try:
-        rf.serialize(results, media, writer)
+        results.write(media, writer)
     except Exception as exc:  # noqa: BLE001
         writer.fail(400, f"query failed: {exc}")
         return
@@ -461,10 +453,6 @@ class QueryPool:
             return MemoryExceeded(f"the query needed more than {self.memory_limit} MiB and was stopped")
         return WorkerFailed(f"the query worker stopped (exit code {code})")
 
-    @property
-    def busy(self) -> int:
-        return self.size - self._idle.qsize()
-
     async def run(self, job: Job) -> Outcome:
         """Run a job on a free worker. Raises Saturated, QueryTimeout or WorkerFailed."""
         try:
@@ -492,24 +480,6 @@ class QueryPool:
             self._release(worker)
             return Outcome(header["status"], None, header["message"])
         return Outcome(header["status"], header["media_type"], None, Results(self, worker, deadline))
-
-    async def fetch(self, job: Job, limit: int = 16 * 2**20) -> tuple[str, bytes]:
-        """Run a job and return (media type, whole body): for routers that read a small result.
-
-        Raises JobRefused for an error answer (syntax, 406...) and when the body passes `limit`.
-        """
-        outcome = await self.run(job)
-        if outcome.chunks is None:
-            raise JobRefused(outcome.status, outcome.message or "error")
-        body = bytearray()
-        try:
-            async for chunk in outcome.chunks:
-                body += chunk
-                if len(body) > limit:
-                    raise JobRefused(413, f"result over {limit} bytes")
-        finally:
-            outcome.chunks.close()
-        return outcome.media_type or "", bytes(body)
 
 
 def _ends_job(message: bytes) -> bool:
