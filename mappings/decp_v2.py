@@ -14,15 +14,7 @@ from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
-from .decp_json import (
-    audited,
-    common_fields,
-    feed_source,
-    parties,
-    reader,
-    require_identity,
-    schema_checker,
-)
+from .decp_json import audited, common_fields, feed_source, parties, reader, require_identity, schema_checker
 from .read import Record, SourceError, read_json_records
 
 SCHEMA = "schema_decp_v2.0.3.json"
