@@ -36,6 +36,7 @@ from graph_service.web.documents.catalog import DOCUMENT_PREFIXES, BadParameter
 from graph_service.web.html import layout
 
 API = "/api"
+RETRY_AFTER = "5"   # seconds, in the Retry-After of every 503 (a busy worker pool or busy store slots)
 #: Titles of the HTML error pages (the site speaks French); other statuses use the HTTP phrase.
 TITLES = {400: "Requête invalide", 404: "Introuvable", 405: "Méthode non permise",
           406: "Format non disponible", 503: "Service indisponible"}
@@ -182,12 +183,11 @@ def from_ntriples(ntriples: bytes, media_type: str, prefixes: Mapping[str, str])
     """A document made here (N-Triples) in `media_type`; JSON-LD compacted with the documents' @context
     (pyoxigraph writes expanded JSON-LD only)."""
     graph = Graph()
+    graph.parse(data=ntriples.decode("utf-8"), format="nt")
     if media_type == JSON_LD:
-        graph.parse(data=ntriples.decode("utf-8"), format="nt")
         return graph.serialize(format="json-ld", context=DOCUMENT_PREFIXES, auto_compact=True, encoding="utf-8")
     for name, namespace in prefixes.items():
         graph.bind(name, namespace)
-    graph.parse(data=ntriples.decode("utf-8"), format="nt")
     return graph.serialize(format=formats.BY_MEDIA_TYPE[media_type].rdflib, encoding="utf-8")
 
 
@@ -198,7 +198,6 @@ def rdf_document(store: GraphStore, construct: str, media_type: str, prefixes: M
         text = store.construct(construct, N_TRIPLES, default_graph=default_graph, extra=extra)
         return from_ntriples(text, JSON_LD, prefixes)
     return store.construct(construct, media_type, default_graph=default_graph, extra=extra, prefixes=dict(prefixes))
-
 
 
 class EveryResponse:

@@ -13,9 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph_service.web.http import error_response
+from graph_service.web.http import RETRY_AFTER, error_response
 
-RETRY_AFTER = "5"     # seconds, in the Retry-After of a 503
 #: Paths that do no store work here: /sparql runs in the worker pool, the rest is static.
 UNBOUNDED = ("/sparql", "/sparql/", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
 

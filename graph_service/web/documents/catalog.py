@@ -26,9 +26,6 @@ from mappings.terms import Triple, iri, literal, typed
 from graph_service.web.bounds import MAX_PAGE, whole_number
 from graph_service.web.documents import paging
 
-#: URL extension -> media type. The first one is what `Accept: */*` (or no Accept) gets.
-FORMATS = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "jsonld": "application/ld+json",
-           "nt": "application/n-triples"}
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 #: The prefixes written in Turtle / RDF/XML and in the JSON-LD @context.

@@ -34,7 +34,6 @@ router = APIRouter()
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-RETRY_AFTER = "5"
 
 
 @dataclass
@@ -233,7 +232,7 @@ async def sparql(request: Request) -> Response:
     try:
         outcome = await pool.run(job)
     except Saturated:
-        raise HttpError(503, "all query workers are busy, retry shortly", {"Retry-After": RETRY_AFTER}) from None
+        raise HttpError(503, "all query workers are busy, retry shortly", {"Retry-After": http.RETRY_AFTER}) from None
     except QueryTimeout:
         raise HttpError(504, f"the query ran past the {settings.query_timeout:g} s time limit and was stopped") from None
     except WorkerFailed as exc:
