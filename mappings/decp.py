@@ -4,11 +4,12 @@ The three DECP formats (2019 JSON, 2024+ JSON, consolidated CSV) are read and no
 `decp_v1`, `decp_v2` and `decp_tabular`; they all end here, so a contract means the same thing
 whatever file it came from (vocabulary choices: ontology/README.md, section DECP).
 
-Identity: a contract is `contrat/{buyer SIRET}/{id}` (an id is only unique per buyer). When a file
-publishes several distinct awards under one identifier (the consolidated tabular DECP: lots,
-subsequent contracts, republished versions), each award is its own contract
-`contrat/{buyer SIRET}/{id}/{n}` (n: rank by notification date) and `contrat/{buyer SIRET}/{id}` is
-the shared identifier (`bg:ContractIdentifier`, `dct:hasPart` each award). What a modification sets
+Identity: a contract is `contrat/{buyer SIRET}/{id}` (an id is only unique per buyer; a buyer given
+by its SIREN keys it by the SIREN, `iri.contract_keys`). When a file publishes several distinct
+awards under one identifier (lots, subsequent contracts, republished versions, in any DECP format:
+`decp_quality.place_awards`), each award is its own contract `contrat/{buyer SIRET}/{id}/{n}` (n:
+rank by notification date) and `contrat/{buyer SIRET}/{id}` is the shared identifier
+(`bg:ContractIdentifier`, `dct:hasPart` each award). What a modification sets
 lives on its own `modification/{buyer SIRET}/{id}/{n}` node, n its rank in notification order; the
 contract keeps the initial award (amount, duration, suppliers) and states the current values as
 derived ones.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from . import values
 from .decp_quality import looks_like_increment
+from .iri import contract_keys
 from .namespaces import A, BG, DCT, EPO, ORG, PROV, RDFS, XSD
 from .read import Reject, read_csv
 from .source import Context
@@ -99,7 +101,7 @@ class Contract:
     invalid_fields: list[str] = field(default_factory=list)  # unparseable values left out
     repaired_fields: list[str] = field(default_factory=list)  # codes restored (a lost leading zero)
     #: rank of this award among the distinct awards a file publishes under its identifier, and their
-    #: number (tabular DECP); None: the identifier names this one award
+    #: number (`decp_quality.place_awards`); None: the identifier names this one award
     award: int | None = None
     awards: int = 1
 
@@ -173,11 +175,10 @@ def _date(value: object, name: str, c: Contract) -> str | None:
     return _parse(values.date_, value, name, c)
 
 
-def contract_iri(ctx: Context, buyer_siret: str, contract_id: str, award: int | None = None) -> str:
+def contract_iri(ctx: Context, buyer: str, contract_id: str, award: int | None = None) -> str:
     """The IRI term of a contract (shared with every helper that links contracts); with `award`, the
-    n-th of the distinct awards published under one identifier."""
-    keys = (buyer_siret, contract_id) if award is None else (buyer_siret, contract_id, str(award))
-    return ctx.entity("contrat", *keys)
+    n-th of the distinct awards published under one identifier (`iri.contract_keys`)."""
+    return ctx.entity("contrat", *contract_keys(buyer, contract_id, award))
 
 
 def organisation(ctx: Context, party: Party, c: Contract, supplier: bool = True) -> tuple[str | None, list[Triple]]:
@@ -331,12 +332,15 @@ def ctx_country(ctx: Context, code: str) -> str | None:
 
 def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Triple]:
     """All triples of one contract: the initial award, its parties, modifications, current state."""
-    buyer_siret, buyer_ok = siret_key(c.buyer.id)
-    if buyer_siret is None:
-        raise Reject(c.buyer_field, "not a 14-digit SIRET: the contract has no identity", c.buyer.id)
-    if not buyer_ok:
+    buyer_key, buyer_ok = siret_key(c.buyer.id)
+    if buyer_key is None and (buyer_key := siren_key(_BLANKS.sub("", c.buyer.id or ""))):
+        c.issues.add("SirenForSiret")  # the buyer is the entreprise (`organisation`), the key its SIREN
+    elif buyer_key is None:
+        raise Reject(c.buyer_field, "neither a 14-digit SIRET nor a 9-digit SIREN: the contract has no identity",
+                     c.buyer.id)
+    elif not buyer_ok:
         c.issues.add("InvalidIdentifier")
-    s = contract_iri(ctx, buyer_siret, c.id, c.award)
+    s = contract_iri(ctx, buyer_key, c.id, c.award)
     out: list[Triple] = [
         (s, A, EPO.Contract),
         (s, DCT.identifier, literal(c.id)),
@@ -344,17 +348,18 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     ]
     if c.kind == "concession":
         out.append((s, A, BG.ConcessionContract))
-    buyer, described = organisation(ctx, Party("SIRET", buyer_siret, c.buyer.name), c, supplier=False)
+    buyer, described = organisation(ctx, Party("SIRET", buyer_key, c.buyer.name), c, supplier=False)
     out += described
     out.append((s, BG.buyer, buyer))
     if c.award is not None:
-        out += shared_identifier(ctx, s, buyer_siret, c)
+        out += shared_identifier(ctx, s, buyer_key, c)
     text = {BG.sourceFeed: c.feed, BG.nature: c.nature, BG.contractType: c.contract_type,
             BG.procedure: c.procedure, BG.priceForm: c.price_form,
             BG.frameworkAgreementId: c.framework_id}
     out += [(s, p, literal(v)) for p, v in text.items() if v]
     out += [(s, BG[p], literal(v)) for p, v in c.labels if v]
-    out += [(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))] if c.object else [(s, RDFS.label, fr(title(c)))]
+    out += ([(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))] if c.object
+            else [(s, RDFS.label, fr(title(c)))])
     if c.cpv:
         code = _parse(cpv_code, c.cpv, "codeCPV", c)
         if code:
@@ -379,7 +384,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     suppliers = party_links(ctx, c, c.suppliers, s, BG.supplier, out)
     current = {"amount": amount, "duration": duration, "suppliers": suppliers, "if_increments": amount}
     for rank, m in enumerate(in_notification_order(c.modifications), start=1):
-        out += modification_triples(ctx, s, (buyer_siret, c.id, *award_key(c), str(rank)), rank, c, m,
+        out += modification_triples(ctx, s, (*contract_keys(buyer_key, c.id, c.award), str(rank)), rank, c, m,
                                     amount, current)
     if current["amount"] is not None:
         out.append((s, BG.currentAmount, typed(current["amount"], XSD.decimal)))
@@ -394,11 +399,6 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     return out
 
 
-def award_key(c: Contract) -> tuple[str, ...]:
-    """The award's rank as an IRI key part, when its identifier holds several awards."""
-    return () if c.award is None else (str(c.award),)
-
-
 def title(c: Contract) -> str:
     """A contract's name when the file gives no `objet`: its identifier, buyer and, for one of several
     awards published under one identifier, its rank."""
@@ -407,11 +407,12 @@ def title(c: Contract) -> str:
     return name + (f" (attribution {c.award} sur {c.awards})" if c.award is not None else "")
 
 
-def shared_identifier(ctx: Context, award: str, buyer_siret: str, c: Contract) -> list[Triple]:
+def shared_identifier(ctx: Context, award: str, buyer_key: str, c: Contract) -> list[Triple]:
     """The identifier a file gives to several distinct awards (`bg:ContractIdentifier`): the id
     they share, the awards as its parts (each has the shared buyer), and how many there are."""
-    shared = contract_iri(ctx, buyer_siret, c.id)
-    name = f"Marché {c.id}" + (f" — {c.buyer.name}" if c.buyer.name else "")
+    shared = contract_iri(ctx, buyer_key, c.id)
+    kind = "Concession" if c.kind == "concession" else "Marché"
+    name = f"{kind} {c.id}" + (f" — {c.buyer.name}" if c.buyer.name else "")
     return [(shared, A, BG.ContractIdentifier), (shared, DCT.identifier, literal(c.id)),
             (shared, DCT.hasPart, award), (award, DCT.isPartOf, shared),
             (shared, BG.awardCount, typed(c.awards, XSD.integer)),

@@ -2,7 +2,9 @@
 
 Both are audited per file (mappings/decp_quality.py) and normalised to the one `decp.Contract`;
 between the two, the records carrying their audit, the parties, the fields spelt the same way,
-the identity check and the lift of one record (a duplicate is quarantined naming its first).
+the identity check and the lift of one record. Records sharing buyer + id are placed by the rule
+every DECP format follows (`decp_quality.place_awards`): each distinct record is its own award
+under the shared identifier; only an exact duplicate is quarantined, naming its first.
 """
 
 from __future__ import annotations
@@ -42,15 +44,12 @@ def reader(analyse: Callable[[Path], tuple[list[Record], quality.Audit]]) -> Cal
 
 
 def annotated(records: list[Record], audit: quality.Audit) -> Iterator[Record]:
-    """Records carrying the file's audit and, for a duplicate, the record it duplicates."""
-    by_line = {r.line: r.data for r in records}
+    """Records carrying the file's audit and where each goes (its award, or the record it repeats)."""
     for record in records:
         if None in record.data:
             yield record
             continue
-        first = audit.duplicate_of.get(record.line)
-        yield Record(record.line, {"raw": record.data, "audit": audit,
-                                   "first": (first, by_line[first]) if first else None})
+        yield Record(record.line, {"raw": record.data, "audit": audit, "placed": audit.placement(record.line)})
 
 
 def parties(items: object, key: str | None = None) -> list[Party]:
@@ -100,20 +99,14 @@ def common_fields(raw: dict, amount: object, notified: object) -> dict:
     )
 
 
-def duplicate_reason(first: dict, raw: dict, first_line: int) -> str:
-    differ = sorted(k for k in set(first) | set(raw) if first.get(k) != raw.get(k))
-    what = f"; differs in: {', '.join(differ)}" if differ else "; identical record"
-    return f"duplicate of record {first_line} (same buyer SIRET and id, the first is lifted){what}"
-
-
 def lift_record(record: Record, ctx: Context, path: str, normaliser: Callable[[dict], Contract],
                 identity_of: Callable[[dict], tuple[str, str]]) -> Iterable[Triple]:
-    """Lift one audited record: a duplicate is rejected naming its first, else it is normalised."""
-    raw, audit = record["raw"], record["audit"]
-    if record["first"]:
-        first_line, first = record["first"]
-        raise Reject("id", duplicate_reason(first, raw, first_line), "/".join(identity_of(raw)))
+    """Lift one audited record as its award; an exact duplicate is rejected naming its first."""
+    raw, audit, placed = record["raw"], record["audit"], record["placed"]
+    if placed.duplicate_of is not None:
+        raise quality.exact_duplicate("id", "record", placed, "identical record", "/".join(identity_of(raw)))
     contract = normaliser(raw)
+    contract.award, contract.awards = placed.award, placed.awards
     contract.issues |= audit.flags.get(record.line, set())
     return contract_triples(contract, ctx, ctx.mint.resource(f"source/{path}"))
 

@@ -6,7 +6,13 @@ compiled once), amounts outside [200 EUR, 999,999,999 EUR] and, among them, zero
 measure, as decp-qualite gives them), notification-to-publication delays over 62 days, publications
 before notification, and amendments whose amount looks like an increment. Each defective record is
 flagged in the graph (`bg:qualityIssue`, the metric's IRI), and each source graph gets one DQV
-measurement per metric (plus the file-level figures a format adds, e.g. identifiers reused).
+measurement per metric (plus the file-level figures, e.g. identifiers reused).
+
+`place_awards` is the one rule, for every DECP format, of records sharing an identifier: none leaves
+the graph for it. Each distinct award is its own contract (ranked by notification date under the
+shared identifier, `decp.shared_identifier`), the identifiers holding several are counted
+(`ReusedIdentifier`) and their records flagged (`DuplicateId`); only an exact duplicate (the same
+record, or the same award and supplier row) is quarantined naming its first (`DuplicateRow`).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 from . import values
 from .namespaces import A, BG, DQV, XSD
-from .read import SourceError
+from .read import Reject, SourceError
 from .source import Context
 from .terms import Triple, typed
 
@@ -37,8 +43,18 @@ MAX_PUBLICATION_DELAY_DAYS = 62
 INCREMENT_SHARE = Decimal("0.15")
 
 #: The audit's metrics, as bg: local names (also the flags on defective contracts).
-METRICS = ("DuplicateId", "MisencodedText", "SchemaViolation", "AmountOutOfRange", "ZeroAmount",
-           "LatePublication", "PublicationBeforeNotification", "LikelyIncrement")
+METRICS = ("DuplicateId", "DuplicateRow", "MisencodedText", "SchemaViolation", "AmountOutOfRange", "ZeroAmount",
+           "LatePublication", "PublicationBeforeNotification", "LikelyIncrement", "SirenForSiret")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a record goes: the rank of its award among its identifier's distinct awards (None: the
+    identifier names one award) and their number, or the record it exactly duplicates."""
+
+    award: int | None = None
+    awards: int = 1
+    duplicate_of: int | None = None
 
 
 @dataclass
@@ -47,14 +63,17 @@ class Audit:
 
     records: int = 0
     flags: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
-    #: line -> line of the first record with the same identity (later records only)
-    duplicate_of: dict[int, int] = field(default_factory=dict)
+    #: line -> where the record goes (`place_awards`); a line absent here is a lone award
+    placed: dict[int, Placement] = field(default_factory=dict)
     measured: tuple[str, ...] = METRICS
     #: file-level figures that count something other than records (metric -> value)
     figures: dict[str, int] = field(default_factory=dict)
 
     def flag(self, line: int, metric: str) -> None:
         self.flags[line].add(metric)
+
+    def placement(self, line: int) -> Placement:
+        return self.placed.get(line, Placement())
 
     def counts(self) -> Counter[str]:
         """Records per metric (a record counts once per metric)."""
@@ -139,24 +158,71 @@ def check_delay(audit: Audit, line: int, notified: Any, published: Any) -> None:
         audit.flag(line, "LatePublication")
 
 
-def check_duplicates(audit: Audit, keyed: Sequence[tuple[int, Hashable, bool]]) -> None:
-    """Flag every record whose identity key is shared; later usable ones become duplicates.
+def check_duplicates(audit: Audit, keyed: Sequence[tuple[int, Hashable]]) -> None:
+    """Flag every record whose identity key is shared (`DuplicateId`), as the DECP audit counts them.
 
-    `keyed` holds (line, key, usable): the key follows DECP's `uid` (buyer id + id as text), so
-    records without an id share the key of their buyer too, as in the DECP audit; only usable
-    records (with an id) are candidates for being lifted.
+    `keyed` holds (line, key): the key follows DECP's `uid` (buyer id + id as text), so records
+    without an id share the key of their buyer too, as in the DECP audit.
     """
-    groups: dict[Hashable, list[tuple[int, bool]]] = defaultdict(list)
-    for line, key, usable in keyed:
-        groups[key].append((line, usable))
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        first = next((line for line, usable in members if usable), None)
-        for line, usable in members:
+    counts = Counter(key for _, key in keyed)
+    for line, key in keyed:
+        if counts[key] > 1:
             audit.flag(line, "DuplicateId")
-            if usable and first is not None and line != first:
-                audit.duplicate_of[line] = first
+
+
+def check_siren(audit: Audit, line: int, buyer: Any) -> None:
+    """Flag a buyer given by its SIREN (9 digits) where DECP asks for a SIRET (`SirenForSiret`)."""
+    try:
+        values.siren(str(buyer or ""))
+    except ValueError:
+        return
+    audit.flag(line, "SirenForSiret")
+
+
+@dataclass(frozen=True)
+class Published:
+    """One record as `place_awards` sees it: its line, its identifier (None: it has none), what makes
+    its award distinct, what makes the record itself distinct (an exact duplicate repeats it) and its
+    notification date (ranks the awards of one identifier)."""
+
+    line: int
+    identifier: Hashable
+    award: Hashable
+    record: Hashable
+    notified: str = ""
+
+
+def place_awards(audit: Audit, published: Sequence[Published]) -> None:
+    """Where each record goes (`audit.placed`): no record leaves the graph because another shares its
+    identifier. The distinct awards of an identifier are ranked by notification date, then line, and
+    each is its own contract; an identifier holding several is counted (`ReusedIdentifier`) and its
+    records flagged (`DuplicateId`). A record repeating an earlier one is an exact duplicate
+    (`DuplicateRow`), placed as such: lifted once."""
+    awards: dict[Hashable, dict[Hashable, list[Published]]] = defaultdict(dict)
+    seen: dict[Hashable, int] = {}
+    for p in published:
+        if p.identifier is None:
+            continue
+        if (first := seen.setdefault((p.identifier, p.record), p.line)) != p.line:
+            audit.placed[p.line] = Placement(duplicate_of=first)
+            audit.flag(p.line, "DuplicateRow")
+        awards[p.identifier].setdefault(p.award, []).append(p)
+    reused = 0
+    for versions in awards.values():
+        shared = len(versions) > 1
+        reused += shared
+        ranked = sorted(versions.values(), key=lambda ps: (ps[0].notified, ps[0].line))
+        for rank, records in enumerate(ranked, start=1):
+            for p in records:
+                if shared:
+                    audit.flag(p.line, "DuplicateId")
+                audit.placed.setdefault(p.line, Placement(rank if shared else None, len(versions)))
+    audit.figures["ReusedIdentifier"] = reused
+
+
+def exact_duplicate(field_name: str, unit: str, placement: Placement, what: str, value: str | None = None) -> Reject:
+    """The quarantine entry of an exact duplicate (`unit`: "line" or "record"), naming its first."""
+    return Reject(field_name, f"exact duplicate of {unit} {placement.duplicate_of} ({what}): lifted once", value)
 
 
 def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], tuple[str, str]],
@@ -167,10 +233,15 @@ def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], t
     """The audit of a JSON DECP file (both formats), given how to read its records (`amendments`:
     the amounts its modifications set)."""
     audit = Audit(records=len(records))
-    keyed = []
+    keyed, published = [], []
     for line, raw in records:
         buyer, ident = identity(raw)
-        keyed.append((line, f"{buyer}{ident}", bool(ident and buyer)))
+        keyed.append((line, f"{buyer}{ident}"))
+        text = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+        notified = dates(raw)[0]
+        published.append(Published(line, (buyer, ident) if buyer and ident else None, text, text,
+                                   str(notified or "")))
+        check_siren(audit, line, buyer)
         if misencoded(raw):
             audit.flag(line, "MisencodedText")
         if not validate(raw):
@@ -179,6 +250,7 @@ def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], t
         check_increments(audit, line, amount(raw), amendments(raw))
         check_delay(audit, line, *dates(raw))
     check_duplicates(audit, keyed)
+    place_awards(audit, published)
     return audit
 
 

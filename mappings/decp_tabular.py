@@ -7,16 +7,16 @@ contracts under a framework, republished versions): none leaves the graph becaus
 its identifier. Each is its own contract `contrat/{SIRET}/{id}/{n}` (n: rank by notification date,
 then line), linked to the shared identifier `contrat/{SIRET}/{id}` (`mappings/decp.py`), and the
 audit counts the identifiers reused (`ReusedIdentifier`) and flags their rows (`DuplicateId`). A row
-repeating another's award and supplier is an exact duplicate: reported as "duplicate of line N",
-lifted once. Rows in = rows lifted + rows rejected.
+repeating another's award and supplier is an exact duplicate: reported as "exact duplicate of line
+N", lifted once. The rule is the JSON feeds' too (`decp_quality.place_awards`). A buyer given by its
+SIREN is the entreprise, and the contract is keyed by it (`SirenForSiret`). Rows in = rows lifted +
+rows rejected.
 The CSV has no publication date and no schema: those audit metrics are not measured here.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -32,17 +32,7 @@ COLUMNS = ("uid", "id", "type", "codeCPV", "acheteur_id", "acheteur_nom", "titul
 #: columns that describe the award (the same on every row of one award)
 CONTRACT_COLUMNS = ("id", "acheteur_id", "type", "codeCPV", "montant", "dateNotification",
                     "procedure", "dureeMois", "offresRecues")
-MEASURED = ("DuplicateId", "DuplicateRow", "MisencodedText", "AmountOutOfRange", "ZeroAmount")
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a row goes: the rank of its award among its uid's distinct awards (None: the uid has
-    one) and their number, or the line it duplicates."""
-
-    award: int | None = None
-    awards: int = 1
-    duplicate_of: int | None = None
+MEASURED = ("DuplicateId", "DuplicateRow", "MisencodedText", "AmountOutOfRange", "ZeroAmount", "SirenForSiret")
 
 
 def award_key(row: Record) -> tuple:
@@ -50,36 +40,24 @@ def award_key(row: Record) -> tuple:
     return (row.get("uid"), *(row.get(c) for c in CONTRACT_COLUMNS))
 
 
-def audit_file(path: Path) -> tuple[list[Record], quality.Audit, dict[int, Placement]]:
-    """Rows, their audit, and where each row goes (its award, or the line it duplicates)."""
+def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
+    """Rows and their audit, which places each row (`decp_quality.place_awards`): its award, or the
+    line it duplicates."""
     rows = list(read_csv(path, COLUMNS))
     audit = quality.Audit(records=len(rows), measured=MEASURED)
-    awards: dict[str, dict[tuple, list[int]]] = defaultdict(dict)  # uid -> award -> its rows' lines
-    seen: dict[tuple, int] = {}
-    placed: dict[int, Placement] = {}
+    published = []
     for row in rows:
         if None in row.data:
             continue
         if any("\ufffd" in str(v) for v in row.data.values()):
             audit.flag(row.line, "MisencodedText")
         quality.check_amount(audit, row.line, row.get("montant", None))
+        quality.check_siren(audit, row.line, row.get("acheteur_id"))
         key = award_key(row)
-        if (first := seen.setdefault((*key, row.get("titulaire_id")), row.line)) != row.line:
-            placed[row.line] = Placement(duplicate_of=first)
-            audit.flag(row.line, "DuplicateRow")
-        awards[row.get("uid")].setdefault(key, []).append(row.line)
-    dates = {row.line: row.get("dateNotification") for row in rows if None not in row.data}
-    for versions in awards.values():
-        if len(versions) > 1:
-            audit.figures["ReusedIdentifier"] = audit.figures.get("ReusedIdentifier", 0) + 1
-        ranked = sorted(versions.values(), key=lambda lines: (dates[lines[0]], lines[0]))
-        for rank, lines in enumerate(ranked, start=1):
-            for line in lines:
-                if len(versions) > 1:
-                    audit.flag(line, "DuplicateId")
-                placed.setdefault(line, Placement(rank if len(versions) > 1 else None, len(versions)))
-    audit.figures.setdefault("ReusedIdentifier", 0)
-    return rows, audit, placed
+        published.append(quality.Published(row.line, row.get("uid"), key, (*key, row.get("titulaire_id")),
+                                           row.get("dateNotification")))
+    quality.place_awards(audit, published)
+    return rows, audit
 
 
 analyse = quality.cached_by_file(audit_file)
@@ -87,21 +65,20 @@ analyse = quality.cached_by_file(audit_file)
 
 def read(path: Path) -> Iterator[Record]:
     """Rows carrying the file's audit and where each goes."""
-    rows, audit, placed = analyse(path)
+    rows, audit = analyse(path)
     for row in rows:
         if None in row.data:
             yield row
         else:
-            yield Record(row.line, {"row": row, "audit": audit, "placed": placed[row.line]})
+            yield Record(row.line, {"row": row, "audit": audit, "placed": audit.placement(row.line)})
 
 
 def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
     """One row: its award (same triples on every row of it) and the row's supplier."""
     row: Record = record["row"]
-    placed: Placement = record["placed"]
+    placed: quality.Placement = record["placed"]
     if placed.duplicate_of is not None:
-        raise Reject("(row)", f"duplicate of line {placed.duplicate_of} (same uid, values and supplier): "
-                              "lifted once", row.get("uid"))
+        raise quality.exact_duplicate("(row)", "line", placed, "same uid, values and supplier", row.get("uid"))
     contract_id, buyer = row.get("id", None), row.get("acheteur_id", None)
     if not contract_id:
         raise Reject("id", "missing value: a contract without id cannot be identified")

@@ -1,9 +1,10 @@
 """DECP 2019 JSON (arrêté of 2019, schema 1.5): `{"marches": [...]}` of marchés and concessions.
 
 Three real consolidated feeds. Their known defects are kept visible, not repaired silently:
-records sharing buyer + id (the first is lifted, the others quarantined as "duplicate of record
-N"), U+FFFD mojibake, schema violations, CPV codes with a check digit or a lost leading zero,
-time-zoned dates, junk place codes (counted as unresolved).
+records sharing buyer + id (each distinct one lifted as its own award under the shared identifier,
+exact copies quarantined as "exact duplicate of record N"), U+FFFD mojibake, schema violations, CPV
+codes with a check digit or a lost leading zero, time-zoned dates, junk place codes (counted as
+unresolved).
 """
 
 from __future__ import annotations

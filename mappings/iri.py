@@ -136,3 +136,12 @@ def split_base(iri: str) -> tuple[str, Parsed] | None:
             return iri[:cut], parsed
         cut = iri.find("/", cut + 1)
     return None
+
+
+def contract_keys(buyer: str, contract_id: str, award: int | None = None) -> tuple[str, ...]:
+    """The keys of a DECP contract, `contrat/{buyer}/{id}[/{n}]`: an id is unique only per buyer, so
+    the buyer comes first, as its SIRET (14 digits) or, when the file gives only that, its SIREN (9
+    digits: the two never collide). `n` ranks the distinct awards a file publishes under one
+    identifier (by notification date); without it, the IRI names the identifier's one award, or the
+    identifier shared by several (`bg:ContractIdentifier`)."""
+    return (buyer, contract_id) if award is None else (buyer, contract_id, str(award))

@@ -21,7 +21,7 @@ from .read import Record
 from .source import Context, csv_source
 from .terms import Triple, fr, literal
 
-PATH = "referentials/postal/laposte_hexasmal_datanova-ods-export_2023-06.csv"
+PATH = values.POSTAL_CODES
 COLUMNS = ("code_postal", "code_commune_insee", "libelle_d_acheminement")
 #: COG kinds of the former communes a 2023 INSEE code may name today (cog.COMMUNE_KINDS)
 FORMER_COMMUNES = ("commune-deleguee", "commune-associee")

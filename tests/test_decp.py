@@ -61,6 +61,39 @@ def summary(built, name: str) -> dict:
     return next(s for s in built.sources if s["source"] == name)
 
 
+def identity(record: dict) -> tuple[str, str]:
+    return str(buyer_id(record) or "").strip(), str(record.get("id") or "").strip()
+
+
+def awards(records: list[dict]) -> list[tuple[int, dict]]:
+    """(record number, record) of each award a JSON feed publishes: every record with a buyer and an id,
+    but a record identical to an earlier one (an exact duplicate) counts once."""
+    seen, out = set(), []
+    for number, r in enumerate(records, start=1):
+        text = json.dumps(r, sort_keys=True)
+        if all(identity(r)) and text not in seen:
+            out.append((number, r))
+        seen.add(text)
+    return out
+
+
+def exact_duplicates(records: list[dict]) -> dict[int, int]:
+    """Record number -> the number of the earlier identical record (records with a buyer and an id)."""
+    first: dict[str, int] = {}
+    out = {}
+    for number, r in enumerate(records, start=1):
+        text = json.dumps(r, sort_keys=True)
+        if all(identity(r)) and first.setdefault(text, number) != number:
+            out[number] = first[text]
+    return out
+
+
+def reused_identifiers(records: list[dict]) -> set[tuple[str, str]]:
+    """Identities under which a feed publishes several distinct records."""
+    counts = Counter(identity(r) for _, r in awards(records))
+    return {key for key, n in counts.items() if n > 1}
+
+
 # --- every record accounted for, contracts counted once ---------------------------------------
 
 @pytest.mark.parametrize("name", [*V1, "decp-2024-paris", "decp-tabulaire-2024s2-travaux"])
@@ -73,20 +106,60 @@ def test_rows_in_equal_lifted_plus_rejected(built, name):
 
 
 @pytest.mark.parametrize("name,file", V1.items())
-def test_one_contract_per_buyer_and_id(store, name, file):
-    """Distinct (buyer, id) identities with an id = contracts in the feed's graph."""
-    identities = {(buyer_id(r), r["id"]) for r in v1_records(file) if r.get("id")}
+def test_one_contract_per_distinct_record_and_one_identifier_per_shared_id(store, name, file):
+    """Issue 9: no record leaves the graph because another shares its buyer + id. Contracts = the
+    feed's distinct records (an exact duplicate counts once); the identities several of them share
+    are each one bg:ContractIdentifier (they were quarantined as "duplicate of record N")."""
+    records = v1_records(file)
     n = one(store, f"SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {{ GRAPH {graph(name)} {{ ?c a epo:Contract }} }}")
-    assert int(n) == len(identities)
+    shared = one(store, f"""SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE {{ GRAPH {graph(name)} {{
+        ?i a bg:ContractIdentifier }} }}""")
+    assert (int(n), int(shared)) == (len(awards(records)), len(reused_identifiers(records)))
+    assert int(n) > len({identity(r) for _, r in awards(records)})
+
+
+@pytest.mark.parametrize("name,file", V1.items())
+def test_json_feeds_quarantine_only_exact_duplicates_naming_the_first(built, settings, name, file):
+    """The only records left out for their identity repeat an earlier record exactly, and their reason
+    names it; the others rejected have no id."""
+    with (settings.reports_dir / built.build_id / "rejected.csv").open(encoding="utf-8") as handle:
+        rejected = [r for r in csv.DictReader(handle) if r["source"] == name]
+    named = {int(r["line"]): r["reason"] for r in rejected if r["reason"].startswith("exact duplicate of record ")}
+    assert {line: int(reason.split()[4]) for line, reason in named.items()} == exact_duplicates(v1_records(file))
+    assert all(r["reason"].startswith("missing value") for r in rejected if int(r["line"]) not in named)
+    s = summary(built, name)
+    assert (s["rows"], s["lifted"], s["rejected"]) == {"decp-2019-e-marchespublics": (470, 468, 2),
+                                                      "decp-2019-pes": (1148, 1146, 2),
+                                                      "decp-2019-aife": (1000, 991, 9)}[name]
+
+
+@pytest.mark.parametrize("name,file", V1.items())
+def test_awards_of_a_shared_identifier_are_ranked_by_notification_date(store, name, file):
+    """`contrat/{SIRET}/{id}/{n}`: n follows the notification date; the identifier counts its awards."""
+    rows = store.select(PREFIXES + f"""SELECT ?i ?count ?award ?date WHERE {{ GRAPH {graph(name)} {{
+        ?i a bg:ContractIdentifier ; bg:awardCount ?count ; dct:hasPart ?award .
+        ?award dct:isPartOf ?i OPTIONAL {{ ?award epo:hasContractConclusionDate ?date }} }} }}""")
+    parts: dict[str, list[tuple[int, str]]] = {}
+    for r in rows:
+        assert r["award"].startswith(r["i"] + "/")
+        parts.setdefault(r["i"], []).append((int(r["award"].rsplit("/", 1)[1]), r.get("date", "")))
+    assert len(parts) == len(reused_identifiers(v1_records(file)))
+    for identifier, ranked in parts.items():
+        ranked.sort()
+        assert [rank for rank, _ in ranked] == list(range(1, len(ranked) + 1)), identifier
+        assert {int(r["count"]) for r in rows if r["i"] == identifier} == {len(ranked)}
+        dates = [d[:10] for _, d in ranked]
+        assert dates == sorted(dates), identifier
 
 
 def test_tabular_contract_amount_is_counted_once(store):
     """The graph's total = the sum of the amount of each distinct award (uid + its own values), once each,
     never once per supplier row (issue 9: no award leaves the graph because another shares its uid).
 
-    A contract needs a buyer SIRET (14 digits) for its identity: rows of other buyers are rejected.
+    Every row is identified: by its buyer's SIRET, or by its SIREN for the 4 rows that give only that.
     """
-    identified = [r for r in tabular_rows() if len(r["acheteur_id"]) == 14 and r["acheteur_id"].isdigit()]
+    identified = tabular_rows()
+    assert all(len(r["acheteur_id"]) in (9, 14) and r["acheteur_id"].isdigit() for r in identified)
     awards = {tuple(r[c] for c in ("uid", "montant", "dateNotification", "codeCPV", "type", "procedure",
                                    "dureeMois", "offresRecues")) for r in identified}
     expected = sum(Decimal(award[1]) for award in awards)
@@ -106,19 +179,14 @@ def test_tabular_contract_has_every_supplier_of_its_rows(store):
     assert int(one(store, q)) == len({r["titulaire_id"] for r in rows}) == 2
 
 
-def test_duplicates_are_reported_not_dropped(built, settings):
-    """Every later record of a shared identity is in the quarantine report, naming the first."""
+def test_exact_duplicates_are_reported_not_dropped(built, settings):
+    """Every exact duplicate is in the quarantine report, naming its first; nothing else is."""
     report = settings.reports_dir / built.build_id / "rejected.csv"
     with report.open(encoding="utf-8") as handle:
         rejected = [r for r in csv.DictReader(handle) if r["source"] == "decp-2019-e-marchespublics"]
     records = v1_records(V1["decp-2019-e-marchespublics"])
-    seen, later = set(), 0
-    for r in records:
-        key = (buyer_id(r), r["id"])
-        later += key in seen
-        seen.add(key)
-    duplicates = [r for r in rejected if r["reason"].startswith("duplicate of record")]
-    assert len(duplicates) == later == len(rejected)
+    duplicates = [r for r in rejected if r["reason"].startswith("exact duplicate of record")]
+    assert len(duplicates) == len(exact_duplicates(records)) == len(rejected) == 2
 
 
 # --- amendments never overwrite the award -------------------------------------------------------
@@ -139,11 +207,11 @@ def test_modification_kept_apart_from_initial_award(store):
 
 
 def test_every_modification_in_the_files_is_a_node(store):
-    expected = sum(len(r.get("modifications") or []) for f in V1.values() for r in v1_records(f) if r.get("id"))
-    expected += sum(len(r.get("modifications") or []) for r in paris_records())
+    """Each award's modifications are its own nodes (an exact duplicate's are its first's)."""
+    expected = sum(len(r.get("modifications") or []) for f in V1.values() for _, r in awards(v1_records(f)))
+    expected += sum(len(r.get("modifications") or []) for _, r in awards(paris_records()))
     n = one(store, "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a bg:ContractModification ; bg:modificationOf ?c }")
-    # duplicates' modifications are reported with their record, not lifted
-    assert 0 < int(n) <= expected
+    assert int(n) == expected > 0
 
 
 def test_unmodified_contract_current_equals_initial(store):
@@ -216,6 +284,16 @@ def test_duplicate_ids_measured_as_in_the_files(store):
     assert measurement(store, "decp-2024-paris", "DuplicateId") == uid_duplicates(paris_records()) == 0
 
 
+def test_reused_identifiers_and_exact_duplicates_measured_as_in_the_files(store):
+    """DQV per JSON feed, as for the tabular file: identities holding several distinct records, and
+    records repeating an earlier one."""
+    found = {name: (measurement(store, name, "ReusedIdentifier"), measurement(store, name, "DuplicateRow"))
+             for name in V1}
+    assert found == {name: (len(reused_identifiers(v1_records(file))), len(exact_duplicates(v1_records(file))))
+                     for name, file in V1.items()}
+    assert found == {"decp-2019-e-marchespublics": (9, 2), "decp-2019-pes": (5, 2), "decp-2019-aife": (12, 2)}
+
+
 def test_misencoded_text_measured_as_in_the_files(store):
     for name, file in V1.items():
         n = sum("\ufffd" in json.dumps(r, ensure_ascii=False) for r in v1_records(file))
@@ -271,7 +349,7 @@ def test_flags_on_contracts_agree_with_the_measurements(store):
              ?c bg:qualityIssue bg:MisencodedText }} }}"""
     flagged = int(one(store, q))
     records = v1_records(V1["decp-2019-aife"])
-    lifted_records = {(buyer_id(r), r["id"]) for r in records if r.get("id") and "\ufffd" in json.dumps(r, ensure_ascii=False)}
+    lifted_records = [r for _, r in awards(records) if "\ufffd" in json.dumps(r, ensure_ascii=False)]
     assert flagged == len(lifted_records) <= 754
 
 
@@ -376,14 +454,8 @@ def test_companies_known_to_sirene_are_linked_not_redescribed(store):
 
 
 def lifted_records(records: list[dict]) -> list[dict]:
-    """The records a feed lifts: the first of each buyer + id, with an id and a 14-digit buyer SIRET."""
-    seen, out = set(), []
-    for r in records:
-        key = (buyer_id(r), r.get("id"))
-        if r.get("id") and key not in seen and len(key[0]) == 14 and key[0].isdigit():
-            out.append(r)
-        seen.add(key)
-    return out
+    """The records a feed lifts: each with a buyer and an id, an exact duplicate once (`awards`)."""
+    return [r for _, r in awards(records)]
 
 
 @pytest.mark.parametrize("name", [*V1, "decp-2024-paris"])

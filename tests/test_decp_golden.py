@@ -50,9 +50,8 @@ def test_decp_2019(tmp_path):
     for source, result in zip(sources, results):
         assert result.rows == json_records("decp_v1", source.path) and accounted(result)
     emp, pes, aife = results
-    # the two e-marchespublics records sharing buyer + id: the later one is reported, not merged
-    assert [(r.field, r.reason.split(" (")[0]) for r in emp.rejected] == [("id", "duplicate of record 6")]
-    assert [r.reason.split(" (")[0] for r in pes.rejected] == ["duplicate of record 3"]
+    # two distinct records sharing buyer + id (e-marchespublics, PES): both lifted, as two awards (issue 9)
+    assert emp.rejected == pes.rejected == [] and emp.lifted == emp.rows and pes.lifted == pes.rows
     # the concession without id cannot be identified
     assert [(r.field, r.reason.split(":")[0]) for r in aife.rejected] == [("id", "missing value")]
 

@@ -416,12 +416,13 @@ def sirens(parties: list[dict]) -> list[str]:
 
 
 def lifted_parties(records: list[dict]) -> Iterable[list[str]]:
-    """Per lifted record (the first of each buyer + id, with a 14-digit buyer SIRET): its companies."""
+    """Per lifted record (each with buyer + id, an exact duplicate once, with a 14-digit buyer SIRET): its
+    companies."""
     seen = set()
     for r in records:
         concession = r.get("_type") == "Contrat de concession" or "autoriteConcedante" in r
         buyer = compact(buyer_of(r))
-        key = (buyer, str(r.get("id") or "").strip())
+        key = (buyer, str(r.get("id") or "").strip(), json.dumps(r, sort_keys=True))
         if not all(key) or key in seen:
             seen.add(key)
             continue

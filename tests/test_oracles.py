@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 
 from graph_service.web.app import create_app
 from graph_service.build.pipeline import lift_source
-from graph_service.config import PROJECT_ROOT
 from mappings import catalog, decp_v2, values
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
@@ -34,7 +33,6 @@ from .test_catalog_http import described, identifier
 
 EU = "http://publications.europa.eu/resource/authority/"
 CATALOG_CSV = DATA / catalog.PATH
-SHARED = PROJECT_ROOT.parent / "shared"
 
 #: data.gouv.fr's licence labels in the export -> the licence IRI a harvester must read (None: no
 #: licence named). By hand, from Etalab's pages: version 2.0 (2017) and the first version (2011).
@@ -192,7 +190,7 @@ def test_min_score_keeps_the_datasets_scored_by_hand_at_or_above_it(built, setti
 
 # --- postal codes, against La Poste's table ---------------------------------------------------
 
-LA_POSTE = SHARED / "data" / "referentials" / "postal" / "laposte_hexasmal_datanova-ods-export_2023-06.csv"
+LA_POSTE = DATA / "referentials" / "postal" / "laposte_hexasmal_datanova-ods-export_2023-06.csv"
 #: Orly airport's postal code is 94 (Val-de-Marne) but its one commune, Paray-Vieille-Poste, is in 91
 ORLY = "94390"
 
@@ -201,7 +199,7 @@ ORLY = "94390"
 def la_poste() -> dict[str, set[str]]:
     """Postal code -> the départements of its communes, as La Poste's official table gives them."""
     if not LA_POSTE.exists():
-        pytest.skip(f"La Poste's table is in the shared material ({LA_POSTE}), absent here")
+        pytest.skip(f"La Poste's table ({LA_POSTE}) is absent here")
     found: dict[str, set[str]] = defaultdict(set)
     with LA_POSTE.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle, delimiter=";"):
@@ -217,8 +215,6 @@ def test_postal_codes_give_a_departement_of_their_communes(la_poste):
         departements = {r["code"] for r in csv.DictReader(handle)}
     assert len(la_poste) > 6000
     for code, theirs in la_poste.items():
-        if code == ORLY:
-            continue
         found = values.departement_of_postal_code(code)
         if found is None:
             assert len(theirs) > 1 or not theirs <= departements, code
@@ -226,11 +222,18 @@ def test_postal_codes_give_a_departement_of_their_communes(la_poste):
             assert found in theirs, code
 
 
-@pytest.mark.xfail(strict=True, reason="real bug: departement_of_postal_code reads the département from the "
-                                       "code's first digits; 94390 (Orly airport) is Paray-Vieille-Poste, Essonne")
 def test_orly_postal_code_is_in_essonne(la_poste):
+    """94390 (Orly airport) serves Paray-Vieille-Poste, Essonne: La Poste's table wins over the digits."""
     assert la_poste[ORLY] == {"91"}
-    assert values.departement_of_postal_code(ORLY) in (None, "91")
+    assert values.departement_of_postal_code(ORLY) == "91"
+
+
+def test_a_postal_code_spanning_two_departements_names_neither(la_poste):
+    """The codes whose communes lie in two départements (16 in La Poste's table) give None, never the
+    département their first digits suggest."""
+    spanning = {code for code, theirs in la_poste.items() if len(theirs) > 1}
+    assert len(spanning) == 16
+    assert {code: values.departement_of_postal_code(code) for code in spanning} == dict.fromkeys(spanning)
 
 
 # --- the DECP schema audit, against jsonschema ---------------------------------------------------

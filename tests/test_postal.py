@@ -135,8 +135,8 @@ def test_share_of_2019_records_whose_place_reaches_a_commune(store):
                         UNION {{ GRAPH <{BASE}/graph/{name}> {{ ?c bg:executionPostalCode ?p }} ?p bg:postalCodeCommune ?x }}
                         BIND(?c AS ?any) }} }}""")
         figures[name] = (int(row["all"]), int(row["exact"]), int(row["reached"]))
-    assert figures == {"decp-2019-e-marchespublics": (441, 101, 296), "decp-2019-pes": (1140, 433, 623),
-                       "decp-2019-aife": (976, 43, 51)}
+    assert figures == {"decp-2019-e-marchespublics": (468, 112, 320), "decp-2019-pes": (1146, 436, 629),
+                       "decp-2019-aife": (991, 49, 57)}
 
 
 # --- codes that lost a leading zero, SIREN for SIRET ---------------------------------------------------
@@ -191,6 +191,26 @@ def test_a_thirteen_digit_siret_is_restored_only_when_sirene_knows_its_siren():
     assert unknown.repaired_fields == [] and "InvalidIdentifier" in unknown.issues
 
 
+def test_a_buyer_given_by_its_siren_is_the_entreprise_and_keys_the_contract(store):
+    """The 4 tabular rows whose acheteur_id is SIREN 884123902 were rejected ("no contract identity"):
+    they are two awards of uid 884123902F202401 (2024-08-28, 55,000 EUR; 2024-09-23, 70,000 EUR; two
+    suppliers each), keyed `contrat/884123902/F202401/{n}`, bought by the entreprise and flagged."""
+    rows = [r for r in csv_rows(TABULAR) if len(r["acheteur_id"]) == 9]
+    assert len(rows) == 4 and {r["acheteur_id"] for r in rows} == {"884123902"}
+    tabular = f"<{BASE}/graph/decp-tabulaire-2024s2-travaux>"
+    found = select(store, f"""SELECT ?c ?date ?amount (COUNT(DISTINCT ?s) AS ?suppliers) WHERE {{ GRAPH {tabular} {{
+        ?c bg:buyer <{BASE}/id/entreprise/884123902> ; bg:qualityIssue bg:SirenForSiret ;
+           dct:isPartOf <{BASE}/id/contrat/884123902/F202401> ; epo:hasContractConclusionDate ?date ;
+           bg:initialAmount ?amount ; bg:supplier ?s }} }} GROUP BY ?c ?date ?amount ORDER BY ?c""")
+    expected = sorted({(r["dateNotification"], r["montant"]) for r in rows})
+    assert [(r["c"].removeprefix(f"{BASE}/id/"), r["date"], r["amount"], int(r["suppliers"])) for r in found] == [
+        (f"contrat/884123902/F202401/{n}", date, amount, 2) for n, (date, amount) in enumerate(expected, start=1)]
+    (measure,) = select(store, f"""SELECT ?n WHERE {{ ?m dqv:computedOn {tabular} ;
+        dqv:isMeasurementOf bg:SirenForSiret ; dqv:value ?n }}""")
+    assert int(measure["n"]) == len(rows)
+    assert not select(store, f"SELECT ?u WHERE {{ <{BASE}/id/entreprise/884123902> org:unitOf ?u }}")
+
+
 def test_a_siren_given_for_a_siret_is_the_entreprise(store):
     """Tabular rows with a 9-digit titulaire_id: the contract's supplier is the entreprise itself."""
     sirens = {r["titulaire_id"] for r in csv_rows(TABULAR) if len(r["titulaire_id"]) == 9}
@@ -228,20 +248,18 @@ def test_sirene_names_come_first(store):
 
 # --- the question users ask: contracts executed in a commune ---------------------------------------
 
-def lifted_json_records() -> dict[tuple[str, str], dict]:
-    """The JSON DECP records the graph holds: per (buyer SIRET, id), the first record of each file with
-    both (later ones are quarantined)."""
-    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+def lifted_json_records() -> dict[tuple[str, str, str], list[dict]]:
+    """The JSON DECP records the graph holds, one per award: every record of a file with a buyer SIRET
+    and an id, a record repeating an earlier one exactly (quarantined) counted once."""
+    out: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     files = [*V1.values(), "decp_v2_2024_ville_de_paris_21750001600019.json"]
     for file in files:
         data = json.loads((DECP / file).read_text(encoding="utf-8"))
-        seen = set()
         for r in data["marches"] if isinstance(data, dict) else data:
             buyer = r.get("acheteur") or r.get("autoriteConcedante") or {}
-            key = (str(buyer.get("id", "")).strip(), str(r.get("id") or "").strip())
-            if key[1] and len(key[0]) == 14 and key[0].isdigit() and key not in seen:
+            key = (str(buyer.get("id", "")).strip(), str(r.get("id") or "").strip(), json.dumps(r, sort_keys=True))
+            if key[1] and len(key[0]) == 14 and key[0].isdigit() and key not in out:
                 out[key].append(r.get("lieuExecution") or {})
-            seen.add(key)
     return out
 
 
@@ -266,4 +284,4 @@ def test_contracts_by_commune_counts_exact_and_possible_apart(store, insee, name
     rows = store.select(text.replace('"69123"', f'"{insee}"'))
     assert [(r["name"], int(r["contracts"]), int(r["possibleContracts"])) for r in rows] == \
         [(name, len(exact), len(possible))]
-    assert (len(exact), len(possible)) == {"69123": (118, 0), "02600": (0, 54)}[insee]
+    assert (len(exact), len(possible)) == {"69123": (119, 0), "02600": (0, 54)}[insee]

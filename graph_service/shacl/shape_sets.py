@@ -91,6 +91,8 @@ SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
     ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast"),
     ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
+    # La Poste's postal codes and the communes they serve.
+    ShapeSet("codes-postaux", ("postal.ttl",), starts_with("codes-postaux"), engine="fast"),
     # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
     # (the mandatory and range shapes block the build; the recommended ones only count warnings).
     ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",

@@ -137,10 +137,14 @@ def sales(place: Term, scope: str) -> str:
                 place=place)
 
 
+#: The contract identifier of an award `?k`: the shared `bg:ContractIdentifier` it is part of, else itself.
+IDENTIFIER = "OPTIONAL { ?k dct:isPartOf ?shared . ?shared a bg:ContractIdentifier } BIND(COALESCE(?shared, ?k) AS ?id)"
+
+
 def contracts_in(place: Term, scope: str) -> str:
-    """DECP contracts whose place of execution is the territory."""
-    return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE {\n  " + scope
-                + "\n  ?k a epo:Contract ; dct:spatial ?where .\n}", place=place)
+    """DECP awards whose place of execution is the territory (`n`), and their contract identifiers (`ids`)."""
+    return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?k) AS ?n) (COUNT(DISTINCT ?id) AS ?ids) WHERE {\n  " + scope
+                + "\n  ?k a epo:Contract ; dct:spatial ?where .\n  " + IDENTIFIER + "\n}", place=place)
 
 
 def organisations(place: Term) -> str:
@@ -180,5 +184,6 @@ def contracts(org: Term, kind: str, role: str, limit: int, offset: int) -> str:
 
 
 def contracts_count(org: Term, kind: str, role: str) -> str:
-    return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {\n  " + _contracts_where(kind, role) + "\n}",
-                org=org)
+    """How many awards (`n`) and contract identifiers (`ids`) an organisation has."""
+    return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?id) AS ?ids) WHERE {\n  "
+                + _contracts_where(kind, role) + "\n  " + IDENTIFIER.replace("?k", "?c") + "\n}", org=org)

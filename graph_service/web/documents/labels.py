@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mappings.namespaces import PREFIXES, sparql_prologue
-
 from graph_service.store import GraphStore
 from graph_service.web.documents.sparql_values import fill, iris
+from mappings.namespaces import PREFIXES, sparql_prologue
 
 #: Properties that hold a thing's name, best first (`/api/labels` searches these).
 NAMES = ("skos:prefLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name", "rov:legalName")
@@ -24,6 +23,14 @@ PROPERTIES = NAMES + CODES
 LANGUAGES = ("fr", "", "en")
 #: The names as a SPARQL property path (`skos:prefLabel|rdfs:label|...`).
 NAME_PATH = "|".join(NAMES)
+
+#: What each kind of IRI we mint (`/id/{kind}/...`, `/graph/...`) is called, in French.
+KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "Région", "cpv": "Code CPV",
+              "naf": "Code NAF", "entreprise": "Entreprise (SIREN)", "etablissement": "Établissement (SIRET)",
+              "contrat": "Marché public", "dataset": "Jeu de données", "mutation": "Vente immobilière (DVF)",
+              "mission": "Mission budgétaire", "programme": "Programme budgétaire",
+              "graph": "Graphe nommé (une source)", "source": "Fichier source", "build": "Construction du graphe",
+              "software": "Logiciel", "code-postal": "Code postal (La Poste)"}
 
 _BATCH = 400
 _RANK = {PREFIXES[c.partition(":")[0]] + c.partition(":")[2]: i for i, c in enumerate(PROPERTIES)}
@@ -48,3 +55,8 @@ def best_labels(store: GraphStore, things: Iterable[str]) -> dict[str, str]:
             if row["x"] not in found or score < found[row["x"]]:
                 found[row["x"]] = score
     return {x: score[2] for x, score in found.items()}
+
+
+def kind_name(kind: str) -> str:
+    """What a kind of thing is called on the pages and in `/api` (the kind itself when unnamed)."""
+    return KIND_NAMES.get(kind, kind)

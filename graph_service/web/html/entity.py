@@ -8,22 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import quote
 
-from mappings.namespaces import shorten
-
+from graph_service.store import GraphStore, Term
 from graph_service.web.documents import entity as ed
 from graph_service.web.documents.figures import figures
-from graph_service.web.documents.labels import best_labels
+from graph_service.web.documents.labels import best_labels, kind_name
 from graph_service.web.formats import DOCUMENTS
 from graph_service.web.html import layout as html
 from graph_service.web.html.layout import esc, link
-from graph_service.store import GraphStore, Term
-
-KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "Région", "cpv": "Code CPV",
-              "naf": "Code NAF", "entreprise": "Entreprise (SIREN)", "etablissement": "Établissement (SIRET)",
-              "contrat": "Marché public", "dataset": "Jeu de données", "mutation": "Vente immobilière (DVF)",
-              "mission": "Mission budgétaire", "programme": "Programme budgétaire",
-              "graph": "Graphe nommé (une source)", "source": "Fichier source", "build": "Construction du graphe",
-              "software": "Logiciel"}
+from mappings.namespaces import shorten
 
 
 def _iri_link(term, labels: dict[str, str]) -> str:
@@ -89,6 +81,12 @@ def incoming_html(iri: str, incoming: ed.Incoming, links: list[tuple], labels: d
             f"{pager}{lists}{pager if pages > 1 else ''}")
 
 
+def figure_list(title: str, entries: list[tuple[str | None, str]]) -> str:
+    """A titled list of the key figures: each entry a link when it names an IRI."""
+    items = "".join(f"<li>{link(href, text, title=href) if href else esc(text)}</li>" for href, text in entries)
+    return f'<h3>{esc(title)}</h3><ul class="links">{items}</ul>'
+
+
 def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incoming) -> str:
     """The whole page of an entity, with one page of the links pointing to it."""
     rows = ed.outgoing(store, iri)
@@ -102,12 +100,13 @@ def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incom
     describe = quote(f"DESCRIBE <{iri}>")
     facts = figures(store, kind, iri)
     key = ""
-    if facts.items or facts.charts:
+    if facts.items or facts.charts or facts.lists:
         key = ("<h2>Chiffres clés</h2>" + html.figures(facts.items)
-               + "".join(f'<p class="note">{esc(n)}</p>' for n in facts.notes)
-               + "".join(f"<div>{c}</div>" for c in facts.charts))
+               + "".join(f'<p class="note">{esc(n)}</p>' for n in dict.fromkeys(facts.notes))
+               + "".join(f"<div>{c}</div>" for c in facts.charts)
+               + "".join(figure_list(title, entries) for title, entries in facts.lists))
     sources = "".join(f"<li>{link(g, t, title=g)}</li>" for g, t in ed.sources(store, iri))
-    body = (f'<p class="kind">{esc(KIND_NAMES.get(kind, kind))}</p><h1>{esc(title)}</h1>'
+    body = (f'<p class="kind">{esc(kind_name(kind))}</p><h1>{esc(title)}</h1>'
             f'<p class="iri">{esc(iri)}</p>'
             f'<p class="formats">Données : {formats} · <a href="/sparql?query={describe}">requête SPARQL</a></p>'
             f"{key}<h2>Description</h2>{statements_table(rows, labels, blanks) if rows else '<p>—</p>'}"
