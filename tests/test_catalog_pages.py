@@ -74,7 +74,7 @@ def test_hydra_links_of_first_middle_and_last_pages():
     url = "https://data.example/catalog.ttl"
     first = Paging(url, Request(1, 100, None), 672)
     assert first.last == 7
-    assert hydra_links(first) == {"first": f"{url}?page=1", "last": f"{url}?page=7", "next": f"{url}?page=2"}
+    assert hydra_links(first) == {"first": url, "last": f"{url}?page=7", "next": f"{url}?page=2"}
     middle = Paging(url, Request(4, 100, None), 672)
     assert hydra_links(middle)["previous"] == f"{url}?page=3" and hydra_links(middle)["next"] == f"{url}?page=5"
     last = Paging(url, Request(7, 100, None), 672)

@@ -56,7 +56,9 @@ def test_one_hydra_writer_for_every_listing():
     single = ed.paging_triples("http://x.test/id/commune/1", 3, 1)
     assert "PartialCollectionView" not in single and '"3"^^' in single and "primaryTopic" in single
     paged = ed.paging_triples("http://x.test/id/commune/1", ed.PAGE_SIZE + 1, 2)
-    assert "<http://x.test/id/commune/1?page=1>" in paged and "hydra/core#next" not in paged
+    assert "hydra/core#first> <http://x.test/id/commune/1> ." in paged and "hydra/core#next" not in paged
+    fetched = ed.paging_triples("http://x.test/id/commune/1", ed.PAGE_SIZE + 1, 1, "http://x.test/id/commune/1.ttl")
+    assert "<http://x.test/id/commune/1.ttl> <http://www.w3.org/ns/hydra/core#next>" in fetched
 
 
 # ----------------------------------------------------------------------------------- labels

@@ -14,9 +14,11 @@ from dataclasses import replace
 
 import pytest
 import requests
-from rdflib import Graph
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 
+from graph_service.web import formats
 from mappings.namespaces import sparql_prologue
 from tests.serving import free_port, running_server
 
@@ -176,6 +178,19 @@ def test_service_description(url):
     assert endpoints == {url}
     languages = {str(o) for s, p, o in g if str(p) == sd + "supportedLanguage"}
     assert languages == {sd + "SPARQL11Query"}   # no update on the public endpoint
+
+
+@pytest.mark.parametrize("media_type", formats.offers(formats.GRAPH))
+def test_service_description_in_every_rdf_format(url, media_type):
+    """Comunica asks for N-Quads first: every RDF type offered answers 200 with the description in its
+    default graph (N-Quads used to be a 500: rdflib writes quads from a dataset only)."""
+    r = requests.get(url, headers={"Accept": media_type})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].split(";")[0] == media_type
+    dataset = Dataset().parse(data=r.content, format=formats.BY_MEDIA_TYPE[media_type].rdflib)
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert (URIRef(url), URIRef(sd + "endpoint"), URIRef(url)) in dataset.default_graph
+    assert [g.identifier for g in dataset.graphs()] == [DATASET_DEFAULT_GRAPH_ID]
 
 
 def test_query_page_for_browsers(url):

@@ -36,7 +36,8 @@ TABLE: tuple[Format, ...] = (
     Format("text/turtle", GRAPH, "ttl", ("ttl", "turtle"), "Turtle", "turtle"),
     Format("application/n-triples", GRAPH, "nt", ("nt", "ntriples", "n-triples"), "N-Triples", "nt"),
     Format("application/ld+json", GRAPH, "jsonld", ("jsonld", "json-ld"), "JSON-LD", "json-ld", charset=False),
-    Format("application/rdf+xml", GRAPH, "rdf", ("rdf", "rdfxml", "xml"), "RDF/XML", "xml", charset=False),
+    Format("application/rdf+xml", GRAPH, "rdf", ("rdf", "rdfxml", "xml", "rdf+xml"), "RDF/XML", "xml",
+           charset=False),
     Format("application/n-quads", GRAPH, "nq", ("nq", "nquads"), "N-Quads", "nquads"),
     Format("application/trig", GRAPH, None, ("trig",), "TriG", "trig"),
     Format("text/n3", GRAPH, None, ("n3",), "N3", "n3"),
@@ -69,6 +70,14 @@ def by_name(name: str, among: Iterable[Format]) -> Format | None:
     """The format a `format=` value names among `among` (any case; the first match wins)."""
     name = name.lower()
     return next((f for f in among if name in f.names), None)
+
+
+def named(value: str) -> list[Format]:
+    """Every format a `format=` value names (`xml`: RDF/XML for graphs, SPARQL XML for results): by name,
+    or by media type, alone or in a comma-separated list as some clients send their Accept."""
+    name = value.strip().lower()
+    media_types = {item.split(";")[0].strip() for item in name.split(",")}
+    return [f for f in TABLE if name in f.names or f.media_type in media_types]
 
 
 def names(among: Iterable[Format]) -> list[str]:

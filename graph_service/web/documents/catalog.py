@@ -153,17 +153,18 @@ class Paging:
         return paging.last_page(self.total, self.request.page_size)
 
     def page_url(self, page: int) -> str:
-        params: dict[str, str | int] = {"page": page}
+        """The URL of page `page`; page 1's has no `page` (it is the harvest URL itself)."""
+        params: dict[str, str | int] = {"page": page} if page > 1 else {}
         if self.request.page_size != DEFAULT_PAGE_SIZE:
             params["page_size"] = self.request.page_size
         if self.request.modified_since:
             params["modified_since"] = self.request.modified_since
-        return f"{self.url}?{urlencode(params)}"
+        return f"{self.url}?{urlencode(params)}" if params else self.url
 
     def members(self, datasets: list[str]) -> list[str]:
         """The datasets of the requested page."""
         return paging.page_of(datasets, self.request.page, self.request.page_size)
 
-    def hydra(self, catalog: str) -> list[Triple]:
-        """The catalog as a Hydra collection and this page as its partial view."""
-        return paging.paged_collection(catalog, self.total, self.request.page, self.last, self.page_url)
+    def hydra(self, catalog: str, fetched: str | None = None) -> list[Triple]:
+        """The catalog as a Hydra collection and this page, fetched at `fetched`, as its partial view."""
+        return paging.paged_collection(catalog, self.total, self.request.page, self.last, self.page_url, fetched)

@@ -130,25 +130,27 @@ def sources(store: GraphStore, iri: str) -> list[tuple[str, str]]:
 
 
 def page_url(iri: str, page: int) -> str:
-    return f"{iri}?page={page}"
+    """Page 1 of the links is the entity's IRI itself (one URL per page: see `paging`)."""
+    return f"{iri}?page={page}" if page > 1 else iri
 
 
-def document(iri: str, links: Incoming, page: int) -> tuple[str, str]:
+def document(iri: str, links: Incoming, page: int, fetched: str | None = None) -> tuple[str, str]:
     """The RDF description: a CONSTRUCT of the entity's statements (and its blank nodes and hash IRIs), and the
-    N-Triples of one page of incoming links with their Hydra paging description."""
+    N-Triples of one page of incoming links with their Hydra paging description (`fetched`: the URL the
+    client fetched, the view's IRI)."""
     t = iri_term(iri)
     own = literal(iri + "#")   # hash IRIs (`source/x.csv#sha256`) are fetched with their document
     construct = (f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo }} WHERE {{ {t} ?p ?o "
                  f"OPTIONAL {{ FILTER(isBlank(?o) || STRSTARTS(STR(?o), {own})) ?o ?bp ?bo }} }}")
     lines = [f"{s} {p} {t} ." for p, s in links.page(page)]
-    return construct, "\n".join(lines) + "\n" + paging_triples(iri, links.total, page)
+    return construct, "\n".join(lines) + "\n" + paging_triples(iri, links.total, page, fetched)
 
 
-def paging_triples(iri: str, total: int, page: int) -> str:
+def paging_triples(iri: str, total: int, page: int, fetched: str | None = None) -> str:
     """Hydra description of the incoming links (N-Triples): how many, and the links between pages
     (no view when they fit on one page)."""
     collection = f"{iri}#incoming"
     last = paging.last_page(total, PAGE_SIZE)
-    hydra = (paging.paged_collection(collection, total, page, last, lambda n: page_url(iri, n)) if last > 1
+    hydra = (paging.paged_collection(collection, total, page, last, lambda n: page_url(iri, n), fetched) if last > 1
              else paging.collection(collection, total))
     return paging.ntriples([*hydra, (iri_term(collection), FOAF.primaryTopic, iri_term(iri))])

@@ -1,6 +1,11 @@
 """The one Hydra writer: a listing as a `hydra:Collection`, one page of it as a `hydra:PartialCollectionView`
 with its first/last/previous/next links; and the page arithmetic shared by every paged document
 (the catalog's datasets, the links pointing to an entity).
+
+The view is the URL the client fetched: link-traversal clients (Comunica) read `hydra:next` only from
+the document's own URL, so page 1 fetched as `/catalog.ttl` or as an entity's bare IRI must say
+`</catalog.ttl> hydra:next <...?page=2>`. Page 1's URL is the listing's URL without `page`, so a
+client walking first/previous/next meets each page under one URL only (and never counts it twice).
 """
 
 from __future__ import annotations
@@ -8,11 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+from urllib.parse import quote
 
 from mappings.namespaces import A, PREFIXES, XSD, Namespace
 from mappings.terms import Triple, iri, typed
 
 HYDRA = Namespace(PREFIXES["hydra"])
+#: What a query string keeps as sent in the view's IRI (the rest is percent-encoded, as clients send it).
+_QUERY_SAFE = "/?:@!$&'()*+,;=%-._~"
 T = TypeVar("T")
 
 
@@ -31,9 +39,17 @@ def collection(node: str, total: int) -> list[Triple]:
     return [(iri(node), A, HYDRA.Collection), (iri(node), HYDRA.totalItems, typed(total, XSD.integer))]
 
 
-def paged_collection(node: str, total: int, page: int, last: int, url: Callable[[int], str]) -> list[Triple]:
-    """The collection and page `page` as its view; `url(n)` is the absolute URL of page n."""
-    view = iri(url(page))
+def fetched_url(public_url: str, query: str) -> str:
+    """The URL a client fetched: the public URL of the request's path (from the configured base, never
+    the Host header) and its query string as sent (what the client compares `hydra:view` with)."""
+    return public_url + (f"?{quote(query, safe=_QUERY_SAFE)}" if query else "")
+
+
+def paged_collection(node: str, total: int, page: int, last: int, url: Callable[[int], str],
+                     fetched: str | None = None) -> list[Triple]:
+    """The collection and page `page` as its view; `url(n)` is the absolute URL of page n, `fetched` the
+    URL the client fetched this page at (the view's IRI; default `url(page)`)."""
+    view = iri(fetched or url(page))
     out = [*collection(node, total), (iri(node), HYDRA.view, view), (view, A, HYDRA.PartialCollectionView),
            (view, HYDRA.first, iri(url(1))), (view, HYDRA.last, iri(url(last)))]
     if page > 1:

@@ -68,7 +68,12 @@ def _page(request: Request, store: GraphStore, path: str) -> tuple[str, pages.Pa
 def catalog_page(request: Request, store: GraphStore, ext: str | None, media_type: str) -> bytes:
     catalog, paging, members = _page(request, store, "/catalog" + (f".{ext}" if ext else ""))
     sparql = pages.document_query(_graph(store), [catalog, *members], catalog, members)
-    return render(store, sparql, media_type, paging.hydra(catalog))
+    return render(store, sparql, media_type, paging.hydra(catalog, _fetched(request)))
+
+
+def _fetched(request: Request) -> str:
+    """The public URL the client fetched (the page's `hydra:view`)."""
+    return hydra.fetched_url(deps.settings(request).public_url(request.url.path), request.url.query)
 
 
 def full_dump(request: Request, store: GraphStore, media_type: str) -> bytes:
@@ -103,8 +108,7 @@ def respond(request: Request, ext: str | None, build: Callable[[GraphStore, str]
     media_type = _media_type(request, ext)
     http.query_params(request)   # each parameter given once, before any 304
     store = deps.open_store(request)
-    current = http.version(store, deps.settings(request).base, request.url.path,
-                           sorted(request.query_params.multi_items()), media_type)
+    current = http.version(store, _fetched(request), media_type)   # the page names the URL it was fetched at
     headers = {"Vary": "Accept"} if ext is None else {}
     return http.send(request, lambda: build(store, media_type), media_type, headers, current)
 

@@ -25,6 +25,7 @@ from graph_service.web import deps, formats, http
 from graph_service.web.bounds import MAX_PAGE, whole_number
 from graph_service.web.conneg import negotiate
 from graph_service.web.documents import entity as ed
+from graph_service.web.documents import paging as hydra
 from graph_service.web.html import entity as entity_page
 
 router = APIRouter()
@@ -60,13 +61,13 @@ def page_number(request: Request) -> int:
         raise http.HttpError(400, f"page: {exc}") from None
 
 
-def render(store: GraphStore, found: ed.Candidate, media: str, page: int) -> bytes:
+def render(store: GraphStore, found: ed.Candidate, media: str, page: int, fetched: str) -> bytes:
     links = ed.incoming(store, found.iri)
     if page > links.last_page:
         raise http.HttpError(404, f"page {page} is past the last page ({links.last_page}) of the links to {found.iri}")
     if media == HTML:
         return entity_page.render(store, found.iri, found.kind, page, links).encode("utf-8")
-    construct, extra = ed.document(found.iri, links, page)
+    construct, extra = ed.document(found.iri, links, page, fetched)
     return http.rdf_document(store, construct, media, PREFIXES, extra=extra)
 
 
@@ -104,9 +105,10 @@ def describe(request: Request) -> Response:
         return Response(status_code=301, headers={"Location": found.iri + suffix + query})
     chosen = choose_media(request, found.ext)
     page = page_number(request)
+    fetched = hydra.fetched_url(deps.settings(request).public_url(raw_path), request.url.query)
     headers = {"Content-Location": f"{found.iri}.{chosen.ext}" + (f"?page={page}" if page > 1 else ""),
                "Link": format_links(found.iri)}
     if found.ext is None and "format" not in request.query_params:
         headers["Vary"] = "Accept"
-    return http.send(request, lambda: render(store, found, chosen.media_type, page), chosen.media_type, headers,
-                     http.version(store, found.iri, chosen.media_type, page))
+    return http.send(request, lambda: render(store, found, chosen.media_type, page, fetched), chosen.media_type,
+                     headers, http.version(store, found.iri, chosen.media_type, page, fetched))

@@ -34,6 +34,9 @@ router = APIRouter()
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
+#: The parameters endpoints read a results format from (Virtuoso `format`, Fuseki `output`, Rasqal `results`);
+#: SPARQLWrapper sends all three. Here they are one choice (graph_service.web.sparql.results.requested).
+FORMAT_PARAMS = ("format", "output", "results")
 
 
 @dataclass
@@ -184,11 +187,12 @@ def build_job(op: Operation, scanned: sparql_scan.Scan, request: Request) -> Job
                                          "with USING or WITH in the update")
             text = scanned.add_using(op.default_graphs, op.named_graphs)
         return Job(text, update=True, base_iri=base)
-    fmt = _one(op.params, "format")
-    forced = result_formats.forced(fmt) if fmt else None
+    chosen = result_formats.requested([value for name in FORMAT_PARAMS for value in op.params.get(name, [])])
     protocol_dataset = bool(op.default_graphs or op.named_graphs)
     union = not protocol_dataset and not scanned.has_dataset_clause()
-    return Job(op.text, accept=request.headers.get("accept"), media_type=forced,
+    # a format asked for by parameter wins over Accept; the query's kind picks among what it names
+    accept = ", ".join(chosen) if chosen else request.headers.get("accept")
+    return Job(op.text, accept=accept,
                default_graphs=op.default_graphs if protocol_dataset else None,
                named_graphs=op.named_graphs if protocol_dataset else None,
                union_default_graph=union, base_iri=base)
@@ -216,13 +220,14 @@ def describe_service(request: Request) -> Response:
 @router.api_route("/sparql", methods=["GET", "HEAD", "POST"], include_in_schema=False)
 @router.api_route("/sparql/", methods=["GET", "HEAD", "POST"], include_in_schema=False)
 async def sparql(request: Request) -> Response:
-    """SPARQL 1.1 Protocol: GET, POST form, POST direct; results negotiated with Accept (or `format=`)."""
+    """SPARQL 1.1 Protocol: GET, POST form, POST direct; results negotiated with Accept (or `format=`,
+    `output=`, `results=`)."""
     settings = request.app.state.settings
     op = await read_operation(request, settings.max_query_length)
     if op.text is None:
         return describe_service(request)
     accept = request.headers.get("accept")
-    if (request.method == "GET" and not op.update and "format" not in op.params
+    if (request.method == "GET" and not op.update and not any(name in op.params for name in FORMAT_PARAMS)
             and explicitly_wants(accept, formats.HTML.media_type, result_formats.offers("solutions"))):
         page = render_page(settings.public_url("/sparql"), op.text)
         return http.send(request, page.encode("utf-8"), formats.HTML.media_type)

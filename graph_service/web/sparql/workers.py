@@ -44,12 +44,12 @@ log = logging.getLogger("bercy_graph.query_workers")
 
 @dataclass(frozen=True)
 class Job:
-    """One query or update, as the HTTP layer decided it (dataset, Accept, forced format)."""
+    """One query or update, as the HTTP layer decided it (dataset, and the Accept it negotiates on: a
+    `format=` choice arrives as that Accept)."""
 
     text: str
     update: bool = False
     accept: str | None = None            # the Accept header, negotiated once the result kind is known
-    media_type: str | None = None        # a format forced with `format=` (wins over Accept)
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
     union_default_graph: bool = True
@@ -150,10 +150,7 @@ def _run(store: GraphStore, job: Job, conn: Connection) -> None:
     except Exception as exc:  # noqa: BLE001
         return _header(conn, 400, None, f"query failed: {exc}")
     offers = rf.offers(results.kind)
-    if job.media_type:
-        media = job.media_type if job.media_type in offers else None
-    else:
-        media = negotiate(job.accept, offers)
+    media = negotiate(job.accept, offers)
     if media is None:
         return _header(conn, 406, None, f"this query's results are available as: {', '.join(offers)}")
     writer = _ChunkWriter(conn, 200, media)
