@@ -41,6 +41,7 @@ PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
     "eli": "http://data.europa.eu/eli/ontology#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "csvw": "http://www.w3.org/ns/csvw#",
     "bg": BG_ONTOLOGY,
     # Official identifiers we link to (never used as our own entities' IRIs).
     "insee": "http://id.insee.fr/geo/",
@@ -99,6 +100,7 @@ GEO = Namespace(PREFIXES["geo"])
 EPO = Namespace(PREFIXES["epo"])
 SPDX = Namespace(PREFIXES["spdx"])
 SCHEMA = Namespace(PREFIXES["schema"])
+CSVW = Namespace(PREFIXES["csvw"])
 BG = Namespace(BG_ONTOLOGY)
 
 A = RDF.type

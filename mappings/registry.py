@@ -11,6 +11,7 @@ from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
 from . import budget_lfi, budget_nature, budget_plf
 from . import decp_tabular, decp_v1, decp_v2
+from .generic import generic_source
 from .source import Source
 
 SOURCES: list[Source] = [
@@ -35,3 +36,27 @@ SOURCES: list[Source] = [
     *decp_v2.SOURCES,
     *decp_tabular.SOURCES,
 ]
+
+#: Tables without a hand mapping, lifted by `mappings/generic.py` (columns recognised from their values),
+#: last: every referential is loaded by then. Files and provenance: data/tabular/README.md.
+GENERIC_SOURCES: list[Source] = [
+    generic_source("tab-signalconso", "SignalConso — signalements (extrait de 1 245)",
+                   "tabular/signalconso_subset.csv", delimiter=";", dataset="signalconso"),
+    generic_source("tab-georef-communes", "Opendatasoft georef-france-commune — codes et noms (35 281 communes)",
+                   "tabular/georef-france-commune_public-opendatasoft_export_2cols.csv", delimiter=";"),
+    generic_source("tab-georef-communes-bordeaux-metropole",
+                   "Opendatasoft georef-france-commune — les 28 communes de Bordeaux Métropole",
+                   "tabular/georef-france-commune_public-opendatasoft_export_bordeaux-metropole.csv", delimiter=";"),
+    generic_source("tab-georef-departements-csv", "Opendatasoft georef-france-departement (export CSV)",
+                   "tabular/georef-france-departement_public-opendatasoft_export.csv", delimiter=";"),
+    generic_source("tab-georef-departements-json", "Opendatasoft georef-france-departement (export JSON)",
+                   "tabular/georef-france-departement_public-opendatasoft_export.json", json_array=True),
+    generic_source("tab-sirene-etablissements-marseille-5630z",
+                   "SIRENE (Opendatasoft, 2017) — débits de boissons (5630Z) de Marseille et alentours",
+                   "tabular/sirene-etablissements_marseille-5630Z_public-opendatasoft_export_2017.csv", delimiter=";"),
+    generic_source("tab-sirene-v3-etablissements", "SIRENE v3 StockEtablissement (3 premières lignes)",
+                   "tabular/sirene-v3_StockEtablissement_head3_sirene_as_api-fixture.csv"),
+    generic_source("tab-sirene-v3-unites-legales", "SIRENE v3 StockUniteLegale (3 premières lignes)",
+                   "tabular/sirene-v3_StockUniteLegale_head3_sirene_as_api-fixture.csv"),
+]
+SOURCES += GENERIC_SOURCES

@@ -7,9 +7,13 @@ row naming the file, line and field.
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 
@@ -196,6 +200,10 @@ _POSTAL = re.compile(r"^\d{5}$")
 #: Overseas postal codes whose first three digits do not name their territory's département:
 #: Saint-Barthélemy (97133) and Saint-Martin (97150) use 971 but left Guadeloupe in 2007.
 _POSTAL_NOT_971 = frozenset({"97133", "97150"})
+#: La Poste's "base officielle des codes postaux" under the data folder (lifted by mappings/postal.py)
+POSTAL_CODES = "referentials/postal/laposte_hexasmal_datanova-ods-export_2023-06.csv"
+_SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
+_OVERSEAS_DEPARTEMENTS = frozenset({"971", "972", "973", "974", "976"})
 
 
 def postal_code(text: str) -> str:
@@ -206,19 +214,49 @@ def postal_code(text: str) -> str:
     return raw
 
 
-def departement_of_postal_code(text: str) -> str | None:
-    """The département of a French postal code, or None when the code alone does not tell.
+def is_departement(code: str) -> bool:
+    """Whether a code of the département kind names a département (not 975, 977, 978, 98x, 99: the
+    overseas collectivities, Monaco, foreign countries)."""
+    if code in ("2A", "2B") or code in _OVERSEAS_DEPARTEMENTS:
+        return True
+    return len(code) == 2 and code.isdigit() and 1 <= int(code) <= 95 and code != "20"
 
-    Metropolitan codes start with the département number (`75008` -> `75`). Corsica shares `20`:
-    200xx/201xx are Corse-du-Sud (2A), 202xx/206xx Haute-Corse (2B), other 20xxx are ambiguous.
-    Overseas départements use three digits (971xx..974xx, 976xx). 975xx (Saint-Pierre-et-Miquelon),
-    97133, 97150, 98xxx (Monaco, Pacific) are not départements: None. Raises ValueError when the
-    text is not a 5-digit code.
+
+@lru_cache(maxsize=1)
+def postal_code_departements() -> dict[str, frozenset[str]]:
+    """La Poste's table: postal code -> the départements (or collectivities) of the communes it
+    serves; read from `BERCY_GRAPH_DATA` when the file is there, else from the project's copy, empty
+    when neither has it (then only the digits tell)."""
+    folders = [Path(os.environ["BERCY_GRAPH_DATA"])] if os.environ.get("BERCY_GRAPH_DATA") else []
+    for path in (folder / POSTAL_CODES for folder in (*folders, _SHIPPED_DATA)):
+        if path.is_file():
+            found: dict[str, set[str]] = {}
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                for row in csv.DictReader(handle, delimiter=";"):
+                    found.setdefault(row["code_postal"], set()).add(departement_of_commune(row["code_commune_insee"]))
+            return {code: frozenset(found[code]) for code in found}
+    return {}
+
+
+def departement_of_postal_code(text: str) -> str | None:
+    """The département of a French postal code, or None when it is not one département.
+
+    A code La Poste lists: the département of the communes it serves (94390, Orly airport, serves
+    Paray-Vieille-Poste: 91, not the 94 its digits suggest), None when they lie in several (16 codes)
+    or in no département (97133 Saint-Barthélemy, 98000 Monaco). Only for a code La Poste does not
+    list do its digits tell: metropolitan codes start with the département number (`75008` -> `75`);
+    Corsica shares `20`: 200xx/201xx are Corse-du-Sud (2A), 202xx/206xx Haute-Corse (2B), other 20xxx
+    are ambiguous; overseas départements use three digits (971xx..974xx, 976xx); 975xx
+    (Saint-Pierre-et-Miquelon), 97133, 97150, 98xxx (Monaco, Pacific) are not départements: None.
+    Raises ValueError when the text is not a 5-digit code.
     """
     raw = postal_code(text)
     head = raw[:2]
     if head == "00":
         raise ValueError(f"not a postal code (no département 00): {text!r}")
+    if (listed := postal_code_departements().get(raw)) is not None:
+        only = next(iter(listed)) if len(listed) == 1 else None
+        return only if only and is_departement(only) else None
     if head == "20":
         return {"0": "2A", "1": "2A", "2": "2B", "6": "2B"}.get(raw[2])
     if head == "97":
@@ -260,3 +298,15 @@ def parcelle_of(commune_code: str, prefix: str, section: str, number: str) -> st
     """The 14-character parcel id from its parts as DGFiP files give them (`0` padding, prefix `000`)."""
     return parcelle(commune_code + (prefix.strip() or "0").zfill(3) + section.strip().zfill(2)
                     + number.strip().zfill(4))
+
+
+_PLAIN_CODE = re.compile(r"^[0-9A-Z]{1,10}$")
+
+
+def plain_code(text: str) -> str:
+    """A short nomenclature code kept as published (budget mission `SB`, programme `152`, legal category
+    `5710`): upper-case letters and digits only, no normalisation beyond trimming and case."""
+    raw = text.strip().upper()
+    if not _PLAIN_CODE.match(raw):
+        raise ValueError(f"not a nomenclature code (letters and digits): {text!r}")
+    return raw

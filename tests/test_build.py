@@ -142,7 +142,12 @@ def test_same_input_same_iris(tmp_path):
 #: The ';'-separated files of data/ (the others are ',', the raw DVF '|'), by hand from their first lines.
 SEMICOLON = {"budget/plf2025_depenses_selon_destination_ods_export.csv",
              "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
-             "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv"}
+             "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv",
+             *(f"tabular/{name}" for name in (
+                 "signalconso_subset.csv", "georef-france-commune_public-opendatasoft_export_2cols.csv",
+                 "georef-france-commune_public-opendatasoft_export_bordeaux-metropole.csv",
+                 "georef-france-departement_public-opendatasoft_export.csv",
+                 "sirene-etablissements_marseille-5630Z_public-opendatasoft_export_2017.csv"))}
 
 
 def records_in_file(path: str) -> int:
