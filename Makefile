@@ -3,8 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HARVESTER := .venv-harvester/.installed
+# Swagger UI and ReDoc for /docs and /redoc (npm, pinned by the lock file; node_modules is never committed)
+ASSETS_DIR := graph_service/web/assets
+ASSETS := $(ASSETS_DIR)/node_modules/.package-lock.json
+# Debian's Chromium, driven by Playwright in tests/test_browser.py (CI runs as root)
+CHROMIUM := /usr/bin/chromium
+# Comunica (SPARQL and link traversal), driven by tests/test_comunica.py (npm, pinned by the lock file)
+CLIENTS := tests/clients/node_modules/.package-lock.json
 
-.PHONY: run build test harvester-env bench mutate clean
+.PHONY: run build test harvester-env assets browser clients-env bench mutate clean
 
 $(BIN)/bercy-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +19,7 @@ $(BIN)/bercy-graph: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-build: $(BIN)/bercy-graph
+build: $(BIN)/bercy-graph $(ASSETS)
 	$(BIN)/bercy-graph build
 
 run: build
@@ -25,7 +32,26 @@ $(HARVESTER): tests/harvester/ckanext-dcat-parser-requirements.txt | $(BIN)/berc
 
 harvester-env: $(HARVESTER)
 
-test: $(BIN)/bercy-graph $(HARVESTER)
+$(ASSETS): $(ASSETS_DIR)/package.json $(ASSETS_DIR)/package-lock.json
+	cd $(ASSETS_DIR) && npm ci
+	touch $@
+
+assets: $(ASSETS)
+
+# installed only when missing (a file target without prerequisites)
+$(CHROMIUM):
+	apt-get update
+	apt-get install -y --no-install-recommends chromium
+
+browser: $(CHROMIUM)
+
+$(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund
+	touch $@
+
+clients-env: $(CLIENTS)
+
+test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS)
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/bercy-graph
@@ -40,4 +66,4 @@ mutate: $(BIN)/bercy-graph
 	$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) .venv-harvester var mutants
+	rm -rf $(VENV) .venv-harvester var mutants $(ASSETS_DIR)/node_modules tests/clients/node_modules

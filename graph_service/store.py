@@ -4,7 +4,9 @@ talks to pyoxigraph).
 
 Callers get rows of `Term` (ours, not the library's) and bytes in a media type, so that a remote
 SPARQL 1.1 store could replace the embedded one. A built store lives in a directory named by its
-build id (`new_build_id`), which is also the served version (`Store.version`).
+build id (`new_build_id`), which is also the served version (`Store.version`). A query's default graph
+is the RDF merge of the named graphs, a set: a built store holds it as its default graph
+(graph_service/build/load.py says why).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import BinaryIO, Iterator, Protocol
 
 import pyoxigraph as ox
 
+from graph_service import search
 from graph_service.config import Settings
 
 CURRENT = "current"
@@ -84,6 +87,9 @@ class Store(Protocol):
     def named_graphs(self) -> list[str]: ...
     def version(self) -> tuple[str, datetime]: ...
     def dump_graph(self, graph: str, path: Path) -> None: ...
+    def write_graph(self, graph: str | None, media_type: str, out: BinaryIO,
+                    prefixes: dict[str, str] | None = None) -> None: ...
+    def search(self, text: str, limit: int = 10) -> list[search.Hit]: ...
 
 
 def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
@@ -132,6 +138,10 @@ class GraphStore:
         self.path = path.resolve()
         # writable: only for the operator-enabled SPARQL Update test store, never a built store
         self._store = ox.Store(str(self.path)) if writable else ox.Store.read_only(str(self.path))
+        # A built store holds the merge of its named graphs as its default graph; a scratch store (the
+        # update test store, or one made by hand) is read through Oxigraph's union (a bag) instead.
+        self.merged = not writable and next(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()),
+                                            None) is not None
 
     @classmethod
     def current(cls, settings: Settings) -> GraphStore:
@@ -143,7 +153,7 @@ class GraphStore:
         kwargs: dict = {"base_iri": base_iri} if base_iri else {}
         if default_graph is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph]
-        elif union_default_graph:
+        elif union_default_graph and not self.merged:
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
@@ -151,7 +161,7 @@ class GraphStore:
 
     def query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
               named_graphs: list[str] | None = None, base_iri: str | None = None) -> OxigraphResults:
-        """Run a SPARQL query. By default the default graph is the union of all named graphs."""
+        """Run a SPARQL query. By default the default graph is the merge of all named graphs."""
         return OxigraphResults(self._query(sparql, union_default_graph=union_default_graph,
                                            default_graph=default_graph, named_graphs=named_graphs,
                                            base_iri=base_iri))
@@ -202,3 +212,22 @@ class GraphStore:
         """
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
+
+    def search(self, text: str, limit: int = 10) -> list[search.Hit]:
+        """Names and codes matching `text`, best first, from the index the build wrote in the store's folder."""
+        return search.search(self.path, text, limit)
+
+    def write_graph(self, graph: str | None, media_type: str, out: BinaryIO,
+                    prefixes: dict[str, str] | None = None) -> None:
+        """Serialize one named graph (None: the default graph, the merge of all) to `out` as `media_type`,
+        as it goes (the store writes in chunks: a graph is never held in memory). ValueError for a
+        media type that is not an RDF format."""
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise ValueError(f"no RDF format for {media_type}")
+        if graph is not None or self.merged:
+            source = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+            self._store.dump(out, format=fmt, from_graph=source, prefixes=prefixes)
+        else:   # no stored merge: the distinct triples of the union
+            merge = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+            self._store.query(merge).serialize(out, fmt)

@@ -33,6 +33,16 @@ def store(built: BuildReport, settings: Settings) -> GraphStore:
     return GraphStore.current(settings)
 
 
+@pytest.fixture(scope="session")
+def served_build(settings: Settings, tmp_path_factory) -> tuple[Settings, GraphStore]:
+    """A full build whose base is `http://127.0.0.1:{a free port}`, for the tests that dereference our IRIs
+    with real clients (a server for it listens on that port): built once per session, shared."""
+    from .serving import free_port
+    mine = replace(settings, base=f"http://127.0.0.1:{free_port()}", home=tmp_path_factory.mktemp("served-home"))
+    build(mine, progress=False)
+    return mine, GraphStore.current(mine)
+
+
 def fresh_settings(settings: Settings, tmp_path: Path) -> Settings:
     """Same data and base as the session, another home (for builds a test breaks on purpose)."""
     return replace(settings, home=tmp_path / "home")

@@ -73,6 +73,10 @@ def test_the_installed_package_builds_and_serves_from_another_directory(installe
         assert page.status_code == 200 and "SELECT" in page.text   # the examples of queries/ are shipped
         toulon = requests.get(f"{url}/id/commune/83137", headers={"Accept": "text/turtle"}, timeout=30)
         assert toulon.status_code == 200 and "Toulon" in toulon.text
+        found = requests.get(f"{url}/api/search", params={"q": "toulon"}, timeout=30)   # the index was built
+        assert found.status_code == 200 and found.json()["items"][0]["url"] == "/id/commune/83137"
+        docs = requests.get(f"{url}/docs", headers={"Accept": "text/html"}, timeout=30)   # no node_modules in a wheel
+        assert docs.status_code == 503 and "make assets" in docs.text
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -25,7 +25,7 @@ from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import coverage, provenance
+from graph_service.build import coverage, provenance, search_index
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
@@ -154,6 +154,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             raise BuildError(f"validation failed: {names}; see {report_dir}")
         files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
+        search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)
     except (SourceError, OSError) as exc:
         shutil.rmtree(new_store, ignore_errors=True)

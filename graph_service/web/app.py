@@ -13,20 +13,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph_service.config import Settings
-from graph_service.web import cors, http, security_headers
+from graph_service.web import cors, docs, http, security_headers
 from graph_service.web.api import router as api
 from graph_service.web.deps import served_store
-from graph_service.web.routers import catalog, entities, pages, void
+from graph_service.web.routers import catalog, crawl, entities, pages, search, void
+from graph_service.web.routers import docs as docs_pages
+from graph_service.web.routers import store as graph_store
 from graph_service.web.slots import StoreSlots
 from graph_service.web.sparql import router as sparql
 from graph_service.web.sparql.workers import QueryPool
 
-ROUTERS = [sparql.router, catalog.router, entities.router, pages.router, void.router, api.router]
+ROUTERS = [sparql.router, graph_store.router, catalog.router, entities.router, pages.router, search.router,
+           void.router, crawl.router, api.router, docs_pages.router]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -46,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             pool.close()
 
-    app = FastAPI(title="bercy-graph", lifespan=lifespan, redirect_slashes=False,
+    app = FastAPI(title="bercy-graph", lifespan=lifespan, redirect_slashes=False, docs_url=None, redoc_url=None,
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
     app.add_middleware(StoreSlots, slots=settings.page_slots, wait=settings.queue_wait)
@@ -56,6 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_exception_handler(error, http.handle)
     for router in ROUTERS:
         app.include_router(router)
+    for prefix, folder in docs.MOUNTS.items():   # Swagger UI's and ReDoc's files, when installed
+        app.mount(prefix, StaticFiles(directory=folder, check_dir=False), name=prefix.rsplit("/", 1)[-1])
     app.router.default = slash_redirect(app.router, settings)
     return app
 

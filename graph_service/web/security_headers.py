@@ -1,11 +1,11 @@
 """Security headers on every response: what a browser may load or run for our pages, and how.
 
-Our pages load nothing from elsewhere: one inline stylesheet (graph_service/web/html/layout.py), and
-on the query page one script (graph_service/web/html/sparql.py). They are constants, so
-the Content-Security-Policy allows exactly them by their SHA-256 hash: no `'unsafe-inline'`, and
-an injected `<script>` would not run. FastAPI's /docs and /redoc pages load Swagger UI and ReDoc
-from a CDN with inline code: those paths get a policy that allows what they load, until the
-assets are served from here.
+Our pages load nothing from elsewhere: one inline stylesheet (graph_service/web/html/layout.py), the
+search box's script (served from here), and on the query page one script (graph_service/web/html/sparql.py).
+Inline ones are constants, so the Content-Security-Policy allows exactly them by their SHA-256 hash: no
+`'unsafe-inline'` for scripts, and an injected `<script>` would not run. /docs and /redoc load Swagger UI and
+ReDoc from here too (graph_service/web/docs.py); their inline start-up scripts are allowed by hash, and
+their styles inline (both libraries write `<style>` elements as they render).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import hashlib
 
 from starlette.types import Scope
 
+from graph_service.web import docs
 from graph_service.web.html import layout as html
 from graph_service.web.html import sparql as sparql_page
 
@@ -35,15 +36,14 @@ PAGES_POLICY = policy(
     f"style-src 'self' {source_hash(html.CSS)}",
     "img-src 'self' data:", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'")
 
-CDN, FONTS = "https://cdn.jsdelivr.net", "https://fonts.googleapis.com"
 DOCS_POLICY = policy(
     "default-src 'self'",
-    f"script-src 'self' 'unsafe-inline' {CDN}",
-    f"style-src 'self' 'unsafe-inline' {CDN} {FONTS}",
-    "font-src 'self' https://fonts.gstatic.com", "img-src 'self' data: https:", "worker-src 'self' blob:",
+    "script-src 'self' " + " ".join(source_hash(s) for s in docs.inline_scripts()),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:", "worker-src 'self' blob:",
     "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'")
-#: FastAPI's interactive documentation (Swagger UI, ReDoc), built from CDN assets.
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+#: The interactive documentation of the API (Swagger UI, ReDoc).
+DOCS_PATHS = ("/docs", "/redoc")
 
 ALWAYS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin",
           "X-Frame-Options": "DENY"}

@@ -24,20 +24,47 @@ from urllib.parse import unquote, urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from mappings import catalog_quality, vocabularies
-from mappings.iri import Minter, Parsed
-from mappings.namespaces import PREFIXES, shorten
-
+from graph_service import search as index
 from graph_service.store import GraphStore
 from graph_service.web import deps, http
 from graph_service.web.api import queries as aq
-from graph_service.web.api.models import (DEFAULT_LIMIT, AccountLine, CommuneSummary, Contract, ContractPage,
-                                          Dataset, DatasetPage, DatasetSummary, DepartementSummary, Distribution,
-                                          Entity, KindName, LabelHit, LabelPage, Limit, Measurement, Offset,
-                                          Organisation, Property, Ref, Sales, Territory, Value)
+from graph_service.web.api.models import (
+    DEFAULT_LIMIT,
+    AccountLine,
+    Amendment,
+    CommuneSummary,
+    Contract,
+    ContractPage,
+    Dataset,
+    DatasetPage,
+    DatasetSummary,
+    DepartementSummary,
+    Distribution,
+    Entity,
+    KindName,
+    LabelHit,
+    LabelPage,
+    Limit,
+    Measurement,
+    MedianPrice,
+    Offset,
+    Organisation,
+    Property,
+    Ref,
+    Sales,
+    SearchHit,
+    SearchResults,
+    Territory,
+    Value,
+)
 from graph_service.web.api.problems import ERRORS, PROBLEM  # noqa: F401 (`api.PROBLEM`, for clients)
+from graph_service.web.documents import figures
 from graph_service.web.documents import sparql_values as sv
-from graph_service.web.documents.labels import best_labels
+from graph_service.web.documents.labels import best_labels, kind_name
+from graph_service.web.documents.search import find
+from mappings import catalog_quality, vocabularies
+from mappings.iri import Minter, Parsed
+from mappings.namespaces import PREFIXES, shorten
 
 BG, DCAT, DCT, EPO = (PREFIXES[p] for p in ("bg", "dcat", "dct", "epo"))
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -138,7 +165,9 @@ def _summaries(store: GraphStore, request: Request, iris: list[str],
         extra = {}
         if model is Dataset:
             frequency = _first(f, DCT + "accrualPeriodicity")
-            extra = dict(description=_first(f, DCT + "description"), issued=_first(f, DCT + "issued"),
+            extra = dict(description=_first(f, DCT + "description"),
+                         description_generated=_first(f, BG + "generatedDescription") == "true",
+                         issued=_first(f, DCT + "issued"),
                          licence=_first(f, DCT + "license"), landing_page=_first(f, DCAT + "landingPage"),
                          frequency=Ref(iri=frequency, label=labels.get(frequency)) if frequency else None)
         out[iri] = model(
@@ -188,12 +217,13 @@ def dataset(request: Request, id: Annotated[str, Path(max_length=300, descriptio
     for r in store.select(aq.dataset_distributions(sv.iri(iri))):
         dists.setdefault(r["dist"], Distribution(iri=r["dist"], format=r.get("format"), media_type=r.get("media"),
                                                  access_url=r.get("access"), download_url=r.get("download")))
-    return found.model_copy(update={"distributions": list(dists.values()), "quality": quality})
+    defects = [m.metric for m in quality if m.value is False]
+    return found.model_copy(update={"distributions": list(dists.values()), "quality": quality, "defects": defects})
 
 
 # ----------------------------------------------------------------------------------- entities
 
-def _entity(store: GraphStore, iri: str, kind: str, key: str) -> Entity:
+def _entity(store: GraphStore, minter: Minter, iri: str, kind: str, key: str) -> Entity:
     rows = store.select(aq.statements(sv.iri(iri)))
     if not rows:
         raise http.HttpError(404, f"no entity {iri} in the graph")
@@ -207,9 +237,16 @@ def _entity(store: GraphStore, iri: str, kind: str, key: str) -> Entity:
         values = grouped.setdefault(r["p"], [])
         if value not in values:
             values.append(value)
-    return Entity(iri=iri, kind=kind, key=key, label=labels.get(iri),
-                  types=[v.value for v in grouped.get(RDF_TYPE, [])],
-                  properties=[Property(property=p, name=shorten(p), values=v) for p, v in grouped.items()])
+    types = [v.value for v in grouped.get(RDF_TYPE, [])]
+    contract = awards = None
+    if EPO + "Contract" in types:
+        fields = {p: [v.value for v in values] for p, values in grouped.items()}
+        contract = _contract(minter, iri, fields, figures.amendments(store, [iri]).get(iri, []))
+    if BG + "ContractIdentifier" in types:
+        awards = sorted(v.value for v in grouped.get(DCT + "hasPart", []))
+    return Entity(iri=iri, kind=kind, key=key, label=labels.get(iri), types=types,
+                  properties=[Property(property=p, name=shorten(p), values=v) for p, v in grouped.items()],
+                  contract=contract, awards=awards)
 
 
 @router.get("/entities/{kind}/{key:path}", response_model=Entity, response_model_exclude_none=True)
@@ -222,7 +259,7 @@ def entity(request: Request,
     raw = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
     parts = [unquote(p) for p in raw.split(f"/entities/{kind}/", 1)[-1].split("/")] if raw else key.split("/")
     iri = _iri(request, kind, *parts)
-    return _entity(deps.open_store(request), iri, kind, "/".join(parts))
+    return _entity(deps.open_store(request), deps.minter(request), iri, kind, "/".join(parts))
 
 
 # ----------------------------------------------------------------------------------- territories
@@ -255,6 +292,20 @@ def _sales(store: GraphStore, place: str, scope: str) -> Sales | None:
     return Sales(count=int(row["n"]), first_date=row.get("first"), last_date=row.get("last"))
 
 
+def _executed(store: GraphStore, place: sv.Term, scope: str) -> dict[str, int]:
+    """DECP awards executed in the territory, and their contract identifiers."""
+    row = store.select(aq.contracts_in(place, scope))[0]
+    return {"contracts_executed": int(row["n"]), "contract_identifiers_executed": int(row["ids"])}
+
+
+def _medians(store: GraphStore, commune: str) -> list[MedianPrice]:
+    """The median price per m2 under both definitions (`documents.figures`, from the queries of `queries/`)."""
+    return [MedianPrice(definition=m.definition.key, name=m.definition.name, rule=m.definition.definition,
+                        query="queries/" + m.definition.query_file, year=m.year, sales=m.sales, median=m.median,
+                        sources=m.sources)
+            for m in figures.median_prices(store, commune)]
+
+
 @router.get("/communes/{code}", response_model=CommuneSummary, response_model_exclude_none=True)
 def commune(request: Request, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][0-9]{3}$",
                                                         description="INSEE commune code (5 characters, e.g. 75056, 2A004)")]
@@ -269,11 +320,12 @@ def commune(request: Request, code: Annotated[str, Path(pattern=r"^[0-9][0-9AB][
                             amount=Decimal(r["total"]), budgets=int(r["budgets"]))
                 for r in store.select(aq.accounts(place))]
     types = [r["type"].rsplit("#", 1)[-1] for r in rows]
+    sales = _sales(store, iri, aq.IN_COMMUNE)
     return CommuneSummary(code=first["code"], name=first["name"], iri=iri, type=types[0],
                           departement=_parent(rows, "Departement"), region=_parent(rows, "Region"),
                           organisations=_organisations(store, iri),
-                          contracts_executed=int(store.select(aq.contracts_in(place, aq.IN_COMMUNE))[0]["n"]),
-                          sales=_sales(store, iri, aq.IN_COMMUNE), accounts=accounts)
+                          **_executed(store, place, aq.IN_COMMUNE), sales=sales,
+                          median_price_m2=_medians(store, iri) if sales else None, accounts=accounts)
 
 
 @router.get("/departements/{code}", response_model=DepartementSummary, response_model_exclude_none=True)
@@ -293,7 +345,7 @@ def departement(request: Request, code: Annotated[str, Path(pattern=r"^([0-9]{2}
                             iri=minter.entity_iri("commune", chef[0]["code"])) if chef else None,
         communes=int(store.select(aq.communes_count(place))[0]["n"]),
         organisations=_organisations(store, iri),
-        contracts_executed=int(store.select(aq.contracts_in(place, aq.IN_DEPARTEMENT))[0]["n"]),
+        **_executed(store, place, aq.IN_DEPARTEMENT),
         sales=_sales(store, iri, aq.IN_DEPARTEMENT))
 
 
@@ -304,7 +356,7 @@ def _identifier(minter: Minter, iri: str) -> str:
     return _parsed(minter, iri).keys[-1]
 
 
-def _contract(minter: Minter, iri: str, f: Fields) -> Contract:
+def _contract(minter: Minter, iri: str, f: Fields, amendments: list[figures.Amendment]) -> Contract:
     def number(prop: str, kind: type) -> Any:
         value = _first(f, prop)
         return kind(value) if value is not None else None
@@ -316,6 +368,12 @@ def _contract(minter: Minter, iri: str, f: Fields) -> Contract:
                     date=max(f.get(EPO + "hasContractConclusionDate", []), default=None),
                     initial_amount=number(BG + "initialAmount", Decimal),
                     current_amount=number(BG + "currentAmount", Decimal),
+                    current_amount_if_increments=number(BG + "currentAmountIfIncrements", Decimal),
+                    likely_increment=BG + "LikelyIncrement" in f.get(BG + "qualityIssue", []),
+                    amendments=[Amendment(iri=a.iri, index=a.index, notification_date=a.notified, amount=a.amount,
+                                          looks_like_increment=a.looks_like_increment) for a in amendments],
+                    identifier=next((s for s in f.get(DCT + "isPartOf", [])
+                                     if s.startswith(minter.base + "/id/contrat/")), None),
                     duration_months=number(BG + "currentDurationMonths", int), cpv=_first(f, BG + "cpvCode"),
                     nature=_first(f, BG + "nature"), procedure=_first(f, BG + "procedure"),
                     place=_first(f, BG + "executionPlaceCode"), source=_first(f, BG + "sourceFeed"))
@@ -336,16 +394,32 @@ def organisation_contracts(
     if not store.select(aq.exists(sv.iri(iri))):
         raise http.HttpError(404, f"no organisation with {'SIREN' if kind == 'entreprise' else 'SIRET'} {id} in the graph")
     org = sv.iri(iri)
-    total = int(store.select(aq.contracts_count(org, kind, role))[0]["n"])
+    counts = store.select(aq.contracts_count(org, kind, role))[0]
+    total = int(counts["n"])
     iris = [r["c"] for r in store.select(aq.contracts(org, kind, role, limit, offset))]
     fields = _properties(store, iris)
-    return ContractPage(total=total, limit=limit, offset=offset, role=role,
+    amendments = figures.amendments(store, iris)
+    return ContractPage(total=total, identifiers=int(counts["ids"]), limit=limit, offset=offset, role=role,
                         organisation=Ref(iri=iri, label=best_labels(store, [iri]).get(iri)),
-                        items=[_contract(minter, i, fields.get(i, {})) for i in iris],
+                        items=[_contract(minter, i, fields.get(i, {}), amendments.get(i, [])) for i in iris],
                         next=_next(request, limit, offset, offset + limit < total))
 
 
 # ----------------------------------------------------------------------------------- labels
+
+@router.get("/search", response_model=SearchResults)
+def search(request: Request,
+           q: Annotated[str, Query(min_length=1, max_length=index.MAX_TEXT,
+                                   description="a name or a code, or their beginning (any case, any accents)")],
+           limit: Annotated[int, Query(ge=1, le=index.MAX_LIMIT, description=f"at most (1-{index.MAX_LIMIT})")] = 10
+           ) -> SearchResults:
+    """Communes, départements, régions, companies and establishments (name, SIREN, SIRET), budget missions and
+    programmes, datasets and CPV codes whose name or code starts with the words of `q` (the search box's
+    suggestions; an index built with the graph)."""
+    hits = find(deps.open_store(request), q, limit)
+    return SearchResults(query=q, items=[SearchHit(label=h.label, kind=h.kind, kind_label=kind_name(h.kind),
+                                                   iri=h.iri, url=h.path) for h in hits])
+
 
 @router.get("/labels", response_model=LabelPage, response_model_exclude_none=True)
 def labels(request: Request,

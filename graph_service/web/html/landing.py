@@ -1,5 +1,6 @@
-"""The landing page (`/`): what is here, where to start (the build's example entities, by name), a form
-to look a code up, the ways in for developers, and the sources with their sizes and dumps.
+"""The landing page (`/`): what is here, where to start (the build's example entities, by name), how to
+search (the header's box) or look a code up, the ways in for developers, and the sources with their sizes
+and dumps.
 """
 
 from __future__ import annotations
@@ -40,9 +41,16 @@ Toutes les valeurs viennent des fichiers publiés ; chaque ligne écartée l'est
 <p class="note">The open data of the French Ministry of Economy and Finance as linked data: every entity has a
 web address that works in a browser and in RDF tools alike.</p>
 <h2>Par où commencer</h2><ul>{start}</ul>
-<h2>Chercher un code</h2>
-<form action="/lookup" method="get"><select name="kind">{options}</select>
-<input name="code" placeholder="code" required> <button type="submit">Voir</button></form>
+<h2>Chercher</h2>
+<p>La case « Rechercher » en haut de chaque page trouve, par leur nom ou leur code (sans souci des accents ni des
+majuscules), les communes, départements et régions, les entreprises et établissements (nom, SIREN ou SIRET,
+avec ou sans espaces), les missions et programmes du budget, les jeux de données et les codes CPV. Exemples :
+{link("/search?q=Toulon", "Toulon")}, {link("/search?q=colas", "colas")},
+{link("/search?q=329 338 883", "329 338 883")}.</p>
+<form action="/lookup" method="get" class="bar"><label for="lookup-kind">Type</label>
+<select id="lookup-kind" name="kind">{options}</select>
+<label for="lookup-code">Code</label><input id="lookup-code" name="code" required>
+<button type="submit">Voir</button></form>
 <h2>Pour les développeurs</h2>
 <ul>
 <li>Chaque entité a une adresse <code>{esc(base)}/id/{{type}}/{{code}}</code> : une page lisible dans un
@@ -56,6 +64,7 @@ l'extension (<code>.ttl</code>, <code>.jsonld</code>, <code>.nt</code>, <code>.r
 {link("/openapi.json", "description OpenAPI")}</li>
 </ul>
 <h2>Les sources ({len(graphs)} graphes nommés)</h2>
-<table><tr><th>source</th><th>graphe</th><th>triplets</th><th>téléchargement</th></tr>{rows}</table>
+<div class="wide"><table><tr><th>source</th><th>graphe</th><th>triplets</th><th>téléchargement</th></tr>{rows}
+</table></div>
 """
     return html.page("Accueil", body, alternates=[(vd.VOID_PATH, "text/turtle")])

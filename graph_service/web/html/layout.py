@@ -1,9 +1,10 @@
 """The HTML layout every human-facing page shares (landing, entity, catalog and SPARQL query pages).
 
-Plain f-strings, one inline stylesheet, inline SVG charts: no template engine, no external asset,
-no JavaScript, so a page reads the same offline and in any browser. Every value that comes from
-the data goes through `esc` (or `link`, which escapes). The stylesheet is a constant: the
-Content-Security-Policy allows it by its hash (graph_service/web/security_headers.py), and no
+Plain f-strings, one inline stylesheet, inline SVG charts: no template engine, no external asset, so a
+page reads the same offline and in any browser. Every header has the search box (a form to `/search`,
+which works without JavaScript; our own small script, graph_service/web/html/search.py, adds suggestions).
+Every value that comes from the data goes through `esc` (or `link`, which escapes). The stylesheet is a
+constant: the Content-Security-Policy allows it by its hash (graph_service/web/security_headers.py), and no
 `style=` attribute or inline script would be allowed.
 """
 
@@ -14,9 +15,27 @@ from html import escape
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2430;background:#fafbfc;line-height:1.45}
-header{background:#000091;color:#fff;padding:.6rem 1.2rem}
-header a{color:#fff;text-decoration:none;margin-right:1.2rem}
+header{background:#000091;color:#fff;padding:.6rem 1.2rem;display:flex;flex-wrap:wrap;align-items:center;
+gap:.4rem 1.2rem}
+header nav{display:flex;flex-wrap:wrap;gap:.2rem 1.2rem}
+header a{color:#fff;text-decoration:none}
 header a.home{font-weight:700}
+.skip{position:absolute;left:-999px}
+.skip:focus{left:.5rem;top:.5rem;background:#fff;color:#000091;padding:.3rem .6rem;z-index:3}
+form.search{position:relative;display:flex;flex-wrap:wrap;align-items:center;gap:.4rem;margin-left:auto;max-width:100%}
+form.search label{font-size:.9rem}
+form.search input{width:18rem;max-width:calc(100vw - 14rem);box-sizing:border-box;padding:.25rem .4rem;font-size:1rem}
+#site-search-list{position:absolute;top:100%;right:0;z-index:2;list-style:none;margin:.2rem 0 0;padding:0;
+width:26rem;max-width:calc(100vw - 2.4rem);background:#fff;border:1px solid #99a;box-shadow:0 2px 8px #0003}
+#site-search-list li a{display:block;padding:.35rem .6rem;color:#1d2430}
+#site-search-list li[aria-selected=true] a,#site-search-list li a:hover{background:#e3e3fd}
+ol.results li{margin:.3rem 0}
+.wide{overflow-x:auto;max-width:100%}
+svg,textarea{max-width:100%}
+svg{height:auto}
+select{max-width:calc(100vw - 3rem)}
+table.props{table-layout:fixed}
+table.props td{overflow-wrap:break-word}
 main{max-width:68rem;margin:0 auto;padding:1rem 1.2rem 3rem}
 h1{font-size:1.6rem;margin:.6rem 0 .2rem}
 h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #dde;padding-bottom:.2rem}
@@ -47,6 +66,9 @@ textarea{width:100%;height:16rem;font:.9rem/1.4 ui-monospace,monospace;box-sizin
 pre{background:#f7f7f7;padding:.75rem;overflow:auto}
 """
 
+#: Where the search box's script is served (graph_service/web/html/search.py has it).
+SEARCH_SCRIPT = "/assets/search.js"
+
 NAV = (("/", "bercy-graph"), ("/sparql", "SPARQL"), ("/catalog", "Catalogue DCAT"),
        ("/.well-known/void", "VoID"))
 
@@ -62,14 +84,31 @@ def link(href: str, text: str, title: str | None = None) -> str:
     return f'<a href="{esc(href)}"{extra}>{esc(text)}</a>'
 
 
-def page(title: str, body: str, *, alternates: Sequence[tuple[str, str]] = (), lang: str = "fr") -> str:
-    """A whole document: header navigation, `body` (already HTML), `alternates` as (href, media type)."""
+def search_box(query: str = "") -> str:
+    """The header's search form (graph_service/web/html/search.py has its script and results page)."""
+    return ('<form class="search" role="search" action="/search" method="get">'
+            '<label for="site-search">Rechercher</label>'
+            f'<input id="site-search" name="q" type="search" value="{esc(query)}" autocomplete="off" '
+            'placeholder="Toulon, Colas, 329 338 883…" role="combobox" aria-autocomplete="list" '
+            'aria-expanded="false" aria-controls="site-search-list">'
+            '<button type="submit">Chercher</button>'
+            '<ul id="site-search-list" role="listbox" aria-label="Suggestions" hidden></ul></form>'
+            f'<script src="{SEARCH_SCRIPT}" defer></script>')
+
+
+def page(title: str, body: str, *, alternates: Sequence[tuple[str, str]] = (), lang: str = "fr",
+         query: str = "") -> str:
+    """A whole document: header navigation and search box (`query` in it), `body` (already HTML),
+    `alternates` as (href, media type)."""
     alt = "".join(f'<link rel="alternate" type="{esc(m)}" href="{esc(h)}">' for h, m in alternates)
     nav = "".join(f'<a href="{h}"{" class=home" if h == "/" else ""}>{esc(t)}</a>' for h, t in NAV)
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f'<link rel="icon" href="data:,">'   # no icon: browsers would ask for /favicon.ico (a 404) on each site
             f"<title>{esc(title)} — bercy-graph</title>{alt}<style>{CSS}</style></head>"
-            f"<body><header>{nav}</header><main>{body}</main></body></html>")
+            f'<body><a class="skip" href="#contenu">Aller au contenu</a><header>'
+            f'<nav aria-label="Navigation principale">{nav}</nav>{search_box(query)}</header>'
+            f'<main id="contenu">{body}</main></body></html>')
 
 
 def number(value: float | int, decimals: int = 0) -> str:
@@ -97,8 +136,9 @@ def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, unit: str = "") 
     top = max(v for _, v in bars) or 1
     row, label_w, bar_w = 22, 150, 330
     height = row * len(bars) + 28
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{label_w + bar_w + 140}" '
-             f'height="{height}" aria-label="{esc(title)}" font-size="12" font-family="system-ui,sans-serif">',
+    full = label_w + bar_w + 140   # scaled down to the screen's width (viewBox), never wider
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{full}" height="{height}" '
+             f'viewBox="0 0 {full} {height}" aria-label="{esc(title)}" font-size="12" font-family="system-ui,sans-serif">',
              f'<title>{esc(title)}</title>',
              f'<text x="0" y="14" font-weight="600">{esc(title)}</text>']
     for i, (label, value) in enumerate(bars):

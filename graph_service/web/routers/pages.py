@@ -1,8 +1,11 @@
 """`/`: the landing page (what is here, where to start), and `/lookup`: a code typed in its form
-leads to the entity's page (303 to `/id/{kind}/{code}`).
+leads to the entity's page (303 to `/id/{kind}/{code}`), or to the search page when the graph has no such
+entity (a name typed instead of a code: "Toulon").
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +18,8 @@ from graph_service.web.documents.void import VOID_PATH
 from graph_service.web.html import landing
 
 router = APIRouter()
+#: Kinds whose codes people write in groups of digits ("329 338 883").
+SPACED_CODES = ("entreprise", "etablissement")
 
 
 @router.api_route("/", methods=["GET", "HEAD"], tags=["pages"])
@@ -37,4 +42,10 @@ def lookup(request: Request, kind: str = "", code: str = "") -> Response:
         raise http.HttpError(400, f"kind {kind!r} is not one of: {', '.join(sorted(KINDS))}")
     if not code:
         raise http.HttpError(400, "code: give the code of the entity")
-    return RedirectResponse(deps.minter(request).entity_iri(kind, code), status_code=303)
+    if kind in SPACED_CODES:
+        code = "".join(code.split())
+    minter = deps.minter(request)
+    # the key is percent-encoded by the minter (unreserved characters and %XX only): safe inside <...>
+    if not deps.open_store(request).ask(f"ASK {{ {minter.entity(kind, code)} ?p ?o }}"):
+        return RedirectResponse(deps.settings(request).public_url("/search?" + urlencode({"q": code})), status_code=303)
+    return RedirectResponse(minter.entity_iri(kind, code), status_code=303)
