@@ -36,7 +36,8 @@ _BATCH = 400
 _RANK = {PREFIXES[c.partition(":")[0]] + c.partition(":")[2]: i for i, c in enumerate(PROPERTIES)}
 _QUERY = sparql_prologue(*dict.fromkeys(c.partition(":")[0] for c in PROPERTIES)) + (
     "SELECT ?x ?p ?label (LANG(?label) AS ?lang) WHERE { VALUES ?x { $things } "
-    f"VALUES ?p {{ {' '.join(PROPERTIES)} }} ?x ?p ?label FILTER(ISLITERAL(?label)) }}")
+    f"?x ?p ?label FILTER(?p IN ({', '.join(PROPERTIES)}) && ISLITERAL(?label)) }}")
+# (A second VALUES for ?p made Oxigraph scan every triple: 1.8 s for a page of 200 links, 10 ms this way.)
 
 
 def rank(prop: str, lang: str, label: str) -> tuple[int, int, str]:

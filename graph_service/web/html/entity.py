@@ -77,7 +77,7 @@ def incoming_html(iri: str, incoming: ed.Incoming, links: list[tuple], labels: d
         nav += [link(ed.page_url(iri, page + 1), "suivante ›"), link(ed.page_url(iri, pages), "dernière page »")]
     pager = f'<p class="pager">Liens {html.number(first)} à {html.number(last)} sur {html.number(total)} ' \
             f"(page {page} / {pages}) {' '.join(nav)}</p>"
-    return (f"<table><tr><th>propriété</th><th>nombre de liens</th></tr>{summary}</table>"
+    return (f'<table class="counts"><tr><th>propriété</th><th>nombre de liens</th></tr>{summary}</table>'
             f"{pager}{lists}{pager if pages > 1 else ''}")
 
 

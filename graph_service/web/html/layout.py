@@ -34,8 +34,8 @@ ol.results li{margin:.3rem 0}
 svg,textarea{max-width:100%}
 svg{height:auto}
 select{max-width:calc(100vw - 3rem)}
-table.props{table-layout:fixed}
-table.props td{overflow-wrap:break-word}
+table.props,table.counts{table-layout:fixed}
+table.props td,table.counts td,h3{overflow-wrap:break-word}
 main{max-width:68rem;margin:0 auto;padding:1rem 1.2rem 3rem}
 h1{font-size:1.6rem;margin:.6rem 0 .2rem}
 h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid #dde;padding-bottom:.2rem}
