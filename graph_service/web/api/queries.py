@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mappings.namespaces import sparql_prologue
 
+from graph_service.web.documents.figures import identifier_of
 from graph_service.web.documents.labels import NAME_PATH
 from graph_service.web.documents.sparql_values import Term, fill, integer
 
@@ -137,14 +138,10 @@ def sales(place: Term, scope: str) -> str:
                 place=place)
 
 
-#: The contract identifier of an award `?k`: the shared `bg:ContractIdentifier` it is part of, else itself.
-IDENTIFIER = "OPTIONAL { ?k dct:isPartOf ?shared . ?shared a bg:ContractIdentifier } BIND(COALESCE(?shared, ?k) AS ?id)"
-
-
 def contracts_in(place: Term, scope: str) -> str:
     """DECP awards whose place of execution is the territory (`n`), and their contract identifiers (`ids`)."""
     return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?k) AS ?n) (COUNT(DISTINCT ?id) AS ?ids) WHERE {\n  " + scope
-                + "\n  ?k a epo:Contract ; dct:spatial ?where .\n  " + IDENTIFIER + "\n}", place=place)
+                + "\n  ?k a epo:Contract ; dct:spatial ?where .\n  " + identifier_of("?k") + "\n}", place=place)
 
 
 def organisations(place: Term) -> str:
@@ -186,4 +183,4 @@ def contracts(org: Term, kind: str, role: str, limit: int, offset: int) -> str:
 def contracts_count(org: Term, kind: str, role: str) -> str:
     """How many awards (`n`) and contract identifiers (`ids`) an organisation has."""
     return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?id) AS ?ids) WHERE {\n  "
-                + _contracts_where(kind, role) + "\n  " + IDENTIFIER.replace("?k", "?c") + "\n}", org=org)
+                + _contracts_where(kind, role) + "\n  " + identifier_of("?c") + "\n}", org=org)

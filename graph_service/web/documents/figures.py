@@ -70,14 +70,20 @@ AWARDS_NOTE = ("Marchés publics (DECP) : une attribution est un marché tel que
                "publient les avenants (le montant d'un avenant est le nouveau total, selon le schéma).")
 
 
+def identifier_of(award: str, var: str = "?id") -> str:
+    """SPARQL binding `var` to the contract identifier of `award` (a variable): the shared
+    `bg:ContractIdentifier` it is part of, else the award itself (pages and `/api` count both so)."""
+    return (f"OPTIONAL {{ {award} dct:isPartOf ?shared . ?shared a bg:ContractIdentifier }} "
+            f"BIND(COALESCE(?shared, {award}) AS {var})")
+
+
 def _award_totals(store: GraphStore, pattern: str) -> dict[str, str]:
-    """Awards matching `pattern` (over ?c), their identifiers (a shared `bg:ContractIdentifier`, else the
-    award itself) and amounts: each award's amount once (MAX over feeds), never once per supplier."""
-    awards = (f"SELECT ?c (MAX(?a) AS ?amount) (MAX(?i) AS ?ifIncrements) (SAMPLE(?s) AS ?shared) WHERE {{ "
+    """Awards matching `pattern` (over ?c), their identifiers (`identifier_of`) and amounts: each award's
+    amount once (MAX over feeds), never once per supplier."""
+    awards = (f"SELECT ?c (MAX(?a) AS ?amount) (MAX(?i) AS ?ifIncrements) (SAMPLE(?id) AS ?identifier) WHERE {{ "
               f"{pattern} ?c a epo:Contract . OPTIONAL {{ ?c bg:currentAmount ?a }} "
-              f"OPTIONAL {{ ?c bg:currentAmountIfIncrements ?i }} "
-              f"OPTIONAL {{ ?c dct:isPartOf ?s . ?s a bg:ContractIdentifier }} }} GROUP BY ?c")
-    rows = _rows(store, f"{{ {awards} }} BIND(COALESCE(?shared, ?c) AS ?identifier)",
+              f"OPTIONAL {{ ?c bg:currentAmountIfIncrements ?i }} {identifier_of('?c')} }} GROUP BY ?c")
+    rows = _rows(store, f"{{ {awards} }}",
                  "(COUNT(?c) AS ?awards) (COUNT(DISTINCT ?identifier) AS ?identifiers) "
                  "(SUM(COALESCE(?amount, 0)) AS ?total) (COUNT(?amount) AS ?priced) "
                  "(SUM(COALESCE(?ifIncrements, ?amount, 0)) AS ?totalIfIncrements) (COUNT(?ifIncrements) AS ?flagged)")
