@@ -25,11 +25,11 @@ from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import coverage, provenance, search_index
+from graph_service.build import changes, coverage, provenance, search_index
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
-from graph_service.store import GraphStore, new_build_id
+from graph_service.store import CURRENT, GraphStore, new_build_id
 
 
 class BuildError(Exception):
@@ -80,6 +80,7 @@ class BuildReport:
     coverage: list[dict] = field(default_factory=list)
     graphs: dict[str, int] = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -152,10 +153,15 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         if failed:
             names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
             raise BuildError(f"validation failed: {names}; see {report_dir}")
-        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
+        served = settings.store_root / CURRENT
+        log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
+                                      {r.graph: r.nquads for r in results}, ctx.mint, build_id, started, work,
+                                      settings.change_retention_days)
+        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, ""), (log, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)
+        changes.keep(settings.home, work, log, new_store)
     except (SourceError, OSError) as exc:
         shutil.rmtree(new_store, ignore_errors=True)
         raise BuildError(str(exc)) from None
@@ -174,6 +180,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         unresolved=[{"source": s, "kind": k, "code": c, "count": n, "first_line": ctx.first_line[(s, k, c)]}
                     for (s, k, c), n in sorted(ctx.unresolved.items())],
         coverage=[c.summary() for c in links],
+        changes=[changes.summary(c) for c in changed],
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
