@@ -26,7 +26,7 @@ from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import changes, coverage, lift_cache, provenance, search_index
+from graph_service.build import changes, coverage, freshness, lift_cache, provenance, search_index
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
@@ -188,7 +188,10 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
                                       {r.graph: r.nquads for r in results}, ctx.mint, build_id, started, work,
                                       settings.change_retention_days)
-        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, ""), (log, "")]
+        fresh_file = work / "freshness.nq"
+        freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
+                        ctx.mint, started)
+        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, ""), (log, ""), (fresh_file, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)

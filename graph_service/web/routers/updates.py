@@ -1,5 +1,7 @@
-"""`/feed` (Atom, for people and their feed readers) and `/ldes` (a Linked Data Event Stream, for
-machines): what each build changed, from the `changes` graph (graph_service/web/documents/changes.py).
+"""What changed and what should have: `/feed` (Atom, for people and their feed readers), `/ldes` (a
+Linked Data Event Stream, for machines) and `/nouveautes` (a page) from the `changes` graph
+(graph_service/web/documents/changes.py); `/fraicheur`, the datasets late on their declared frequency
+(graph_service/web/documents/freshness.py).
 
 The activities are read once per served store. Every page of the event stream but the newest is
 closed: a build's activities never change, so closed pages say `Cache-Control: immutable`.
@@ -16,7 +18,8 @@ from fastapi.responses import Response
 from graph_service.store import GraphStore
 from graph_service.web import deps, formats, http
 from graph_service.web.conneg import negotiate
-from graph_service.web.documents import changes
+from graph_service.web.documents import changes, freshness
+from graph_service.web.html import updates as pages
 
 router = APIRouter()
 ATOM = "application/atom+xml"
@@ -77,3 +80,24 @@ def stream(request: Request) -> Response:
 def stream_page(request: Request, page: str) -> Response:
     """One page of the event stream: the activities of one build, and a relation to the next build's."""
     return _stream(request, page)
+
+
+@router.api_route("/nouveautes", methods=["GET", "HEAD"], tags=["changes"])
+def news(request: Request) -> Response:
+    """The newest changes in plain French, with the feeds to follow them."""
+    store = deps.open_store(request)
+    items = activities(request, store)
+    return http.send(request, lambda: pages.news(items).encode("utf-8"), formats.HTML.media_type,
+                     current=http.version(store, request.url.path))
+
+
+@router.api_route("/fraicheur", methods=["GET", "HEAD"], tags=["changes"])
+def late_datasets(request: Request) -> Response:
+    """The datasets late on the update frequency their publisher declared."""
+    store = deps.open_store(request)
+
+    def body() -> bytes:
+        measured = freshness.datasets(store)
+        return pages.freshness([f for f in measured if f.days_late is not None], len(measured)).encode("utf-8")
+
+    return http.send(request, body, formats.HTML.media_type, current=http.version(store, request.url.path))
