@@ -27,6 +27,29 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from graph_service.build.pipeline import BuildError
+    from graph_service.build.refresh import DONE, FAILED, LOCKED, Locked, refresh
+
+    try:
+        report = refresh(settings, progress=not args.quiet)
+    except Locked as exc:
+        print(f"refresh not started: {exc}", file=sys.stderr)
+        return LOCKED
+    except BuildError as exc:
+        print(f"refresh failed: {exc}", file=sys.stderr)
+        print("the served graph is unchanged", file=sys.stderr)
+        return FAILED
+    reused = sum(1 for s in report.sources if s["reused"])
+    print(format_summary(report))
+    print(f"\nre-lifted {len(report.sources) - reused} of {len(report.sources)} sources "
+          f"(the others' inputs had not changed)")
+    for change in report.changes:
+        print(f"  {change['activity']:6} {change['graph']}: +{sum(change['added'].values())} "
+              f"~{sum(change['modified'].values())} -{sum(change['removed'].values())} records")
+    return DONE
+
+
 def format_summary(report) -> str:
     lines = [f"build {report.build_id} done in {report.seconds} s -> {report.store}", "",
              f"{'source':40} {'rows':>8} {'lifted':>8} {'rejected':>8} {'triples':>9}"]
@@ -135,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build", help="build the graph from the data directory into a new store")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_build)
+    p = sub.add_parser("refresh", help="rebuild re-lifting only the sources whose inputs changed, then swap "
+                                       "(exit 0 done, 1 failed: served graph unchanged, 75 another refresh runs)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_refresh)
     p = sub.add_parser("validate", help="re-run the shapes on the current store")
     p.add_argument("--limit", type=int, default=20, help="results shown per shape set")
     p.set_defaults(func=cmd_validate)

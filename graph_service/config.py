@@ -41,6 +41,7 @@ class Settings:
     keep_alive: float = 5.0           # seconds an idle keep-alive connection stays open
     max_connections: int = 500        # open connections (and tasks) before new requests get 503
     forwarded_allow_ips: tuple[str, ...] = ()  # proxies whose X-Forwarded-* headers count; empty = none
+    change_retention_days: int = 366  # days of change history kept (graph `changes`, /feed, /ldes)
 
     def public_url(self, path: str) -> str:
         """The absolute URL of a path of ours, from the configured base, never from the request's Host."""

@@ -42,6 +42,9 @@ PREFIXES: dict[str, str] = {
     "eli": "http://data.europa.eu/eli/ontology#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "csvw": "http://www.w3.org/ns/csvw#",
+    "as": "https://www.w3.org/ns/activitystreams#",
+    "ldes": "https://w3id.org/ldes#",
+    "tree": "https://w3id.org/tree#",
     "bg": BG_ONTOLOGY,
     # Official identifiers we link to (never used as our own entities' IRIs).
     "insee": "http://id.insee.fr/geo/",
@@ -101,6 +104,9 @@ EPO = Namespace(PREFIXES["epo"])
 SPDX = Namespace(PREFIXES["spdx"])
 SCHEMA = Namespace(PREFIXES["schema"])
 CSVW = Namespace(PREFIXES["csvw"])
+AS = Namespace(PREFIXES["as"])
+LDES = Namespace(PREFIXES["ldes"])
+TREE = Namespace(PREFIXES["tree"])
 BG = Namespace(BG_ONTOLOGY)
 
 A = RDF.type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,6 +12,8 @@ from pathlib import Path
 from .iri import Minter
 from .read import Record, read_csv
 from .terms import Triple
+
+_MASK = (1 << 64) - 1
 
 
 @dataclass
@@ -37,18 +40,44 @@ class Context:
     relations: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     source: str = ""
     line: int = 0
+    # what later sources can read of the ones before (keys defined, relations): an order-independent
+    # hash of it, and, while a source is lifted for the lift cache, the journal of what it added
+    digest: int = 0
+    journal: list[tuple[str, ...]] | None = None
 
     def define(self, kind: str, *keys: str) -> str:
         """Declare an entity of a referential and return its IRI term."""
         key = "/".join(keys)
-        self.known[kind].add(key)
-        self.owners[kind].setdefault(key, self.source)
+        if key not in self.known[kind]:
+            self.known[kind].add(key)
+            self.owners[kind][key] = self.source
+            self._note("define", kind, key, self.source)
         return self.mint.entity(kind, *keys)
 
     def relate(self, kind: str, key: str, other_kind: str, other_key: str) -> None:
         """Record that a referential entity stands for another one (a postal code serves a commune),
         so that later sources can follow the relation without reading the referential again."""
-        self.relations[(kind, key)].add((other_kind, other_key))
+        if (other_kind, other_key) not in self.relations[(kind, key)]:
+            self.relations[(kind, key)].add((other_kind, other_key))
+            self._note("relate", kind, key, other_kind, other_key)
+
+    def _note(self, *entry: str) -> None:
+        self.digest = (self.digest + int.from_bytes(hashlib.blake2b("\x1f".join(entry).encode(),
+                                                                    digest_size=8).digest(), "big")) & _MASK
+        if self.journal is not None:
+            self.journal.append(entry)
+
+    def replay(self, journal: list[tuple[str, ...]]) -> None:
+        """Do again what a source's lift did to the shared state (a source reused from the lift cache)."""
+        for entry in journal:
+            if entry[0] == "define":
+                _, kind, key, owner = entry
+                if key not in self.known[kind]:
+                    self.known[kind].add(key)
+                    self.owners[kind][key] = owner
+                    self._note(*entry)
+            else:
+                self.relate(*entry[1:])
 
     def related(self, kind: str, key: str, other_kind: str) -> list[str]:
         """The keys of `other_kind` that a referential entity was related to, sorted (none: [])."""

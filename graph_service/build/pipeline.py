@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -25,11 +26,11 @@ from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import coverage, provenance, search_index
+from graph_service.build import changes, coverage, freshness, lift_cache, provenance, search_index
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
-from graph_service.store import GraphStore, new_build_id
+from graph_service.store import CURRENT, GraphStore, new_build_id
 
 
 class BuildError(Exception):
@@ -60,6 +61,7 @@ class SourceResult:
     lifted: int = 0
     triples: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    reused: bool = False          # taken from the lift cache: its inputs had not changed
 
     @property
     def graph(self) -> str:
@@ -80,6 +82,7 @@ class BuildReport:
     coverage: list[dict] = field(default_factory=list)
     graphs: dict[str, int] = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
+    changes: list[dict] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -126,9 +129,36 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
     return result
 
 
+def lift_or_reuse(source: Source, ctx: Context, out_dir: Path, cache_dir: Path, reuse: bool,
+                  progress: bool) -> tuple[SourceResult, str]:
+    """Lift a source, or take its graph from the lift cache when `reuse` and nothing it depends on
+    changed; either way the cache then holds it. Returns (the result, its cache key)."""
+    entry_key = lift_cache.key(source, ctx)
+    found = lift_cache.load(cache_dir, entry_key) if reuse else None
+    if found:
+        entry, cached = found
+        result = SourceResult(source, source.file(ctx.data_dir), out_dir / f"{source.name}.nq", entry.sha256,
+                              entry.rows, entry.lifted, entry.triples, entry.rejected, reused=True)
+        os.link(cached, result.nquads)
+        lift_cache.restore(ctx, entry)
+        return result, entry_key
+    ctx.journal = []
+    try:
+        result = lift_source(source, ctx, out_dir, progress)
+        entry = lift_cache.Entry(result.rows, result.lifted, result.triples, result.sha256, result.rejected,
+                                 ctx.journal, lift_cache.per_source(ctx, source.name))
+    finally:
+        ctx.journal = None
+    lift_cache.save(cache_dir, entry_key, entry, result.nquads)
+    return result, entry_key
+
+
 def build(settings: Settings, sources: Sequence[Source] | None = None, *, progress: bool = True,
-          validate: bool = True) -> BuildReport:
-    """Build a new store from the sources and swap it in; raise BuildError on failure."""
+          validate: bool = True, reuse: bool = False) -> BuildReport:
+    """Build a new store from the sources and swap it in; raise BuildError on failure.
+
+    `reuse`: take from the lift cache the graphs whose inputs did not change (`bercy-graph refresh`).
+    """
     started = datetime.now(timezone.utc).replace(microsecond=0)
     build_id = new_build_id(started)
     settings.store_root.mkdir(parents=True, exist_ok=True)
@@ -138,7 +168,9 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     clock = time.perf_counter()
     ctx = Context(Minter(settings.base), settings.data_dir)
     try:
-        results = [lift_source(s, ctx, work, progress) for s in (sources or SOURCES)]
+        cache_dir = settings.home / "lifted"
+        lifted = [lift_or_reuse(s, ctx, work, cache_dir, reuse, progress) for s in (sources or SOURCES)]
+        results = [result for result, _ in lifted]
         outcomes = shape_sets.run(results) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
@@ -152,10 +184,19 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         if failed:
             names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
             raise BuildError(f"validation failed: {names}; see {report_dir}")
-        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
+        served = settings.store_root / CURRENT
+        log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
+                                      {r.graph: r.nquads for r in results}, ctx.mint, build_id, started, work,
+                                      settings.change_retention_days)
+        fresh_file = work / "freshness.nq"
+        freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
+                        ctx.mint, started)
+        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, ""), (log, ""), (fresh_file, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)
+        changes.keep(settings.home, work, log, new_store)
+        lift_cache.prune(cache_dir, {entry_key for _, entry_key in lifted})
     except (SourceError, OSError) as exc:
         shutil.rmtree(new_store, ignore_errors=True)
         raise BuildError(str(exc)) from None
@@ -174,6 +215,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         unresolved=[{"source": s, "kind": k, "code": c, "count": n, "first_line": ctx.first_line[(s, k, c)]}
                     for (s, k, c), n in sorted(ctx.unresolved.items())],
         coverage=[c.summary() for c in links],
+        changes=[changes.summary(c) for c in changed],
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
@@ -182,7 +224,8 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
 
 def source_summary(result: SourceResult) -> dict:
     return {"source": result.source.name, "file": result.source.path, "rows": result.rows,
-            "lifted": result.lifted, "rejected": len(result.rejected), "triples": result.triples}
+            "lifted": result.lifted, "rejected": len(result.rejected), "triples": result.triples,
+            "reused": result.reused}
 
 
 def write_reports(report_dir: Path, results: list[SourceResult], outcomes, ctx: Context) -> None:

@@ -51,6 +51,7 @@ TABLE: tuple[Format, ...] = (
     Format("application/xml", RESULTS, None, (), "SPARQL XML", charset=False),
     Format("text/xml", RESULTS, None, (), "SPARQL XML", charset=False),
     Format("text/html", PAGE, "html", ("html",), "HTML"),
+    Format("application/atom+xml", PAGE, None, ("atom",), "Atom", charset=False),
 )
 BY_MEDIA_TYPE = {f.media_type: f for f in TABLE}
 BY_EXT = {f.ext: f for f in TABLE if f.ext}

@@ -91,6 +91,25 @@ class Dataset(DatasetSummary):
     quality: list[Measurement] = []
 
 
+class Freshness(BaseModel):
+    """A dataset's last update against the frequency its publisher declared (rule: late after two periods
+    plus a week without an update, counted on the day of the build)."""
+
+    dataset: str
+    title: str
+    modified: str = Field(description="the last update the portal declares (dct:modified)")
+    frequency: str | None = Field(None, description="the declared frequency (EU code: WEEKLY, MONTHLY...)")
+    days_since_update: int
+    days_late: int | None = Field(None, description="days beyond the rule's limit; absent when on time or when "
+                                  "the frequency sets no limit (irregular, continuous, unknown)")
+
+
+class FreshnessReport(BaseModel):
+    measured: int = Field(description="datasets with a declared last update")
+    late: int
+    items: list[Freshness]
+
+
 class Value(BaseModel):
     """One value of a property: an IRI (with its label if any) or a literal (with language or datatype)."""
 

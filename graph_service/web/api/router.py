@@ -41,6 +41,8 @@ from graph_service.web.api.models import (
     DepartementSummary,
     Distribution,
     Entity,
+    Freshness,
+    FreshnessReport,
     KindName,
     LabelHit,
     LabelPage,
@@ -59,6 +61,7 @@ from graph_service.web.api.models import (
 )
 from graph_service.web.api.problems import ERRORS, PROBLEM  # noqa: F401 (`api.PROBLEM`, for clients)
 from graph_service.web.documents import figures
+from graph_service.web.documents import freshness as fresh
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels, kind_name
 from graph_service.web.documents.search import find
@@ -219,6 +222,18 @@ def dataset(request: Request, id: Annotated[str, Path(max_length=300, descriptio
                                                  access_url=r.get("access"), download_url=r.get("download")))
     defects = [m.metric for m in quality if m.value is False]
     return found.model_copy(update={"distributions": list(dists.values()), "quality": quality, "defects": defects})
+
+
+@router.get("/freshness", response_model=FreshnessReport, response_model_exclude_none=True)
+def freshness(request: Request, late: Annotated[bool, Query(description="only the late datasets")] = True
+              ) -> FreshnessReport:
+    """The freshness observatory: each dataset's last update against its declared frequency, the latest first."""
+    measured = fresh.datasets(deps.open_store(request))
+    items = [Freshness(dataset=f.dataset, title=f.title, modified=f.modified, frequency=f.frequency,
+                       days_since_update=f.days_since_update, days_late=f.days_late)
+             for f in measured if f.days_late is not None or not late]
+    return FreshnessReport(measured=len(measured), late=sum(1 for f in measured if f.days_late is not None),
+                           items=items)
 
 
 # ----------------------------------------------------------------------------------- entities

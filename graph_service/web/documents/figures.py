@@ -18,6 +18,7 @@ from mappings.terms import iri as iri_term
 
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
+from graph_service.web.documents import freshness
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels
 from graph_service.web.html import layout as html
@@ -279,6 +280,13 @@ def dataset(store: GraphStore, t: str) -> Figures:
     for row in period:
         if row:
             out.items.append(("couverture temporelle", f"{row.get('start', '…')} → {row.get('end', '…')}"))
+    for fresh in freshness.datasets(store, dataset=t[1:-1]):
+        out.items.append(("jours depuis la dernière mise à jour", html.number(fresh.days_since_update)))
+        if fresh.days_late is not None:
+            out.notes.append(f"En retard : pas de mise à jour depuis le {fresh.modified[:10]}, alors que "
+                             f"l'éditeur annonce une fréquence « {fresh.frequency_label or fresh.frequency} » "
+                             f"({html.number(fresh.days_late)} jours au-delà de deux périodes plus une semaine ; "
+                             "voir la page Fraîcheur, /fraicheur).")
     return out
 
 

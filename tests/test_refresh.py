@@ -1,0 +1,116 @@
+"""`bercy-graph refresh`: only the graphs whose inputs changed are lifted again, the service answers
+throughout, one refresh at a time, and a failed refresh leaves the served graph as it was.
+
+The sources are real (the régions, départements and two DECP 2019 feeds); the change is one contract
+taken out of a copy of a feed, so what the refresh must report is known from the file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from graph_service import cli
+from graph_service.build.pipeline import BuildError, build
+from graph_service.build.refresh import LOCKED, exclusive, refresh
+from graph_service.config import Settings
+from graph_service.store import GraphStore
+from mappings import cog, decp_v1
+
+from .conftest import BASE, DATA
+from .serving import running_server
+
+SOURCES = [*cog.SOURCES[:2], *decp_v1.SOURCES[:2]]
+FEED = decp_v1.SOURCES[0]
+
+
+@pytest.fixture
+def built(tmp_path) -> Settings:
+    """A first build of a private copy of the sources' files."""
+    data = tmp_path / "data"
+    for source in SOURCES:
+        (data / source.path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DATA / source.path, data / source.path)
+    for support in ("decp/schema", "referentials/cog2025"):   # the feeds' schema, the countries they name
+        shutil.copytree(DATA / support, data / support, dirs_exist_ok=True)
+    settings = Settings(base=BASE, data_dir=data, home=tmp_path / "home")
+    build(settings, SOURCES, progress=False, validate=False)
+    return settings
+
+
+def drop_first_contract(settings: Settings) -> dict:
+    """Take the feed's first record out of the copy; returns it."""
+    path = settings.data_dir / FEED.path
+    feed = json.loads(path.read_text(encoding="utf-8"))
+    gone = feed["marches"].pop(0)
+    path.write_text(json.dumps(feed, ensure_ascii=False), encoding="utf-8")
+    return gone
+
+
+def test_a_refresh_lifts_again_only_the_changed_feed_and_says_what_changed(built):
+    unchanged = refresh(built, SOURCES, progress=False, validate=False)
+    assert all(s["reused"] for s in unchanged.sources) and unchanged.changes == []
+    gone = drop_first_contract(built)
+    report = refresh(built, SOURCES, progress=False, validate=False)
+    assert {s["source"] for s in report.sources if not s["reused"]} == {FEED.name}
+    [change] = report.changes
+    assert change["graph"] == FEED.name and change["removed"]["contrat"] == 1
+    rows = {s["source"]: s for s in report.sources}
+    assert rows[FEED.name]["rows"] == len(json.loads((DATA / FEED.path).read_text(encoding="utf-8"))["marches"]) - 1
+    # the graph served is the refreshed one: the contract is gone, the other feed's contracts are all there
+    store = GraphStore.current(built)
+    ask = f'ASK {{ GRAPH <{BASE}/graph/{FEED.name}> {{ ?c <http://purl.org/dc/terms/identifier> "{gone["id"]}" }} }}'
+    assert not store.ask(ask)
+    counts = {s["source"]: s["triples"] for s in unchanged.sources}
+    assert rows[SOURCES[-1].name]["triples"] == counts[SOURCES[-1].name]
+
+
+def test_queries_and_pages_keep_answering_during_a_refresh(built):
+    drop_first_contract(built)
+    failures: list[str] = []
+    answered = 0
+    stop = threading.Event()
+    # a worker slot is waited for as long as a loaded CI machine needs: a 503 here would be the queue's
+    # bound (tested elsewhere), not the refresh
+    with running_server(built, "--queue-wait", "60") as url:
+        def read() -> None:
+            nonlocal answered
+            while not stop.is_set():
+                for path, params in (("/sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}),
+                                     ("/id/region/84", {}), ("/feed", {})):
+                    response = requests.get(url + path, params=params, timeout=60)
+                    answered += 1
+                    if response.status_code != 200:
+                        failures.append(f"{path}: {response.status_code} {response.text[:200]}")
+        readers = [threading.Thread(target=read) for _ in range(3)]
+        for thread in readers:
+            thread.start()
+        try:
+            report = refresh(built, SOURCES, progress=False, validate=False)
+        finally:
+            stop.set()
+            for thread in readers:
+                thread.join()
+        after = requests.get(url + "/feed", timeout=60).text
+    assert failures == [] and answered > 0
+    assert report.build_id in after          # the new build's changes are served once it is swapped in
+
+
+def test_one_refresh_at_a_time_and_cron_is_told_so(built, monkeypatch):
+    monkeypatch.setenv("BERCY_GRAPH_HOME", str(built.home))
+    monkeypatch.setenv("BERCY_GRAPH_DATA", str(built.data_dir))
+    with exclusive(built.home):
+        assert cli.main(["refresh", "--quiet"]) == LOCKED
+
+
+def test_a_failed_refresh_leaves_the_served_graph_as_it_was(built):
+    before = GraphStore.current(built).version()
+    (built.data_dir / FEED.path).write_text('{"marches": [', encoding="utf-8")   # a truncated download
+    with pytest.raises(BuildError):
+        refresh(built, SOURCES, progress=False, validate=False)
+    assert GraphStore.current(built).version() == before
