@@ -66,13 +66,6 @@ def list_catalog(client: Client, base: str, log: Callable[[str], None] = lambda 
                 and isinstance(page.get("total_count"), int)):
             raise HarvestHTTPError(f"{catalog_url(base, limit, offset)}: not an Explore v2.1 catalog page "
                                    "(no total_count / results)")
-        digest = hashlib.sha256(json.dumps(page["results"], sort_keys=True).encode()).hexdigest()
-        if page["results"] and digest in seen:
-            listing.complete = False
-            listing.problems.append(f"paging loop: the page at offset {offset} repeats an earlier page; "
-                                    "listing aborted")
-            break
-        seen.add(digest)
         if total is not None and page["total_count"] != total:
             message = f"total_count changed during paging ({total} -> {page['total_count']})"
             if not restarted:
@@ -84,6 +77,13 @@ def list_catalog(client: Client, base: str, log: Callable[[str], None] = lambda 
             listing.complete = False
             listing.problems.append(f"{message} again: listing incomplete")
             break
+        digest = hashlib.sha256(json.dumps(page["results"], sort_keys=True).encode()).hexdigest()
+        if page["results"] and digest in seen:
+            listing.complete = False
+            listing.problems.append(f"paging loop: the page at offset {offset} repeats an earlier page; "
+                                    "listing aborted")
+            break
+        seen.add(digest)
         total = page["total_count"]
         for raw in page["results"]:
             entry = normalise(raw, base)

@@ -18,6 +18,7 @@ import csv
 import json
 import mimetypes
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -106,8 +107,9 @@ class Progress:
 class Run:
     """The state of one harvest: the snapshot being written and what the previous one holds."""
 
-    def __init__(self, config: HarvestConfig, root: Path, now: datetime, progress: Progress):
-        self.config, self.root, self.now, self.progress = config, root, now, progress
+    def __init__(self, config: HarvestConfig, root: Path, now: datetime, progress: Progress,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.config, self.root, self.now, self.progress, self.sleep = config, root, now, progress, sleep
         self.previous = latest(root, complete_only=False)
         manifest = load_manifest(self.previous) if self.previous else {"files": []}
         self.prev_files: dict[tuple[str, str], list[dict]] = {}
@@ -130,7 +132,7 @@ class Run:
     def client(self, portal: str | None, key_header: str = "Authorization", key_prefix: str = "") -> Client:
         key = self.config.api_key(portal) if portal else None
         return Client(policy=self.config.http, api_key=key, key_header=key_header, key_prefix=key_prefix,
-                      log=self.progress.line)
+                      log=self.progress.line, sleep=self.sleep)
 
     # -- files ---------------------------------------------------------------------------------------
     def fetch(self, client: Client, url: str, relative: str, fmt: str, key: str | None, portal: str,
@@ -225,11 +227,11 @@ class Run:
 
 
 def harvest(config: HarvestConfig, root: Path, *, progress: bool = True, stream: TextIO | None = None,
-            now: Callable[[], datetime] = utc_now) -> HarvestResult:
+            now: Callable[[], datetime] = utc_now, sleep: Callable[[float], None] = time.sleep) -> HarvestResult:
     """Harvest every configured portal into a new snapshot under `root`; never raises for a portal's fault."""
     total = len(config.ods_datasets) + len(config.udata_datasets) + len(config.resources)
     bar = Progress(total, progress, stream)
-    run = Run(config, root, now(), bar)
+    run = Run(config, root, now(), bar, sleep)
     try:
         if config.ods_url:
             harvest_ods(run)
