@@ -145,7 +145,11 @@ def cmd_harvest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     root = Path(args.snapshots) if args.snapshots else settings.home / "snapshots"
-    result = harvest(config, root, progress=not args.quiet)
+    try:
+        result = harvest(config, root, progress=not args.quiet)
+    except OSError as exc:      # the local disk, not a portal: nothing was promoted
+        print(f"harvest failed: {exc}; the previous snapshots are unchanged", file=sys.stderr)
+        return 1
     state = "complete" if result.complete else "INCOMPLETE (builds keep reading the last complete snapshot)"
     print(f"snapshot {result.snapshot.name}: {state} -> {result.snapshot}")
     for outcome in result.outcomes:

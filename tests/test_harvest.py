@@ -503,3 +503,16 @@ def test_the_catalog_listing_stops_at_offset_plus_limit_10000():
     assert all(limit <= 100 and offset + limit <= 10_000 for offset, limit in asked)
     assert asked[-1] == (9_900, 100) and len(listing.datasets) == 10_000
     assert not listing.complete and "listing truncated" in listing.problems[0]
+
+
+def test_portal_ids_never_escape_the_snapshot_directory(portal, tmp_path):
+    resource = portal.udata[SIGNALCONSO_UDATA]["resources"][0]
+    body = portal.files.pop(f"/fr/datasets/r/{resource['id']}")
+    resource["id"] = "../../../escaped"
+    resource["url"] = f"{portal.url}/fr/datasets/r/escaped"
+    portal.files["/fr/datasets/r/escaped"] = body
+    result, _, _ = run(portal, tmp_path / "snap", config(portal, ods=False, plain=False))
+    assert result.exit_code == EXIT_OK
+    (path,) = files(result.snapshot)
+    assert (result.snapshot / path).resolve().is_relative_to(result.snapshot.resolve())
+    assert not [p for p in tmp_path.rglob("escaped*") if not p.resolve().is_relative_to(result.snapshot.resolve())]

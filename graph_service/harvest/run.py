@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import mimetypes
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -307,7 +308,7 @@ def harvest_ods_dataset(run: Run, client: Client, listing: ods.Listing | None, s
     url = ods.export_url(base, entry["dataset_id"], selected.format)
     resource = {"id": f"{uid}/exports/{selected.format}", "title": f"export {selected.format}", "url": url,
                 "format": selected.format, "modified": entry["data_processed"], "checksum": None}
-    relative = f"opendatasoft/{uid}/{entry['dataset_id']}.{selected.format}"
+    relative = f"opendatasoft/{safe_name(uid)}/{safe_name(entry['dataset_id'])}.{selected.format}"
     try:
         run.fetch(client, url, relative, selected.format, selected.key, base, dataset, resource, selected.kind,
                   outcome)
@@ -362,7 +363,7 @@ def harvest_udata_dataset(run: Run, client: Client, selected: UdataDataset) -> O
         run.fail(outcome, base, dataset["id"], f"resource {wanted} is not in the dataset", resource_id=wanted)
     for r in resources:
         rid = r["id"]
-        fmt = (r.get("format") or "bin").lower()
+        fmt = safe_name((r.get("format") or "bin").lower())
         state = udata.state_of(r, None)
         if not state["harvest_modified_at"]:
             state = udata.state_of(r, client.head(r["url"]))
@@ -375,7 +376,7 @@ def harvest_udata_dataset(run: Run, client: Client, selected: UdataDataset) -> O
             continue
         resource = {"id": rid, "title": r.get("title"), "url": r.get("url"), "format": fmt,
                     "modified": r.get("last_modified"), "checksum": r.get("checksum")}
-        relative = f"udata/{dataset['id']}/{rid}.{fmt}"
+        relative = f"udata/{safe_name(dataset['id'])}/{safe_name(rid)}.{fmt}"
         try:
             run.fetch(client, r["url"], relative, fmt, selected.key, base, dataset, resource, selected.kind,
                       outcome, expected_size=r.get("filesize"))
@@ -399,7 +400,7 @@ def harvest_plain(run: Run, spec: PlainResource) -> None:
     resource = {"id": spec.id, "title": spec.title, "url": spec.url, "format": spec.format, "modified": None,
                 "checksum": None}
     try:
-        run.fetch(run.client(None), spec.url, f"resources/{spec.id}.{spec.format}", spec.format, spec.key, portal,
+        run.fetch(run.client(None), spec.url, f"resources/{safe_name(spec.id)}.{safe_name(spec.format)}", spec.format, spec.key, portal,
                   dataset, resource, spec.kind, outcome)
         describe_changes(outcome)
     except HarvestHTTPError as exc:
@@ -409,6 +410,12 @@ def harvest_plain(run: Run, spec: PlainResource) -> None:
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+def safe_name(text: str) -> str:
+    """A portal's id or slug as one path component: nothing but letters, digits, '.', '_', '-', no '..'."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", str(text)).strip(".") or "_"
+    return name.replace("..", "_")
+
+
 def hashes_path(relative: str) -> str:
     return f"records/{relative}.hashes.tsv"
 
