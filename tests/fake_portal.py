@@ -120,7 +120,7 @@ class FakePortal:
         }
 
     # -- test controls -----------------------------------------------------------------------------
-    def start(self) -> "FakePortal":
+    def start(self) -> FakePortal:
         self.thread.start()
         for doc in self.udata.values():
             for r in doc["resources"]:
@@ -243,13 +243,13 @@ class FakePortal:
             return 200, json.dumps(page).encode(), js
         prefix = "/api/explore/v2.1/catalog/datasets/"
         if path.startswith(prefix) and "/exports/" in path:
-            dataset_id, fmt = path[len(prefix):].split("/exports/")
+            dataset_id, _fmt = path[len(prefix):].split("/exports/")
             if "/records" in path:
                 return 400, b"{}", js
             if dataset_id not in {d["dataset_id"] for d in self.ods}:
                 return 404, b'{"error": "Unknown dataset"}', js
             body = self.exports[dataset_id]
-            etag = self.fixed_etag or '"%s"' % hashlib.md5(body).hexdigest()
+            etag = self.fixed_etag or f'"{hashlib.md5(body).hexdigest()}"'
             return self._ranged(body, {"Content-Type": "text/csv; charset=utf-8", "ETag": etag}, headers)
         if path.startswith("/api/1/datasets/"):
             udata_id = path[len("/api/1/datasets/"):].strip("/")
@@ -265,7 +265,7 @@ class FakePortal:
                                     "previous_page": None}).encode(), js
         if path in self.files:
             body = self.files[path]
-            return self._ranged(body, {"Content-Type": "text/csv", "ETag": '"%s"' % hashlib.md5(body).hexdigest(),
+            return self._ranged(body, {"Content-Type": "text/csv", "ETag": f'"{hashlib.md5(body).hexdigest()}"',
                                        "Last-Modified": "Mon, 01 Dec 2025 00:00:00 GMT"}, headers)
         return 404, b"not found", {"Content-Type": "text/plain"}
 

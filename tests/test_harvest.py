@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,16 @@ from graph_service.harvest import records, udata
 from graph_service.harvest.config import parse
 from graph_service.harvest.run import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, harvest
 from graph_service.harvest.snapshot_writer import latest, load_manifest
-from tests.fake_portal import INSEE_HISTORY, MEF_ORG, PLF25, SIGNALCONSO, SIGNALCONSO_RESOURCE, FakePortal
+from tests.fake_portal import (
+    INSEE_HISTORY,
+    MEF_ORG,
+    PLF25,
+    SIGNALCONSO,
+    SIGNALCONSO_RESOURCE,
+    FakePortal,
+)
 
-T0 = datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
 SIGNALCONSO_UDATA = "61c0aa40f71e0c08fefa5a47"
 PLF_EXPORT = "/api/explore/v2.1/catalog/datasets/plf25-depenses-2025-selon-destination/exports/"
 SC_EXPORT = "/api/explore/v2.1/catalog/datasets/signalconso/exports/"
@@ -147,7 +154,7 @@ def test_a_persistent_500_fails_that_dataset_only_and_keeps_its_previous_file(po
     first, _, _ = run(portal, tmp_path)
     before = snapshot_bytes(first.snapshot)
     portal.fault(PLF_EXPORT, *["500"] * 10)
-    second, out, _ = run(portal, tmp_path, at=T0 + timedelta(days=1))
+    second, _out, _ = run(portal, tmp_path, at=T0 + timedelta(days=1))
     assert second.exit_code == EXIT_PARTIAL and not second.complete
     plf = by_dataset(second, "da_mef_plf25")
     assert plf.status == "error" and "HTTP 500 after 3 attempts" in plf.line()
@@ -171,7 +178,7 @@ def test_429_waits_what_retry_after_says(portal, tmp_path):
 
 
 def test_a_retry_after_beyond_the_bound_fails_fast_and_keeps_the_previous_file(portal, tmp_path):
-    first, _, _ = run(portal, tmp_path)
+    _first, _, _ = run(portal, tmp_path)
     portal.fault(SC_EXPORT, ("429", 86400))
     second, _, sleeps = run(portal, tmp_path, at=T0 + timedelta(days=1))
     assert second.exit_code == EXIT_PARTIAL
@@ -224,7 +231,7 @@ def test_a_truncated_udata_resource_resumes_and_is_checked_against_its_checksum(
 
 
 def test_a_checksum_that_does_not_match_fails_the_resource(portal, tmp_path):
-    first, _, _ = run(portal, tmp_path, config(portal, ods=False, plain=False))
+    _first, _, _ = run(portal, tmp_path, config(portal, ods=False, plain=False))
     portal.set_resource(SIGNALCONSO_UDATA, SIGNALCONSO.read_bytes() + b"x;y\n", "2026-12-02T00:00:00")
     portal.udata[SIGNALCONSO_UDATA]["resources"][0]["checksum"]["value"] = "0" * 40   # a wrong declaration
     second, _, _ = run(portal, tmp_path, config(portal, ods=False, plain=False), at=T0 + timedelta(days=1))
@@ -237,7 +244,7 @@ def test_a_checksum_that_does_not_match_fails_the_resource(portal, tmp_path):
 def test_a_truncated_catalog_page_fails_the_portal_but_loses_nothing(portal, tmp_path):
     first, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
     portal.fault(CATALOG, *["truncate"] * 10)
-    second, out, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False), at=T0 + timedelta(days=1))
+    second, _out, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False), at=T0 + timedelta(days=1))
     assert second.exit_code == EXIT_FAILED                  # nothing could be fetched
     assert "truncated body after 3 attempts" in " ".join(second.problems)
     assert files(second.snapshot) == files(first.snapshot)  # every file carried, entries unchanged
@@ -270,7 +277,7 @@ def test_a_total_that_changes_while_paging_restarts_the_listing_once(portal, tmp
 
 
 def test_a_total_that_keeps_changing_makes_an_incomplete_listing_that_deletes_nothing(portal, tmp_path):
-    first, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
+    _first, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
     portal.ods = [d for d in portal.ods if d["dataset_uid"] != "da_mef_signalconso"]   # really gone...
     portal.page_size_cap = 1
     portal.grow_total = 100                                                            # ...but paging is unstable
@@ -324,7 +331,7 @@ def test_a_dataset_that_disappears_is_kept_during_the_grace_period_then_removed(
 
 
 def test_a_renamed_slug_with_the_same_uid_is_the_same_dataset(portal, tmp_path):
-    first, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
+    _first, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
     for uid, new in (("da_mef_signalconso", "signalconso-v2"), ("da_mef_plf25", "plf25-depenses-selon-destination")):
         entry = portal.ods_entry(uid)
         portal.exports[new] = portal.exports.pop(entry["dataset_id"])
@@ -349,7 +356,7 @@ def test_an_unchanged_etag_over_changed_content_is_caught_by_the_record_hashes(p
     fields[5] = "Promesse action"                    # the status of the first report changes
     changed = [header, ";".join(fields)] + rows[1:-1]     # and the last report is withdrawn
     portal.set_export("signalconso", ("\n".join(changed) + "\n").encode("utf-8"))
-    second, out, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False), at=T0 + timedelta(days=1))
+    second, _out, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False), at=T0 + timedelta(days=1))
     entry, before = files(second.snapshot), files(first.snapshot)
     key = "opendatasoft/da_mef_signalconso/signalconso.csv"
     assert entry[key]["http"]["etag"] == before[key]["http"]["etag"] == '"v1"'
@@ -395,12 +402,12 @@ backoff = 0.01
 # -- udata: "changed?" in data.gouv.fr's checker order -----------------------------------------------
 def test_udata_resources_are_downloaded_only_when_harvest_modified_at_moves(portal, tmp_path):
     cfg = config(portal, ods=False, plain=False)
-    first, _, _ = run(portal, tmp_path, cfg)
+    _first, _, _ = run(portal, tmp_path, cfg)
     file_path = f"/fr/datasets/r/{SIGNALCONSO_RESOURCE}"
     assert portal.count(file_path) == 1
-    body = SIGNALCONSO.read_bytes() + "bd9fe112-x;AchatInternet;;2024-02-04;1;NA;0;;0;0;0;Var;83;93;PACA\n".encode()
+    body = SIGNALCONSO.read_bytes() + b"bd9fe112-x;AchatInternet;;2024-02-04;1;NA;0;;0;0;0;Var;83;93;PACA\n"
     portal.set_resource(SIGNALCONSO_UDATA, body)                 # new bytes, same harvest.modified_at
-    second, out, _ = run(portal, tmp_path, cfg, at=T0 + timedelta(days=1))
+    _second, out, _ = run(portal, tmp_path, cfg, at=T0 + timedelta(days=1))
     assert portal.count(file_path) == 1                          # harvest.modified_at said "unchanged"
     assert "not downloaded: unchanged by harvest.modified_at" in out
     portal.set_resource(SIGNALCONSO_UDATA, body, "2026-12-02T03:00:00")

@@ -18,9 +18,10 @@ import io
 import json
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 #: formats whose records we can read; others (zip, parquet, xml) get no record hashes, only a file checksum
 READABLE = {"csv", "json"}

@@ -20,21 +20,40 @@ import mimetypes
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
 from graph_service.harvest import opendatasoft as ods
 from graph_service.harvest import udata
-from graph_service.harvest.config import HarvestConfig, OdsDataset, PlainResource, UdataDataset
-from graph_service.harvest.http import Client, Download, HarvestHTTPError, NotFound, file_digest
+from graph_service.harvest.config import (
+    HarvestConfig,
+    OdsDataset,
+    PlainResource,
+    UdataDataset,
+)
+from graph_service.harvest.http import (
+    Client,
+    Download,
+    HarvestHTTPError,
+    NotFound,
+    file_digest,
+)
 from graph_service.harvest.records import READABLE, diff, read_hashes, write_hashes
-from graph_service.harvest.snapshot_writer import (REPORT, SnapshotWriter, iso, latest, load_manifest, prune,
-                                                   utc_now)
+from graph_service.harvest.snapshot_writer import (
+    REPORT,
+    SnapshotWriter,
+    iso,
+    latest,
+    load_manifest,
+    prune,
+    utc_now,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 OK, UNCHANGED, MISSING, REMOVED, ERROR = "ok", "unchanged", "missing", "removed", "error"
@@ -201,7 +220,7 @@ class Run:
     def gone(self, outcome: Outcome, portal: str, dataset_id: str, why: str) -> None:
         """The grace period: a dataset the portal no longer has is kept, flagged, until it expires."""
         key = f"{portal}:{dataset_id}"
-        since = datetime.fromisoformat(self.prev_missing.get(key, iso(self.now)).replace("Z", "+00:00"))
+        since = datetime.fromisoformat(self.prev_missing.get(key, iso(self.now)))
         until = since + timedelta(days=self.config.grace_days)
         if self.now < until:
             self.missing[key] = iso(since)
@@ -445,7 +464,7 @@ def manifest_entry(relative: str, download: Download, portal: str, dataset: dict
 
 
 def describe_changes(outcome: Outcome) -> None:
-    for path, change in outcome.changes.items():
+    for change in outcome.changes.values():
         if "added" in change:
             outcome.messages.append(f"{change['records']} records (+{change['added']} ~{change['modified']} "
                                     f"-{change['removed']})")

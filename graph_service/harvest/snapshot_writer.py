@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,16 @@ REPORT = "harvest.json"       # the run's own record: per dataset status, errors
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def snapshot_id(moment: datetime, root: Path) -> str:
     """A sortable UTC stamp, `20261207T0015Z`-like; suffixed if a snapshot of that second exists."""
-    base = moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     name, n = base, 1
     while (root / name).exists() or (root / f"{name}.partial").exists():
         n += 1
