@@ -523,3 +523,18 @@ def test_portal_ids_never_escape_the_snapshot_directory(portal, tmp_path):
     (path,) = files(result.snapshot)
     assert (result.snapshot / path).resolve().is_relative_to(result.snapshot.resolve())
     assert not [p for p in tmp_path.rglob("escaped*") if not p.resolve().is_relative_to(result.snapshot.resolve())]
+
+
+def test_a_resource_that_disappears_from_its_dataset_waits_the_grace_period_too(portal, tmp_path):
+    cfg = config(portal, ods=False, plain=False)
+    first, _, _ = run(portal, tmp_path, cfg)
+    resources = portal.udata[SIGNALCONSO_UDATA]["resources"]
+    gone = resources.pop()
+    second, out, _ = run(portal, tmp_path, cfg, at=T0 + timedelta(days=1))
+    assert second.exit_code == EXIT_OK
+    assert f"resource {gone['id']} no longer in the dataset since 2026-12-02T06:00:00Z; its 1 file(s) kept" in out
+    path = f"udata/{SIGNALCONSO_UDATA}/{gone['id']}.csv"
+    assert files(second.snapshot)[path] == files(first.snapshot)[path]
+    third, out, _ = run(portal, tmp_path, cfg, at=T0 + timedelta(days=9))
+    assert "left out of this snapshot after the 7-day grace period" in out
+    assert path not in files(third.snapshot)

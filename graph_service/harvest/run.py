@@ -217,19 +217,22 @@ class Run:
         if n:
             outcome.messages.append(f"{n} file(s) of snapshot {self.previous.name} kept")
 
-    def gone(self, outcome: Outcome, portal: str, dataset_id: str, why: str) -> None:
-        """The grace period: a dataset the portal no longer has is kept, flagged, until it expires."""
-        key = f"{portal}:{dataset_id}"
+    def gone(self, outcome: Outcome, portal: str, dataset_id: str, why: str, resource_id: str | None = None) -> None:
+        """The grace period: a dataset (or one resource of it) the portal no longer has is kept, flagged,
+        until it expires."""
+        key = f"{portal}:{dataset_id}" + (f"/{resource_id}" if resource_id else "")
         since = datetime.fromisoformat(self.prev_missing.get(key, iso(self.now)))
         until = since + timedelta(days=self.config.grace_days)
         if self.now < until:
             self.missing[key] = iso(since)
-            outcome.status = MISSING
-            n = self.carry(portal, dataset_id, outcome)
+            if resource_id is None:
+                outcome.status = MISSING
+            n = self.carry(portal, dataset_id, outcome, resource_id)
             outcome.messages.append(f"{why} since {iso(since)}; its {n} file(s) kept until {iso(until)} "
                                     f"(grace period {self.config.grace_days:g} days)")
         else:
-            outcome.status = REMOVED
+            if resource_id is None:
+                outcome.status = REMOVED
             outcome.messages.append(f"{why} since {iso(since)}: left out of this snapshot after the "
                                     f"{self.config.grace_days:g}-day grace period (earlier snapshots keep it "
                                     "until pruned)")
@@ -378,8 +381,14 @@ def harvest_udata_dataset(run: Run, client: Client, selected: UdataDataset) -> O
                "page": document.get("page"), "modified": document.get("last_modified"),
                "frequency": document.get("frequency"), "licence": document.get("license")}
     resources = [r for r in document["resources"] if not selected.resources or r.get("id") in selected.resources]
-    for wanted in set(selected.resources) - {r.get("id") for r in resources}:
-        run.fail(outcome, base, dataset["id"], f"resource {wanted} is not in the dataset", resource_id=wanted)
+    present = {r.get("id") for r in resources}
+    earlier = {e["resource"]["id"] for e in run.prev_files.get((base, dataset["id"]), [])}
+    for rid in sorted(earlier - present):
+        if not selected.resources or rid in selected.resources:
+            run.gone(outcome, base, dataset["id"], f"resource {rid} no longer in the dataset", resource_id=rid)
+    for wanted in sorted(set(selected.resources) - present - earlier):
+        outcome.status = ERROR
+        outcome.messages.append(f"resource {wanted} is not in the dataset")
     for r in resources:
         rid = r["id"]
         fmt = safe_name((r.get("format") or "bin").lower())
