@@ -141,6 +141,12 @@ def cmd_harvest(args: argparse.Namespace, settings: Settings) -> int:
         if args.ods_url or args.udata_url:
             config = dataclasses.replace(config, ods_url=args.ods_url or config.ods_url,
                                          udata_url=args.udata_url or config.udata_url)
+        if args.ods_dataset:
+            config = dataclasses.replace(config, ods_datasets=tuple(
+                harvest_config.OdsDataset(uid=uid) for uid in args.ods_dataset))
+        if args.udata_dataset:
+            config = dataclasses.replace(config, udata_datasets=tuple(
+                harvest_config.UdataDataset(id=i) for i in args.udata_dataset))
     except harvest_config.ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -216,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--snapshots", help="snapshot directory (default: $BERCY_GRAPH_HOME/snapshots)")
     p.add_argument("--ods-url", help="Opendatasoft portal base URL (overrides the configuration)")
     p.add_argument("--udata-url", help="udata portal base URL (overrides the configuration)")
+    p.add_argument("--ods-dataset", action="append", default=[], metavar="UID",
+                   help="download data for this Opendatasoft dataset_uid only (repeatable; replaces the configured list)")
+    p.add_argument("--udata-dataset", action="append", default=[], metavar="ID",
+                   help="download data for this udata dataset only (repeatable; replaces the configured list)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=cmd_harvest)
     args = parser.parse_args(argv)

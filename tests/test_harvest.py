@@ -538,3 +538,28 @@ def test_a_resource_that_disappears_from_its_dataset_waits_the_grace_period_too(
     third, out, _ = run(portal, tmp_path, cfg, at=T0 + timedelta(days=9))
     assert "left out of this snapshot after the 7-day grace period" in out
     assert path not in files(third.snapshot)
+
+
+def test_the_command_line_selects_datasets_and_portal_urls(portal, tmp_path, capsys):
+    toml = tmp_path / "harvest.toml"
+    toml.write_text('[opendatasoft]\nurl = "https://data.economie.gouv.fr"\ndatasets = ["da_mef_plf25"]\n'
+                    '[policy]\ntimeout = 0.5\nretries = 0\n')
+    code = cli.main(["harvest", "--config", str(toml), "--snapshots", str(tmp_path / "s"), "--quiet",
+                     "--ods-url", portal.url, "--ods-dataset", "da_mef_signalconso"])
+    assert code == EXIT_OK
+    (snapshot,) = (tmp_path / "s").iterdir()
+    assert list(files(snapshot)) == ["opendatasoft/da_mef_signalconso/signalconso.csv"]
+    assert capsys.readouterr().err == ""                     # --quiet: no progress lines
+
+
+def test_retry_after_and_ratelimit_reset_read_dates():
+    import email.utils
+
+    from graph_service.harvest.http import reset_in, retry_after
+
+    assert retry_after("120") == 120 and retry_after(None) is None and retry_after("soon") is None
+    later = datetime.now(UTC) + timedelta(seconds=60)
+    assert 50 <= retry_after(email.utils.format_datetime(later, usegmt=True)) <= 60
+    assert 50 <= reset_in(later.isoformat()) <= 60
+    assert 50 <= reset_in(str(int(later.timestamp()))) <= 60          # epoch seconds
+    assert reset_in("30") == 30                                          # delta seconds
