@@ -563,3 +563,10 @@ def test_retry_after_and_ratelimit_reset_read_dates():
     assert 50 <= reset_in(later.isoformat()) <= 60
     assert 50 <= reset_in(str(int(later.timestamp()))) <= 60          # epoch seconds
     assert reset_in("30") == 30                                          # delta seconds
+
+
+def test_a_download_failing_after_a_cut_leaves_no_part_file(portal, tmp_path):
+    portal.fault(SC_EXPORT, "truncate", *["500"] * 10)          # cut, then the resume meets a 500
+    result, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
+    assert by_dataset(result, "da_mef_signalconso").status == "error"
+    assert not list(tmp_path.rglob("*.part"))

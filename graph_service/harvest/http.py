@@ -162,6 +162,12 @@ class Client:
         """
         part = dest.with_name(dest.name + ".part")
         part.unlink(missing_ok=True)
+        try:
+            return self._download(url, dest, part)
+        finally:
+            part.unlink(missing_ok=True)      # a failed transfer leaves nothing behind in the snapshot
+
+    def _download(self, url: str, dest: Path, part: Path) -> Download:
         validator: str | None = None
         first: requests.Response | None = None
         resumed = 0
@@ -210,7 +216,6 @@ class Client:
                 self.log(self.redact(f"resume {attempt + 1}/{self.policy.retries}: {url} ({last}, "
                                      f"{part.stat().st_size if part.exists() else 0} bytes kept)"))
                 self.sleep(self.policy.backoff * 2**attempt)
-        part.unlink(missing_ok=True)
         raise HarvestHTTPError(self.redact(f"{url}: {last} after {self.policy.retries + 1} attempts"))
 
     def head(self, url: str) -> requests.structures.CaseInsensitiveDict:
