@@ -213,6 +213,17 @@ class FakePortal:
                     status, body, headers = portal.route(parts.path, parse_qs(parts.query), self.headers)
                     self._send(status, body, headers, cut=len(body) // 2)
                     self.close_connection = True
+                elif name == "drip":          # the whole body, one small piece every `arg` seconds
+                    status, body, headers = portal.route(parts.path, parse_qs(parts.query), self.headers)
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    for i in range(0, len(body), 4096):
+                        self.wfile.write(body[i:i + 4096])
+                        self.wfile.flush()
+                        time.sleep(arg)
                 elif name == "quota":
                     status, body, headers = portal.route(parts.path, parse_qs(parts.query), self.headers)
                     headers |= {"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0",

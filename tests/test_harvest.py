@@ -570,3 +570,14 @@ def test_a_download_failing_after_a_cut_leaves_no_part_file(portal, tmp_path):
     result, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
     assert by_dataset(result, "da_mef_signalconso").status == "error"
     assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_server_that_drips_bytes_is_abandoned_at_the_transfer_bound(portal, tmp_path):
+    first, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False))
+    portal.fault(SC_EXPORT, ("drip", 0.05))          # never silent for `timeout`, but 67 pieces x 0.05 s
+    second, _, _ = run(portal, tmp_path, config(portal, udata_=False, plain=False, max_seconds=0.5, retries=0),
+                       at=T0 + timedelta(days=1))
+    outcome = by_dataset(second, "da_mef_signalconso")
+    assert outcome.status == "error" and "still transferring after 0.5 s, abandoned" in outcome.line()
+    key = "opendatasoft/da_mef_signalconso/signalconso.csv"
+    assert files(second.snapshot)[key] == files(first.snapshot)[key]

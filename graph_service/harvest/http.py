@@ -41,6 +41,8 @@ class HttpPolicy:
     max_wait: float = 300.0           # longest Retry-After / X-RateLimit-Reset wait honoured
     max_json_bytes: int = 50 * 2**20  # a catalog page or dataset document larger than this is refused
     max_file_bytes: int = 4 * 2**30   # a downloaded file larger than this is refused
+    max_seconds: float = 3600.0       # one transfer (all its resumes) may not last longer: a server that
+                                      # drips bytes never trips `timeout`
 
 
 @dataclass
@@ -168,6 +170,7 @@ class Client:
             part.unlink(missing_ok=True)      # a failed transfer leaves nothing behind in the snapshot
 
     def _download(self, url: str, dest: Path, part: Path) -> Download:
+        deadline = time.monotonic() + self.policy.max_seconds
         validator: str | None = None
         first: requests.Response | None = None
         resumed = 0
@@ -197,6 +200,9 @@ class Client:
                         got += len(chunk)
                         if have + got > self.policy.max_file_bytes:
                             raise HarvestHTTPError(f"{url}: over the {self.policy.max_file_bytes} bytes bound")
+                        if time.monotonic() > deadline:
+                            raise HarvestHTTPError(self.redact(
+                                f"{url}: still transferring after {self.policy.max_seconds:g} s, abandoned"))
                         out.write(chunk)
                 if expected is not None and got < expected:
                     raise requests.ConnectionError("truncated")
