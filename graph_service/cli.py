@@ -1,4 +1,4 @@
-"""The `bercy-graph` command: build, validate, query, serve."""
+"""The `bercy-graph` command: build, validate, query, serve, harvest."""
 
 from __future__ import annotations
 
@@ -152,6 +152,44 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_harvest(args: argparse.Namespace, settings: Settings) -> int:
+    """Harvest the configured portals into a new snapshot; exit 0 ok, 3 partial, 1 failed, 2 bad configuration."""
+    import dataclasses
+
+    from graph_service.harvest import config as harvest_config
+    from graph_service.harvest.run import EXIT_USAGE, harvest
+
+    try:
+        config = harvest_config.load(Path(args.config))
+        if args.ods_url or args.udata_url:
+            config = dataclasses.replace(config, ods_url=args.ods_url or config.ods_url,
+                                         udata_url=args.udata_url or config.udata_url)
+        if args.ods_dataset:
+            config = dataclasses.replace(config, ods_datasets=tuple(
+                harvest_config.OdsDataset(uid=uid) for uid in args.ods_dataset))
+        if args.udata_dataset:
+            config = dataclasses.replace(config, udata_datasets=tuple(
+                harvest_config.UdataDataset(id=i) for i in args.udata_dataset))
+    except harvest_config.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    root = Path(args.snapshots) if args.snapshots else settings.home / "snapshots"
+    try:
+        result = harvest(config, root, progress=not args.quiet)
+    except OSError as exc:      # the local disk, not a portal: nothing was promoted
+        print(f"harvest failed: {exc}; the previous snapshots are unchanged", file=sys.stderr)
+        return 1
+    state = "complete" if result.complete else "INCOMPLETE (builds keep reading the last complete snapshot)"
+    print(f"snapshot {result.snapshot.name}: {state} -> {result.snapshot}")
+    for outcome in result.outcomes:
+        print(f"  {outcome.line()}")
+    for problem in result.problems:
+        print(f"  problem: {problem}")
+    if result.pruned:
+        print(f"  pruned: {', '.join(result.pruned)}")
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bercy-graph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,6 +243,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="comma-separated proxy addresses whose X-Forwarded-For/-Proto are trusted (default: none)")
     p.add_argument("--log-level", default="info")
     p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("harvest", help="harvest the portals (Opendatasoft, udata) into a new dated snapshot")
+    p.add_argument("--config", default=str(Path(__file__).resolve().parent.parent / "harvest.toml"),
+                   help="the harvest configuration (TOML; see docs/HARVEST.md)")
+    p.add_argument("--snapshots", help="snapshot directory (default: $BERCY_GRAPH_HOME/snapshots)")
+    p.add_argument("--ods-url", help="Opendatasoft portal base URL (overrides the configuration)")
+    p.add_argument("--udata-url", help="udata portal base URL (overrides the configuration)")
+    p.add_argument("--ods-dataset", action="append", default=[], metavar="UID",
+                   help="download data for this Opendatasoft dataset_uid only (repeatable; replaces the configured list)")
+    p.add_argument("--udata-dataset", action="append", default=[], metavar="ID",
+                   help="download data for this udata dataset only (repeatable; replaces the configured list)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_harvest)
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     try:
