@@ -169,7 +169,7 @@ def triples(change: GraphChange, mint: Minter, build_id: str, when: datetime) ->
     for kind in sorted(set(change.added) | set(change.modified) | set(change.removed)):
         part = iri(f"{activity[1:-1]}#{kind or 'autre'}")
         out += [(activity, BG.recordChange, part),
-                (part, BG.recordKind, literal(kind)),
+                (part, RDF.type, BG.RecordChange), (part, BG.recordKind, literal(kind)),
                 (part, BG.recordsAdded, typed(change.added[kind], XSD.integer)),
                 (part, BG.recordsModified, typed(change.modified[kind], XSD.integer)),
                 (part, BG.recordsRemoved, typed(change.removed[kind], XSD.integer))]
