@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from .budget import CREDIT_SCHEME, NATURE_SCHEME, STAGE_SCHEME, TITRES, nature_codes
+from .kinds import like
 from .read import Record, read_csv
 from .skos import concept, scheme
 from .source import Context, Source
@@ -58,3 +59,7 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=("titre", "categorie"), delimiter=";"), lift=lift,
            mapping=__name__, preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "plf-depenses-selon-destination", datasets=("6709bd95daeddce062e00b23",),
+              part="titres et catégories de dépense, types de crédits")]

@@ -20,6 +20,7 @@ from functools import partial
 
 from . import values
 from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME
+from .kinds import like
 from .namespaces import BG
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -107,3 +108,6 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, mapping=__name__,
            preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "plf-depenses-selon-destination", datasets=("6709bd95daeddce062e00b23",), part="nomenclature par destination")]

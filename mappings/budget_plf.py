@@ -17,6 +17,7 @@ from functools import partial
 from . import values
 from .budget import CODE_LISTS, linked, nature_codes
 from .cube import Cube
+from .kinds import like
 from .namespaces import BG, QB, XSD
 from .read import Record, read_csv
 from .source import Context, Source
@@ -86,3 +87,6 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, mapping=__name__,
            preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "plf-depenses-selon-destination", datasets=("6709bd95daeddce062e00b23",))]
