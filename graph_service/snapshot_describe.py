@@ -4,7 +4,8 @@
 what an existing manifest already says about it, and for the embedded files adds what `data/SOURCES.md`
 and `data/tabular/README.md` state (portal, dataset, resource) and what the catalog export says of those
 datasets (`data/catalog/...csv`: title, slug, page, dates, frequency, licence). Anything not stated there
-stays null. The kind of an embedded file is the one of the mapping that lifted it before manifests.
+stays null. The kind of an embedded file is the one of the mapping that lifted it before manifests
+("generic" for the tables of the generic lift; null for a file nothing lifted).
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def kind_of(path: str) -> str | None:
         match = own if len(own) == 1 else [k for k in own if k.template == source.name]
         if match:
             return match[0].name
+        if source.mapping == "mappings.generic":
+            return "generic"  # lifted generically, as before (a kind might recognise it: see binding.py)
     return None
 
 

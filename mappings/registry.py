@@ -74,10 +74,10 @@ KINDS: list[Kind] = [
     *catalog_quality.KINDS, *decp_v1.KINDS, *decp_v2.KINDS, *decp_tabular.KINDS,
 ]
 
-#: (file, mapping module) -> graph name of the embedded files: their graphs keep the names queries use
-_NAMES = {(s.path, s.mapping): s.name for s in SOURCES}
+#: (file, mapping module) -> the source of an embedded file: its graph keeps the name queries use
+_EMBEDDED = {(s.path, s.mapping): s for s in SOURCES}
 
 
-def graph_name(path: str, mapping: str) -> str | None:
-    """The graph name an embedded file had when lifted by a mapping (None for any other file)."""
-    return _NAMES.get((path, mapping))
+def embedded(path: str, mapping: str) -> Source | None:
+    """The source an embedded file had when lifted by a mapping (None for any other file)."""
+    return _EMBEDDED.get((path, mapping))

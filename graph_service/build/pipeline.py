@@ -21,14 +21,14 @@ from tqdm import tqdm
 
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
-from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import coverage, provenance, search_index
+from graph_service.build import binding, coverage, provenance, search_index
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
+from graph_service.snapshot import SnapshotError
 from graph_service.store import GraphStore, new_build_id
 
 
@@ -79,6 +79,8 @@ class BuildReport:
     unresolved: list[dict]
     coverage: list[dict] = field(default_factory=list)
     graphs: dict[str, int] = field(default_factory=dict)
+    #: the snapshot read: its id, each file's graph and kind, the files lifted generically, the unreadable
+    snapshot: dict = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -128,7 +130,17 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
 
 def build(settings: Settings, sources: Sequence[Source] | None = None, *, progress: bool = True,
           validate: bool = True) -> BuildReport:
-    """Build a new store from the sources and swap it in; raise BuildError on failure."""
+    """Build a new store from the sources and swap it in; raise BuildError on failure.
+
+    Without `sources`, the files of the snapshot `settings.data_dir` as its manifest binds them
+    (`binding.py`); with them, exactly those (tests, benchmarks)."""
+    plan = None
+    if sources is None:
+        try:
+            plan = binding.plan(settings.data_dir)
+        except SnapshotError as exc:
+            raise BuildError(str(exc)) from None
+        sources = plan.sources
     started = datetime.now(timezone.utc).replace(microsecond=0)
     build_id = new_build_id(started)
     settings.store_root.mkdir(parents=True, exist_ok=True)
@@ -138,11 +150,11 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     clock = time.perf_counter()
     ctx = Context(Minter(settings.base), settings.data_dir)
     try:
-        results = [lift_source(s, ctx, work, progress) for s in (sources or SOURCES)]
+        results = [lift_source(s, ctx, work, progress) for s in sources]
         outcomes = shape_sets.run(results) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started)
+        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
         coverage.write(links_file, links, ctx, results)
@@ -174,6 +186,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         unresolved=[{"source": s, "kind": k, "code": c, "count": n, "first_line": ctx.first_line[(s, k, c)]}
                     for (s, k, c), n in sorted(ctx.unresolved.items())],
         coverage=[c.summary() for c in links],
+        snapshot=plan.summary() if plan else {},
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
