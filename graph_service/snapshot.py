@@ -114,8 +114,8 @@ def load(folder: Path) -> Manifest:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SnapshotError(f"{path}: no manifest (describe the folder: python -m graph_service.snapshot "
-                            f"describe {folder})") from None
+        raise SnapshotError(f"{path}: no manifest (describe the folder: python -m "
+                            f"graph_service.snapshot_describe describe {folder})") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotError(f"{path}: unreadable manifest ({exc})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
@@ -172,9 +172,3 @@ def open_snapshot(folder: Path) -> Manifest:
     manifest = load(folder)
     verify(folder, manifest)
     return manifest
-
-
-if __name__ == "__main__":  # python -m graph_service.snapshot describe data/
-    from graph_service.snapshot_describe import main
-
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Describe a folder of files as a snapshot: write (or refresh) its `manifest.json`.
 
-`python -m graph_service.snapshot describe data/` lists every data file with its size and SHA-256, keeps
+`python -m graph_service.snapshot_describe describe data/` lists every data file with its size and SHA-256, keeps
 what an existing manifest already says about it, and for the embedded files adds what `data/SOURCES.md`
 and `data/tabular/README.md` state (portal, dataset, resource) and what the catalog export says of those
 datasets (`data/catalog/...csv`: title, slug, page, dates, frequency, licence). Anything not stated there
@@ -151,7 +151,7 @@ def describe(folder: Path, snapshot_id: str | None = None) -> Manifest:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m graph_service.snapshot")
+    parser = argparse.ArgumentParser(prog="python -m graph_service.snapshot_describe")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("describe", help="write the manifest.json of a snapshot folder")
     cmd.add_argument("folder", type=Path)
@@ -164,3 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     path = save(args.folder, manifest)
     print(f"{path}: {len(manifest.files)} files")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
