@@ -119,7 +119,8 @@ def load(folder: Path) -> Manifest:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotError(f"{path}: unreadable manifest ({exc})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise SnapshotError(f"{path}: not a {FORMAT} manifest (format: {raw.get('format') if isinstance(raw, dict) else None!r})")
+        found = raw.get("format") if isinstance(raw, dict) else None
+        raise SnapshotError(f"{path}: not a {FORMAT} manifest (format: {found!r})")
     try:
         files = [_entry(f) for f in raw["files"]]
         return Manifest(id=raw["id"], created=raw["created"], complete=bool(raw.get("complete", False)), files=files)

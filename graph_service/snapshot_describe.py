@@ -28,7 +28,8 @@ DOCUMENTATION = (".md",)
 MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json", ".txt": "text/plain", ".xml": "application/xml",
                ".rdf": "application/rdf+xml", ".ttl": "text/turtle", ".zip": "application/zip"}
 
-DATAGOUV, DATAECO, ODS_PUBLIC = "https://www.data.gouv.fr", "https://data.economie.gouv.fr", "https://public.opendatasoft.com"
+DATAGOUV, DATAECO = "https://www.data.gouv.fr", "https://data.economie.gouv.fr"
+ODS_PUBLIC = "https://public.opendatasoft.com"
 CATALOG = "catalog/datagouv_export_harvested_from_data-economie-gouv-fr.csv"
 
 #: what data/SOURCES.md and data/tabular/README.md state of each embedded file's upstream (nothing more)
@@ -69,7 +70,8 @@ EMBEDDED: dict[str, dict] = {
     "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv": {
         "portal": "https://data.ofgl.fr", "dataset": {"slug": "ofgl-base-communes"}, "resource": {"format": "csv"}},
     "referentials/postal/laposte_hexasmal_datanova-ods-export_2023-06.csv": {
-        "portal": "https://datanova.laposte.fr", "dataset": {"slug": "laposte_hexasmal"}, "resource": {"format": "csv"}},
+        "portal": "https://datanova.laposte.fr", "dataset": {"slug": "laposte_hexasmal"},
+        "resource": {"format": "csv"}},
 }
 
 

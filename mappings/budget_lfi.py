@@ -146,4 +146,4 @@ SOURCES = [
 ]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "lfi-etat-b-missions"), like(SOURCES[1], "lfi-etat-a-recettes")]
+KINDS = [like(SOURCES[0], "budget-lfi-etat-b-missions"), like(SOURCES[1], "budget-lfi-etat-a-recettes")]

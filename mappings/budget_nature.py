@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from .budget import CREDIT_SCHEME, NATURE_SCHEME, STAGE_SCHEME, TITRES, nature_codes
+from .budget import (CREDIT_SCHEME, NATURE_SCHEME, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, STAGE_SCHEME, TITRES,
+                     nature_codes)
 from .kinds import like
 from .read import Record, read_csv
 from .skos import concept, scheme
@@ -61,5 +62,5 @@ SOURCES = [
 ]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "plf-depenses-selon-destination", datasets=("6709bd95daeddce062e00b23",),
+KINDS = [like(SOURCES[0], PLF_DEPENSES_KIND, datasets=PLF_DEPENSES_DATASETS,
               part="titres et catégories de dépense, types de crédits")]

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME
+from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND
 from .kinds import like
 from .namespaces import BG
 from .read import Record, Reject, read_csv
@@ -110,4 +110,5 @@ SOURCES = [
 ]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "plf-depenses-selon-destination", datasets=("6709bd95daeddce062e00b23",), part="nomenclature par destination")]
+KINDS = [like(SOURCES[0], PLF_DEPENSES_KIND, datasets=PLF_DEPENSES_DATASETS,
+              part="nomenclature par destination")]

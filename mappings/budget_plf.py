@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import CODE_LISTS, linked, nature_codes
+from .budget import CODE_LISTS, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, linked, nature_codes
 from .cube import Cube
 from .kinds import like
 from .namespaces import BG, QB, XSD
@@ -89,4 +89,4 @@ SOURCES = [
 ]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "plf-depenses-selon-destination", datasets=("6709bd95daeddce062e00b23",))]
+KINDS = [like(SOURCES[0], PLF_DEPENSES_KIND, datasets=PLF_DEPENSES_DATASETS)]

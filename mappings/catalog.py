@@ -388,7 +388,7 @@ SOURCE = csv_source("catalog", "Catalogue de data.economie.gouv.fr (moissonné p
 SOURCES = [SOURCE, *vocabularies.sources(USED_CODES)]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCE, "datagouv-catalog-export", make=lambda graph, title, path: [
+KINDS = [like(SOURCE, "catalog-datagouv-export", make=lambda graph, title, path: [
     replace(SOURCE, name=graph, title=title, path=path), *SOURCES[1:]])]
 
 

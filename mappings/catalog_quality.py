@@ -157,4 +157,4 @@ SOURCES = [csv_source("catalog-quality", "Qualité des métadonnées du catalogu
                       PATH, COLUMNS, lift, __name__, delimiter=";", preamble=preamble)]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "datagouv-catalog-export", part="qualité des métadonnées (DQV)")]
+KINDS = [like(SOURCES[0], "catalog-datagouv-export", part="qualité des métadonnées (DQV)")]

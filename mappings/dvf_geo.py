@@ -75,4 +75,4 @@ SOURCES = [
 ]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "geo-dvf", columns=COLUMNS)]
+KINDS = [like(SOURCES[0], "dvf-geo", columns=COLUMNS)]

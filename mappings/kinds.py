@@ -59,7 +59,8 @@ class Kind:
             return False
         root = json.loads(file.read_text(encoding="utf-8-sig"))
         if self.array:
-            return isinstance(root, list) and bool(root) and isinstance(root[0], dict) and set(self.keys) <= root[0].keys()
+            first = root[0] if isinstance(root, list) and root else None
+            return isinstance(first, dict) and set(self.keys) <= first.keys()
         return isinstance(root, dict) and set(self.keys) <= root.keys()
 
 

@@ -61,4 +61,4 @@ SOURCES = [
 ]
 
 #: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "laposte-codes-postaux")]
+KINDS = [like(SOURCES[0], "codes-postaux-laposte")]

@@ -1,11 +1,12 @@
 """From a snapshot's manifest to the sources of a build: every file is bound to a kind of data, or lifted
 generically, or reported as unreadable with the reason. None is left out in silence.
 
-A file's kind is, in this order: the manifest's `kind`; else the kind declaring the file's portal dataset
-(several: the one that recognises the content); else the first kind whose mappings all recognise its
-content (CSV columns, JSON keys). A file no kind takes (or of kind "generic") is a table for the generic lift
-when it is a CSV or a JSON array of objects. The embedded files keep their graph names; any other file gets a name from its
-dataset and resource. Titles and licences come from the manifest entry, never from the code.
+A file's kind is, in this order: the manifest's `kind`; else a kind declaring the file's portal dataset
+whose mappings recognise its content; else the first kind whose mappings all recognise its content (CSV
+columns, JSON keys). A file no kind takes (or of kind "generic") is a table for the generic lift when it
+is a CSV or a JSON array of objects. The embedded files keep their graph names; any other file's graph is
+named after its kind, dataset and resource. Titles and licences come from the manifest entry, not the code.
+Order: the kinds' order (referentials first, `mappings/registry.py`), the generic tables last.
 """
 
 from __future__ import annotations
@@ -92,12 +93,13 @@ def choose(entry: FileEntry, file: Path, kinds: dict[str, list[Kind]]) -> tuple[
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100]
 
 
-def new_name(entry: FileEntry) -> str:
-    """The graph name of a file that was not embedded: its dataset's and resource's names."""
-    parts = [entry.dataset.slug or entry.dataset.id, entry.resource.id or Path(entry.path).stem]
+def new_name(prefix: str, entry: FileEntry) -> str:
+    """The graph name of a file that was not embedded: its kind (`tab` for the generic lift), then its
+    dataset's and resource's names. The kind first keeps the shape sets' rule, which go by graph name."""
+    parts = [prefix, entry.dataset.slug or entry.dataset.id, entry.resource.id or Path(entry.path).stem]
     return slug("-".join(p for p in parts if p))
 
 
@@ -119,7 +121,7 @@ def table_shape(file: Path) -> tuple[str | None, str]:
         except UnicodeDecodeError as exc:
             return None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
         return "csv", ""
-    return None, f"no kind of data declared for it and not a table the generic lift reads ({suffix or 'no extension'})"
+    return None, f"no kind of data declared for it, and not a table the generic lift reads ({suffix or 'no suffix'})"
 
 
 def plan(folder: Path) -> Plan:
@@ -147,7 +149,7 @@ def plan(folder: Path) -> Plan:
                 continue
             old = embedded(entry.path, GENERIC)
             source = (replace(old, title=entry.title) if old else
-                      generic_source(unique(new_name(entry)), entry.title, entry.path,
+                      generic_source(unique(new_name("tab", entry)), entry.title, entry.path,
                                      delimiter=sniff_delimiter(file), json_array=shape == "json"))
             used.add(source.name)
             rank = before.get(source.name, len(SOURCES) + index)
@@ -156,8 +158,8 @@ def plan(folder: Path) -> Plan:
         declarations = kinds[name]
         for declaration in declarations:
             old = embedded(entry.path, declaration.mapping)
-            graph = old.name if old else unique(new_name(entry) + (f"-{slug(declaration.mapping.rsplit('.', 1)[-1])}"
-                                                                   if len(declarations) > 1 else ""))
+            suffix = f"-{declaration.mapping.rsplit('.', 1)[-1]}" if len(declarations) > 1 else ""
+            graph = old.name if old else unique(slug(new_name(name, entry) + suffix))
             title = f"{entry.title} — {declaration.part}" if declaration.part else entry.title
             made = declaration.make(graph, title, entry.path)
             first, *support = made if isinstance(made, list) else [made]
