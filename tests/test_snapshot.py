@@ -222,3 +222,37 @@ def test_save_then_load_gives_the_same_manifest(tmp_path):
     save(tmp_path, manifest)
     assert load(tmp_path) == manifest
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temporary file left
+
+
+def test_every_embedded_file_is_recognised_by_the_kind_its_manifest_names():
+    """The kinds' declarations (columns from the mappings' field tables, JSON keys) hold on the real files."""
+    from graph_service.build.binding import GENERIC_KIND, kinds_by_name, recognised
+
+    kinds = kinds_by_name()
+    for entry in load(DATA).files:
+        if entry.kind and entry.kind != GENERIC_KIND:
+            assert recognised(kinds[entry.kind], DATA / entry.path), entry.path
+
+
+def test_a_file_without_a_kind_is_bound_by_its_dataset_then_by_its_content():
+    from graph_service.build.binding import choose, kinds_by_name
+
+    kinds = kinds_by_name()
+    plf = replace_entry(embedded_entry("budget/plf2025_depenses_selon_destination_ods_export.csv"),
+                        dataset_id="6709bd95daeddce062e00b23")
+    assert choose(plf, DATA / plf.path, kinds) == ("budget-plf-depenses-selon-destination", "dataset")
+    # a DECP 2019 file under the dataset the 2024 format declares: the dataset's kind does not read it
+    feed = replace_entry(embedded_entry(DECP_2019), dataset_id="5cd57bf68b4c4179299eb0e9")
+    assert choose(feed, DATA / feed.path, kinds) == ("decp-2019-json", "content")
+    paris = replace_entry(embedded_entry("decp/decp_v2_2024_ville_de_paris_21750001600019.json"))
+    assert choose(paris, DATA / paris.path, kinds) == ("decp-2024-json", "dataset")
+    table = replace_entry(embedded_entry("tabular/signalconso_subset.csv"))
+    assert choose(table, DATA / table.path, kinds) == (None, "generic")
+
+
+def replace_entry(entry: FileEntry, dataset_id: str | None = None) -> FileEntry:
+    """The entry as a harvester would write it before any kind is known."""
+    from dataclasses import replace
+
+    dataset = replace(entry.dataset, id=dataset_id or entry.dataset.id)
+    return replace(entry, kind=None, dataset=dataset)

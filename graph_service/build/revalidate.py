@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from urllib.parse import unquote
 
 from mappings.iri import Minter
+from mappings.registry import SOURCES
 
 from graph_service.shacl import shape_sets as validation
 from graph_service.config import Settings
@@ -22,7 +23,9 @@ def revalidate(store: GraphStore, settings: Settings,
     sets, or the ones given). The graphs are the store's (a snapshot's files, not a fixed list)."""
     mint = Minter(settings.base)
     prefix = mint.graph("x")[1:-2]  # "{base}/graph/"
-    names = sorted(unquote(g[len(prefix):]) for g in store.named_graphs() if g.startswith(prefix))
+    order = {s.name: i for i, s in enumerate(SOURCES)}  # the embedded graphs in build order, then the others
+    names = sorted((unquote(g[len(prefix):]) for g in store.named_graphs() if g.startswith(prefix)),
+                   key=lambda name: (order.get(name, len(order)), name))
     sets = shape_sets or validation.SHAPE_SETS
     with tempfile.TemporaryDirectory() as tmp:
         results = []
