@@ -59,9 +59,10 @@ def snapshot_lines(snapshot: dict) -> list[str]:
     """The snapshot's files no mapping took (lifted generically) and those nothing could read."""
     if not snapshot:
         return []
-    lines = ["", f"snapshot {snapshot['id']}: {snapshot['files']} files"]
+    lines = ["", f"snapshot {snapshot['id']}: {snapshot['files']} files"
+                 + ("" if snapshot["complete"] else " (marked incomplete: its harvest did not finish)")]
     if snapshot["generic"]:
-        lines.append(f"  lifted generically (no mapping declares their kind): {len(snapshot['generic'])}")
+        lines.append(f"  lifted generically (no hand mapping takes them): {len(snapshot['generic'])}")
         lines += [f"    {g['file']} -> graph {g['graph']}" for g in snapshot["generic"]]
     if snapshot["unreadable"]:
         lines.append(f"  not lifted: {len(snapshot['unreadable'])}")

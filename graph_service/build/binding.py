@@ -56,7 +56,8 @@ class Plan:
         return {b.source.name: b.entry for b in self.bound if b.entry is not None}
 
     def summary(self) -> dict:
-        return {"id": self.manifest.id, "created": self.manifest.created, "files": len(self.manifest.files),
+        return {"id": self.manifest.id, "created": self.manifest.created, "complete": self.manifest.complete,
+                "files": len(self.manifest.files),
                 "bound": [{"file": b.entry.path if b.entry else None, "graph": b.source.name, "kind": b.kind,
                            "how": b.how} for b in self.bound],
                 "generic": [{"file": b.entry.path, "graph": b.source.name}
