@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from mappings.iri import Minter, split_base
@@ -17,6 +18,8 @@ from graph_service.store import GraphStore, StoreMissing
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from graph_service.build.pipeline import BuildError, build
 
+    if args.snapshot is not None:
+        settings = replace(settings, data_dir=args.snapshot)
     try:
         report = build(settings, progress=not args.quiet)
     except BuildError as exc:
@@ -70,8 +73,24 @@ def format_summary(report) -> str:
     if report.unresolved:
         lines += ["", f"unresolved codes: {sum(u['count'] for u in report.unresolved)} "
                       f"({len(report.unresolved)} distinct), see the build report"]
+    lines += snapshot_lines(report.snapshot)
     lines.append(f"\nrejected rows: {report.rejected} (see reports/{report.build_id}/rejected.csv)")
     return "\n".join(lines)
+
+
+def snapshot_lines(snapshot: dict) -> list[str]:
+    """The snapshot's files no mapping took (lifted generically) and those nothing could read."""
+    if not snapshot:
+        return []
+    lines = ["", f"snapshot {snapshot['id']}: {snapshot['files']} files"
+                 + ("" if snapshot["complete"] else " (marked incomplete: its harvest did not finish)")]
+    if snapshot["generic"]:
+        lines.append(f"  lifted generically (no hand mapping takes them): {len(snapshot['generic'])}")
+        lines += [f"    {g['file']} -> graph {g['graph']}" for g in snapshot["generic"]]
+    if snapshot["unreadable"]:
+        lines.append(f"  not lifted: {len(snapshot['unreadable'])}")
+        lines += [f"    {u['file']}: {u['reason']}" for u in snapshot["unreadable"]]
+    return lines
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -193,8 +212,10 @@ def cmd_harvest(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bercy-graph", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("build", help="build the graph from the data directory into a new store")
+    p = sub.add_parser("build", help="build the graph from a snapshot (default: data/) into a new store")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--snapshot", type=Path, help="snapshot folder with its manifest.json (default: "
+                                                    "BERCY_GRAPH_DATA or the embedded data/)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("refresh", help="rebuild re-lifting only the sources whose inputs changed, then swap "
                                        "(exit 0 done, 1 failed: served graph unchanged, 75 another refresh runs)")

@@ -22,6 +22,11 @@ NATURE_SCHEME = "budget-nature-depense"
 CREDIT_SCHEME = "budget-type-credit"
 STAGE_SCHEME = "budget-loi-finances"
 
+#: the kind of file the PLF mappings share (nomenclature, nature, cube: mappings/kinds.py), and its dataset:
+#: data.gouv.fr's record of data.economie's `plf25-depenses-2025-selon-destination` (the catalog export)
+PLF_DEPENSES_KIND = "budget-plf-depenses-selon-destination"
+PLF_DEPENSES_DATASETS = ("6709bd95daeddce062e00b23",)
+
 #: LOLF art. 5 I: "Les charges budgétaires de l'État sont regroupées sous les titres suivants".
 TITRES = {
     "1": "Dotations des pouvoirs publics",

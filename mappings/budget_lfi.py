@@ -21,6 +21,7 @@ from functools import partial
 from . import values
 from .budget import CODE_LISTS, linked
 from .cube import Cube
+from .kinds import like
 from .namespaces import A, BG, QB, SKOS, XSD
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -143,3 +144,6 @@ SOURCES = [
                                                         "montant_eur")),
            lift=lift_etat_a, mapping=__name__, preamble=preamble_etat_a),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "budget-lfi-etat-b-missions"), like(SOURCES[1], "budget-lfi-etat-a-recettes")]

@@ -16,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from .budget import CREDIT_SCHEME, NATURE_SCHEME, STAGE_SCHEME, TITRES, nature_codes
+from .budget import (CREDIT_SCHEME, NATURE_SCHEME, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, STAGE_SCHEME, TITRES,
+                     nature_codes)
+from .kinds import like
 from .read import Record, read_csv
 from .skos import concept, scheme
 from .source import Context, Source
@@ -58,3 +60,7 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=("titre", "categorie"), delimiter=";"), lift=lift,
            mapping=__name__, preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], PLF_DEPENSES_KIND, datasets=PLF_DEPENSES_DATASETS,
+              part="titres et catégories de dépense, types de crédits")]

@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME
+from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND
+from .kinds import like
 from .namespaces import BG
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -107,3 +108,7 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, mapping=__name__,
            preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], PLF_DEPENSES_KIND, datasets=PLF_DEPENSES_DATASETS,
+              part="nomenclature par destination")]

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import CODE_LISTS, linked, nature_codes
+from .budget import CODE_LISTS, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, linked, nature_codes
 from .cube import Cube
+from .kinds import like
 from .namespaces import BG, QB, XSD
 from .read import Record, read_csv
 from .source import Context, Source
@@ -86,3 +87,6 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=COLUMNS, delimiter=";"), lift=lift, mapping=__name__,
            preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], PLF_DEPENSES_KIND, datasets=PLF_DEPENSES_DATASETS)]

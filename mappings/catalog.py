@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import vocabularies
 from .catalog_entry import COLUMNS, ETALAB_2, LICENCES, NO_LICENCE, PATH, PORTAL, Entry, Licence, parse
+from .kinds import like
 from .namespaces import A, BG, DCAT, DCATAP, DCT, FOAF, GEO, LOCN, PREFIXES, RDFS, SKOS, XSD, Namespace
 from .read import Record
 from .source import Context, csv_source
@@ -385,6 +386,10 @@ SOURCE = csv_source("catalog", "Catalogue de data.economie.gouv.fr (moissonné p
 
 #: The catalog, then the EU vocabulary concepts it uses.
 SOURCES = [SOURCE, *vocabularies.sources(USED_CODES)]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCE, "catalog-datagouv-export", make=lambda graph, title, path: [
+    replace(SOURCE, name=graph, title=title, path=path), *SOURCES[1:]])]
 
 
 def is_catalog(graph_name: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .catalog_entry import COLUMNS, LICENCES, PATH, Entry, parse
+from .kinds import like
 from .namespaces import A, DQV, SKOS, XSD
 from .read import Record
 from .source import Context, csv_source
@@ -154,3 +155,6 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [csv_source("catalog-quality", "Qualité des métadonnées du catalogue (charte de publication, DQV)",
                       PATH, COLUMNS, lift, __name__, delimiter=";", preamble=preamble)]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "catalog-datagouv-export", part="qualité des métadonnées (DQV)")]

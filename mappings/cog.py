@@ -14,6 +14,7 @@ from functools import partial
 
 from . import values
 from .fields import Field, columns, literals
+from .kinds import like
 from .namespaces import A, IGEO, OWL, RDFS, SKOS
 from .read import Record, Reject, read_csv
 from .source import Context, Source
@@ -152,3 +153,6 @@ SOURCES = [
          "cog2025_communes_associees_deleguees.csv", lift_commune),
     _cog("pays", "pays et territoires", "cog2025_countries.csv", lift_pays),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(s, s.name) for s in SOURCES]

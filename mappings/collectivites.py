@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from . import values
+from .kinds import like
 from .namespaces import A, CPOV, DCT, ORG, ROV, SKOS
 from .read import Record, Reject, read_csv
 from .source import Context, Source
@@ -77,3 +78,6 @@ SOURCES = [
             "departements-siren.csv"),
     _source("regions", "SIREN des régions et collectivités territoriales uniques", "regions-siren.csv"),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(s, s.name) for s in SOURCES]

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
+from .kinds import like
 from .namespaces import BG, SKOS
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -89,3 +90,6 @@ SOURCES = [
            path=EN_FILE, read=partial(read_csv, columns=("code", "label_en")), lift=lift_en, mapping=__name__,
            licence=EU_REUSE),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "cpv-2008-fr"), like(SOURCES[1], "cpv-2008-en")]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import decp_quality as quality
 from .decp import Contract, Party, contract_triples
+from .kinds import like
 from .read import Record, Reject, read_csv
 from .source import Context, Source
 from .terms import Triple
@@ -110,3 +111,6 @@ SOURCES = [
     source("decp-tabulaire-2024s2-travaux",
            "DECP consolidées tabulaires (decp.info) — travaux CPV 4521, 2e semestre 2024", PATH),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "decp-consolide-tabulaire", columns=COLUMNS, make=source)]

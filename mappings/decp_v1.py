@@ -15,6 +15,7 @@ from pathlib import Path
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
 from .decp_json import audited, common_fields, feed_source, parties, reader, require_identity, schema_checker
+from .kinds import like
 from .read import Record, read_json_records
 
 SCHEMA = "schema_decp_v1.5.0_marches.json"
@@ -102,3 +103,6 @@ SOURCES = [
     source("decp-2019-aife", "DECP 2019 — flux data.gouv.fr AIFE (PLACE, 2019-04-04, extrait de 1000)",
            "decp/decp_v1_data.gouv.fr_aife_2019-04-04_subset1000.json"),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "decp-2019-json", format="json", keys=("marches",), schema=SCHEMA, make=source)]

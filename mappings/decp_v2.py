@@ -15,6 +15,7 @@ from pathlib import Path
 from . import decp_quality as quality
 from .decp import Contract, Modification, Party
 from .decp_json import audited, common_fields, feed_source, parties, reader, require_identity, schema_checker
+from .kinds import like
 from .read import Record, SourceError, read_json_records
 
 SCHEMA = "schema_decp_v2.0.3.json"
@@ -153,3 +154,8 @@ SOURCES = [
     source("decp-2024-paris", "DECP 2024 — Ville de Paris (format 2024, schéma 2.0.3)",
            "decp/decp_v2_2024_ville_de_paris_21750001600019.json"),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "decp-2024-json", format="json", array=True, schema=SCHEMA, make=source,
+              keys=("acheteur", "titulaires", "considerationsSociales", "typesPrix"),
+              datasets=("5cd57bf68b4c4179299eb0e9",))]  # data.gouv.fr, DECP "fichiers consolidés" (data/SOURCES.md)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import dvf, values
+from .kinds import like
 from .read import Record
 from .source import Context, Source
 from .terms import Triple
@@ -72,3 +73,6 @@ SOURCES = [
         mapping=__name__,
     ),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "dvf-geo", columns=COLUMNS)]

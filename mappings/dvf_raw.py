@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import dvf, values
+from .kinds import like
 from .namespaces import DCT
 from .read import Record, Reject
 from .source import Context, Source
@@ -116,3 +117,6 @@ SOURCES = [
         licence="https://cecill.info/licences/Licence_CeCILL_V2.1-en.html",
     ),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "dvf-brut-dgfip", columns=COLUMNS, delimiter="|")]

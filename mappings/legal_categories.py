@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 
 from . import values
+from .kinds import like
 from .namespaces import SKOS
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -95,3 +96,7 @@ SOURCES = [
            path=DIR + CURRENT, read=partial(read_csv, columns=("code", "libellé")), lift=lift_current,
            mapping=__name__),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "categories-juridiques-3-niveaux", columns=("code", "libelle", "niveau")),
+         like(SOURCES[1], "categories-juridiques-niveau-3")]

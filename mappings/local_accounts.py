@@ -18,6 +18,7 @@ from functools import partial
 
 from . import skos, values
 from .cube import Cube
+from .kinds import like
 from .namespaces import A, BG, DCT, ORG, QB, RDFS, SDMX_DIMENSION, XSD
 from .read import Record, read_csv
 from .source import Context, Source
@@ -104,3 +105,6 @@ SOURCES = [
         preamble=preamble,
     ),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "ofgl-base-communes")]

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
+from .kinds import like
 from .namespaces import SKOS
 from .read import Record, Reject, read_csv
 from .skos import concept, scheme
@@ -69,3 +70,6 @@ SOURCES = [
            path=FILE, read=partial(read_csv, columns=COLUMNS), lift=lift, mapping=__name__,
            preamble=preamble),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "naf-rev2-hierarchie")]

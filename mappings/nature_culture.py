@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import skos, values
+from .kinds import like
 from .read import Record
 from .source import Context, csv_source
 from .terms import Triple
@@ -66,3 +67,6 @@ SOURCES = [
                preamble=scheme_preamble(SCHEME_SPECIALE, "Natures de culture spéciale (DVF)",
                                         "Special land-use types (DVF)")),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(s, s.name) for s in SOURCES]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import values
+from .kinds import like
 from .namespaces import A, BG, RDFS, SKOS
 from .read import Record
 from .source import Context, csv_source
@@ -58,3 +59,6 @@ SOURCES = [
                "Base officielle des codes postaux (La Poste, 2023) — codes postaux et communes desservies",
                PATH, COLUMNS, lift, __name__, delimiter=";"),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "codes-postaux-laposte")]

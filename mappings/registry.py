@@ -1,5 +1,9 @@
 """The sources of a build, in build order: referentials first, so that datasets can link to them.
 
+`KINDS` are the kinds of file the mappings lift, in the same order: a snapshot's files are bound to them
+(`graph_service/build/binding.py`) and a file no kind takes is lifted generically, last. `SOURCES` are the
+embedded snapshot's files as wired before manifests: they keep their graph names (`graph_name`).
+
 A dataset module never imports another one (only shared modules such as `budget`, `decp`,
 `dvf` or `catalog_entry`); this registry is the one place that knows them all.
 """
@@ -12,6 +16,7 @@ from . import catalog, catalog_quality
 from . import budget_lfi, budget_nature, budget_plf
 from . import decp_tabular, decp_v1, decp_v2
 from .generic import generic_source
+from .kinds import Kind
 from .source import Source
 
 SOURCES: list[Source] = [
@@ -60,3 +65,19 @@ GENERIC_SOURCES: list[Source] = [
                    "tabular/sirene-v3_StockUniteLegale_head3_sirene_as_api-fixture.csv"),
 ]
 SOURCES += GENERIC_SOURCES
+
+#: every kind a mapping lifts, in build order (a kind lifted by several mappings is listed once per mapping)
+KINDS: list[Kind] = [
+    *cog.KINDS, *postal.KINDS, *cpv.KINDS, *naf.KINDS, *legal_categories.KINDS, *collectivites.KINDS,
+    *budget_nomenclature.KINDS, *budget_nature.KINDS, *sirene.KINDS, *nature_culture.KINDS, *dvf_geo.KINDS,
+    *dvf_raw.KINDS, *local_accounts.KINDS, *budget_plf.KINDS, *budget_lfi.KINDS, *catalog.KINDS,
+    *catalog_quality.KINDS, *decp_v1.KINDS, *decp_v2.KINDS, *decp_tabular.KINDS,
+]
+
+#: (file, mapping module) -> the source of an embedded file: its graph keeps the name queries use
+_EMBEDDED = {(s.path, s.mapping): s for s in SOURCES}
+
+
+def embedded(path: str, mapping: str) -> Source | None:
+    """The source an embedded file had when lifted by a mapping (None for any other file)."""
+    return _EMBEDDED.get((path, mapping))

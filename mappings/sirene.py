@@ -14,6 +14,7 @@ from functools import partial
 
 from . import values
 from .fields import Field, columns, literals
+from .kinds import like
 from .namespaces import A, BG, DCT, ORG, RDFS, ROV, SCHEMA, SKOS, XSD
 from .read import Record, Reject, read_csv
 from .source import Context, Source
@@ -89,3 +90,6 @@ SOURCES = [
         mapping=__name__,
     ),
 ]
+
+#: the kind(s) of file this mapping lifts (mappings/kinds.py)
+KINDS = [like(SOURCES[0], "sirene-stock-unite-legale")]

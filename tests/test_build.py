@@ -12,10 +12,12 @@ import pytest
 from graph_service.build.pipeline import BuildError, build, lift_source
 from graph_service.cli import main
 from graph_service.config import Settings
+from graph_service.snapshot import load, save
+from graph_service.snapshot_describe import describe
 from graph_service.store import GraphStore
 from mappings import cog
 from mappings.iri import Minter
-from mappings.registry import SOURCES
+from mappings.registry import GENERIC_SOURCES, SOURCES
 from mappings.source import Context
 
 from .conftest import BASE, DATA
@@ -40,7 +42,18 @@ def copy_data(tmp_path: Path, *paths: str) -> Path:
 def test_every_row_is_lifted_or_rejected(built):
     for source in built.sources:
         assert source["rows"] == source["lifted"] + source["rejected"], source["source"]
-    assert {s["source"] for s in built.sources} == {s.name for s in SOURCES}
+    generic = {g["graph"] for g in built.snapshot["generic"]}
+    assert {s["source"] for s in built.sources} == {s.name for s in SOURCES} | generic
+
+
+def test_no_file_of_the_snapshot_is_left_out_in_silence(built):
+    """Every file of data/manifest.json is lifted: by its mapping, or generically and named in the report
+    (the PLF 2025 missions/programmes table, which no mapping reads, since manifests)."""
+    files = {b["file"] for b in built.snapshot["bound"] if b["file"]}  # None: the catalog's EU tables
+    assert files == {f.path for f in load(DATA).files} and built.snapshot["unreadable"] == []
+    assert {b["graph"] for b in built.snapshot["bound"]} == {s["source"] for s in built.sources}
+    assert {g["file"] for g in built.snapshot["generic"]} == {s.path for s in GENERIC_SOURCES} | {
+        "budget/plf2025_budget_general_missions_programmes.csv"}
 
 
 def test_rows_read_match_the_source_files(built):
@@ -96,6 +109,7 @@ def test_bad_files_give_one_clear_message_not_a_traceback(tmp_path, monkeypatch,
     data = copy_data(tmp_path, REGIONS.path)
     path = data / REGIONS.path
     path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    save(data, describe(data))  # a snapshot whose manifest holds (its checksums are the broken file's)
     monkeypatch.setenv("BERCY_GRAPH_DATA", str(data))
     monkeypatch.setenv("BERCY_GRAPH_HOME", str(tmp_path / "home"))
     assert main(["build", "--quiet"]) == 1
@@ -104,12 +118,13 @@ def test_bad_files_give_one_clear_message_not_a_traceback(tmp_path, monkeypatch,
     assert "Traceback" not in err
 
     path.write_bytes("code,name\n84,Auvergne-Rh\xf4ne\n".encode("latin-1"))
+    save(data, describe(data))
     assert main(["build", "--quiet"]) == 1
     assert f"{path}, line 2: not utf-8-sig text" in capsys.readouterr().err
 
     path.unlink()
     assert main(["build", "--quiet"]) == 1
-    assert f"{path}: file not found" in capsys.readouterr().err
+    assert f"{REGIONS.path}: listed in the manifest but missing" in capsys.readouterr().err
 
 
 def test_a_failed_build_leaves_the_previous_graph_intact(tmp_path):
@@ -167,4 +182,6 @@ def test_every_source_reads_every_record_of_its_file(built):
     expected = {s.name: records_in_file(s.path) for s in SOURCES if not s.name.startswith("eu-")}
     expected |= {s.name: len(EU_CODES[s.name]) if s.name in EU_CODES else "its codes, by hand, in EU_CODES"
                  for s in SOURCES if s.name.startswith("eu-")}
+    expected |= {g["graph"]: records_in_file(g["file"]) for g in built.snapshot["generic"]
+                 if g["graph"] not in expected}
     assert {s["source"]: s["rows"] for s in built.sources} == expected

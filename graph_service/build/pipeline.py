@@ -22,14 +22,14 @@ from tqdm import tqdm
 
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
-from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import changes, coverage, freshness, lift_cache, provenance, search_index
+from graph_service.build import binding, changes, coverage, freshness, lift_cache, provenance, search_index
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
+from graph_service.snapshot import SnapshotError
 from graph_service.store import CURRENT, GraphStore, new_build_id
 
 
@@ -81,6 +81,8 @@ class BuildReport:
     unresolved: list[dict]
     coverage: list[dict] = field(default_factory=list)
     graphs: dict[str, int] = field(default_factory=dict)
+    #: the snapshot read: its id, each file's graph and kind, the files lifted generically, the unreadable
+    snapshot: dict = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
     changes: list[dict] = field(default_factory=list)
 
@@ -157,8 +159,16 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
           validate: bool = True, reuse: bool = False) -> BuildReport:
     """Build a new store from the sources and swap it in; raise BuildError on failure.
 
-    `reuse`: take from the lift cache the graphs whose inputs did not change (`bercy-graph refresh`).
-    """
+    Without `sources`, the files of the snapshot `settings.data_dir` as its manifest binds them
+    (`binding.py`); with them, exactly those (tests, benchmarks). `reuse`: take from the lift cache the
+    graphs whose inputs did not change (`bercy-graph refresh`)."""
+    plan = None
+    if sources is None:
+        try:
+            plan = binding.plan(settings.data_dir)
+        except SnapshotError as exc:
+            raise BuildError(str(exc)) from None
+        sources = plan.sources
     started = datetime.now(timezone.utc).replace(microsecond=0)
     build_id = new_build_id(started)
     settings.store_root.mkdir(parents=True, exist_ok=True)
@@ -169,12 +179,12 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     ctx = Context(Minter(settings.base), settings.data_dir)
     try:
         cache_dir = settings.home / "lifted"
-        lifted = [lift_or_reuse(s, ctx, work, cache_dir, reuse, progress) for s in (sources or SOURCES)]
+        lifted = [lift_or_reuse(s, ctx, work, cache_dir, reuse, progress) for s in sources]
         results = [result for result, _ in lifted]
         outcomes = shape_sets.run(results) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started)
+        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
         coverage.write(links_file, links, ctx, results)
@@ -216,6 +226,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
                     for (s, k, c), n in sorted(ctx.unresolved.items())],
         coverage=[c.summary() for c in links],
         changes=[changes.summary(c) for c in changed],
+        snapshot=plan.summary() if plan else {},
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))

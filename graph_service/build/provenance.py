@@ -1,5 +1,8 @@
 """PROV-O and VoID description of a build: for every named graph, the file it was lifted from
-(path, SHA-256), the rows read, lifted and rejected, the mapping, and the build activity."""
+(path, SHA-256), the rows read, lifted and rejected, the mapping, and the build activity; for a build
+from a snapshot, the snapshot (a prov:Collection of its files), each file's original URL
+(prov:hadPrimarySource), retrieval time (prov:generatedAtTime), and each graph's identifier and dataset
+page, as the manifest states them."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from mappings.terms import Triple, is_a, iri, literal, nquad, typed
 import graph_service
 
 
-def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -> list[Triple]:
+def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None) -> list[Triple]:
     mint = ctx.mint
     activity = mint.resource(f"build/{build_id}")
     agent = mint.resource("software/bercy-graph")
@@ -27,6 +30,14 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -
         *is_a(agent, PROV.SoftwareAgent),
         (agent, RDFS.label, literal(f"bercy-graph {graph_service.__version__}")),
     ]
+    origins = plan.origins() if plan else {}
+    snapshot = None
+    if plan is not None:
+        snapshot = mint.resource(f"snapshot/{plan.manifest.id}")
+        out += [*is_a(snapshot, PROV.Collection, PROV.Entity),
+                (snapshot, DCT.identifier, literal(plan.manifest.id)),
+                (snapshot, PROV.generatedAtTime, typed(plan.manifest.created, XSD.dateTime)),
+                (activity, PROV.used, snapshot)]
     for result in results:
         source = result.source
         graph = mint.graph(source.name)
@@ -50,6 +61,8 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -
              typed(result.sha256, XSD.hexBinary)),
             (activity, PROV.used, file),
         ]
+        if entry := origins.get(source.name):
+            out += origin_triples(graph, file, snapshot, entry)
     for outcome in outcomes:
         for name in outcome.graphs:
             graph = mint.graph(name)
@@ -59,9 +72,24 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -
     return out
 
 
-def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime) -> None:
-    """Write the provenance graph as N-Quads."""
+def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None) -> None:
+    """Write the provenance graph as N-Quads (`plan`: the snapshot binding, None for given sources)."""
     graph = ctx.mint.graph("provenance")
     with path.open("w", encoding="utf-8") as out:
-        for triple in triples(results, outcomes, ctx, build_id, started):
+        for triple in triples(results, outcomes, ctx, build_id, started, plan):
             out.write(nquad(triple, graph))
+
+
+def origin_triples(graph: str, file: str, snapshot: str | None, entry) -> list[Triple]:
+    """What the snapshot's manifest says of a graph's file: where and when it was taken, from which dataset."""
+    out: list[Triple] = [(snapshot, PROV.hadMember, file)] if snapshot else []
+    identifier = entry.resource.id or entry.dataset.id
+    if identifier:
+        out.append((graph, DCT.identifier, literal(identifier)))
+    if entry.dataset.page:
+        out.append((graph, DCT.source, iri(entry.dataset.page)))
+    if entry.resource.url:
+        out.append((file, PROV.hadPrimarySource, iri(entry.resource.url)))
+    if entry.retrieved:
+        out.append((file, PROV.generatedAtTime, typed(entry.retrieved, XSD.dateTime)))
+    return out

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
+from urllib.parse import unquote
+
 from mappings.iri import Minter
 from mappings.registry import SOURCES
-from mappings.source import Context
 
 from graph_service.shacl import shape_sets as validation
 from graph_service.config import Settings
@@ -18,16 +19,20 @@ from graph_service.store import GraphStore
 
 def revalidate(store: GraphStore, settings: Settings,
                shape_sets: Sequence[validation.ShapeSet] | None = None) -> list[validation.Outcome]:
-    """Dump each source graph to N-Quads and validate it as the build did (all shape sets, or
-    the ones given)."""
-    ctx = Context(Minter(settings.base), settings.data_dir)
+    """Dump each source graph of the store to N-Quads and validate it as the build did (all shape
+    sets, or the ones given). The graphs are the store's (a snapshot's files, not a fixed list)."""
+    mint = Minter(settings.base)
+    prefix = mint.graph("x")[1:-2]  # "{base}/graph/"
+    order = {s.name: i for i, s in enumerate(SOURCES)}  # the embedded graphs in build order, then the others
+    names = sorted((unquote(g[len(prefix):]) for g in store.named_graphs() if g.startswith(prefix)),
+                   key=lambda name: (order.get(name, len(order)), name))
     sets = shape_sets or validation.SHAPE_SETS
     with tempfile.TemporaryDirectory() as tmp:
         results = []
-        for source in SOURCES:
-            if not any(s.applies_to(source.name) for s in sets):
+        for name in names:
+            if not any(s.applies_to(name) for s in sets):
                 continue  # a graph no shape applies to need not be dumped
-            path = Path(tmp) / f"{source.name}.nq"
-            store.dump_graph(ctx.mint.graph(source.name)[1:-1], path)
-            results.append(SimpleNamespace(source=source, nquads=path))
+            path = Path(tmp) / f"{name}.nq"
+            store.dump_graph(mint.graph(name)[1:-1], path)
+            results.append(SimpleNamespace(source=SimpleNamespace(name=name), nquads=path))
         return validation.run(results, shape_sets=sets)

@@ -35,6 +35,7 @@ class ShapeSet:
     applies_to: Callable[[str], bool]
     blocking: bool = True
     engine: str = "pyshacl"
+    per_graph: bool = False  # validate each graph on its own (an outcome named after the graph)
 
     def shape_files(self) -> list[Path]:
         return [SHAPES_DIR / name for name in self.shapes]
@@ -86,6 +87,10 @@ SHAPE_SETS: list[ShapeSet] = [
     *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast")
       for name in ("decp-2019-e-marchespublics", "decp-2019-pes", "decp-2019-aife", "decp-2024-paris",
                    "decp-tabulaire")),
+    # any other DECP feed of a snapshot (its graph is named after its kind, graph_service/build/binding.py)
+    ShapeSet("decp-feed", ("decp.ttl",),
+             starts_with("decp-2019-json-", "decp-2024-json-", "decp-consolide-tabulaire-"), engine="fast",
+             per_graph=True),
     # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
     # local-authority accounts, SIRENE legal units.
     ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
@@ -111,9 +116,9 @@ def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None) -> list
     outcomes = []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
-        if not files:
-            continue
-        outcome = Outcome(shape_set.name, shape_set.blocking, [f.stem for f in files])
-        outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), files)
-        outcomes.append(outcome)
+        for group in ([[f] for f in files] if shape_set.per_graph else [files] if files else []):
+            name = group[0].stem if shape_set.per_graph else shape_set.name
+            outcome = Outcome(name, shape_set.blocking, [f.stem for f in group])
+            outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), group)
+            outcomes.append(outcome)
     return outcomes
