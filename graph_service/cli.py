@@ -32,10 +32,18 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from graph_service.build.pipeline import BuildError
-    from graph_service.build.refresh import DONE, FAILED, LOCKED, Locked, refresh
+    from graph_service.build.refresh import DONE, FAILED, LOCKED, PARTIAL, Locked, refresh
+    from graph_service.harvest import config as harvest_config
 
+    if args.snapshot is not None:
+        settings = replace(settings, data_dir=args.snapshot)
     try:
-        report = refresh(settings, progress=not args.quiet)
+        config = harvest_config.load(Path(args.config)) if args.harvest else None
+    except harvest_config.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        done = refresh(settings, progress=not args.quiet, harvest_config=config)
     except Locked as exc:
         print(f"refresh not started: {exc}", file=sys.stderr)
         return LOCKED
@@ -43,6 +51,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
         print(f"refresh failed: {exc}", file=sys.stderr)
         print("the served graph is unchanged", file=sys.stderr)
         return FAILED
+    report = done.report
     reused = sum(1 for s in report.sources if s["reused"])
     print(format_summary(report))
     print(f"\nre-lifted {len(report.sources) - reused} of {len(report.sources)} sources "
@@ -50,6 +59,9 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     for change in report.changes:
         print(f"  {change['activity']:6} {change['graph']}: +{sum(change['added'].values())} "
               f"~{sum(change['modified'].values())} -{sum(change['removed'].values())} records")
+    if done.harvest is not None and done.harvest.exit_code != 0:
+        print("the harvest was partial: the build read the last complete snapshot", file=sys.stderr)
+        return PARTIAL
     return DONE
 
 
@@ -218,8 +230,12 @@ def main(argv: list[str] | None = None) -> int:
                                                     "BERCY_GRAPH_DATA or the embedded data/)")
     p.set_defaults(func=cmd_build)
     p = sub.add_parser("refresh", help="rebuild re-lifting only the sources whose inputs changed, then swap "
-                                       "(exit 0 done, 1 failed: served graph unchanged, 75 another refresh runs)")
+                                       "(exit 0 done, 3 harvest partial, 1 failed: served graph unchanged, 75 another refresh runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--snapshot", type=Path, default=None, help="the snapshot to build from (default: data/)")
+    p.add_argument("--harvest", action="store_true", help="harvest the portals first and build from the "
+                   "snapshot overlaid with the newest complete harvest (exit 3 when the harvest was partial)")
+    p.add_argument("--config", default="harvest.toml", help="the harvest configuration (with --harvest)")
     p.set_defaults(func=cmd_refresh)
     p = sub.add_parser("validate", help="re-run the shapes on the current store")
     p.add_argument("--limit", type=int, default=20, help="results shown per shape set")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,12 +146,17 @@ def save(folder: Path, manifest: Manifest) -> Path:
     return path
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def file_digest(path: Path, algorithm: str) -> str:
+    """The hex digest of a file, read in chunks (manifests say SHA-256; portals may say SHA-1 or MD5)."""
+    digest = hashlib.new(algorithm)
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256(path: Path) -> str:
+    return file_digest(path, "sha256")
 
 
 def verify(folder: Path, manifest: Manifest) -> None:
@@ -172,4 +178,49 @@ def open_snapshot(folder: Path) -> Manifest:
     """The verified manifest of a snapshot folder (what a build reads)."""
     manifest = load(folder)
     verify(folder, manifest)
+    return manifest
+
+
+def _identities(entry: FileEntry) -> set[tuple[str, str]]:
+    """What names the same published file across portals and snapshots: its resource id, else its
+    dataset (id or slug) and format. The portal's URL is left out: a mirror or a test portal serves the
+    same datasets."""
+    if entry.resource.id:
+        return {("resource", entry.resource.id)}
+    fmt = entry.resource.format or Path(entry.path).suffix.lstrip(".")
+    return {("dataset", f"{key}/{fmt}") for key in (entry.dataset.id, entry.dataset.slug) if key}
+
+
+def overlay(base: Path, top: Path, out: Path) -> Manifest:
+    """A snapshot made of `base` (the embedded data: referentials and every file) with the files of `top`
+    (a harvest) in place of the ones they are a newer copy of, and the others added.
+
+    A newer copy takes its predecessor's path (so its graph keeps its name) and, when the harvest did not
+    say, its kind; its portal metadata is the harvest's. Files are hard links, nothing is copied; `out`
+    is written anew. Both snapshots are verified first.
+    """
+    below, above = open_snapshot(base), open_snapshot(top)
+    if out.exists():
+        shutil.rmtree(out)
+    for file in base.rglob("*"):
+        if file.is_file() and file.name != MANIFEST:
+            target = out / file.relative_to(base)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(file, target)
+    owners = {identity: entry for entry in below.files for identity in _identities(entry)}
+    replaced: set[str] = set()
+    added: list[FileEntry] = []
+    for entry in above.files:
+        old = next((owners[i] for i in _identities(entry) if i in owners), None)
+        path = old.path if old else entry.path
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.unlink(missing_ok=True)
+        os.link(top / entry.path, target)
+        added.append(replace(entry, path=path, kind=entry.kind or (old.kind if old else None)))
+        if old:
+            replaced.add(old.path)
+    files = [e for e in below.files if e.path not in replaced] + added
+    manifest = Manifest(id=f"{below.id}+{above.id}", created=above.created, complete=above.complete, files=files)
+    save(out, manifest)
     return manifest

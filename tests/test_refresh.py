@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from graph_service import cli
+from dataclasses import replace
+
+from graph_service import cli, snapshot
+from graph_service.harvest.config import parse
 from graph_service.build.pipeline import BuildError, build
 from graph_service.build.refresh import LOCKED, exclusive, refresh
 from graph_service.config import Settings
@@ -23,7 +26,10 @@ from graph_service.store import GraphStore
 from mappings import cog, decp_v1
 
 from .conftest import BASE, DATA
+from .fake_portal import MEF_ORG, SIGNALCONSO, FakePortal
 from .serving import running_server
+
+SIGNALCONSO_UDATA = "61c0aa40f71e0c08fefa5a47"
 
 SOURCES = [*cog.SOURCES[:2], *decp_v1.SOURCES[:2]]
 FEED = decp_v1.SOURCES[0]
@@ -53,10 +59,10 @@ def drop_first_contract(settings: Settings) -> dict:
 
 
 def test_a_refresh_lifts_again_only_the_changed_feed_and_says_what_changed(built):
-    unchanged = refresh(built, SOURCES, progress=False, validate=False)
+    unchanged = refresh(built, SOURCES, progress=False, validate=False).report
     assert all(s["reused"] for s in unchanged.sources) and unchanged.changes == []
     gone = drop_first_contract(built)
-    report = refresh(built, SOURCES, progress=False, validate=False)
+    report = refresh(built, SOURCES, progress=False, validate=False).report
     assert {s["source"] for s in report.sources if not s["reused"]} == {FEED.name}
     [change] = report.changes
     assert change["graph"] == FEED.name and change["removed"]["contrat"] == 1
@@ -91,7 +97,7 @@ def test_queries_and_pages_keep_answering_during_a_refresh(built):
         for thread in readers:
             thread.start()
         try:
-            report = refresh(built, SOURCES, progress=False, validate=False)
+            report = refresh(built, SOURCES, progress=False, validate=False).report
         finally:
             stop.set()
             for thread in readers:
@@ -114,3 +120,54 @@ def test_a_failed_refresh_leaves_the_served_graph_as_it_was(built):
     with pytest.raises(BuildError):
         refresh(built, SOURCES, progress=False, validate=False)
     assert GraphStore.current(built).version() == before
+
+
+# -- end to end: harvest -> build -> serve -> refresh -> feed, against a fake portal ------------------------
+BASE_FILES = ("referentials/cog2025/cog2025_regions.csv", "referentials/cog2025/cog2025_departments.csv",
+              "budget/plf2025_depenses_selon_destination_ods_export.csv", "tabular/signalconso_subset.csv")
+
+
+def small_snapshot(folder: Path) -> Path:
+    """The embedded snapshot cut to a few files (the régions, départements, the PLF and SignalConso files,
+    the two the fake portal publishes), with their entries of the embedded manifest."""
+    manifest = snapshot.load(DATA)
+    for path in BASE_FILES:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DATA / path, folder / path)
+    snapshot.save(folder, replace(manifest, files=[f for f in manifest.files if f.path in BASE_FILES]))
+    return folder
+
+
+def test_harvest_build_serve_refresh_and_feed_against_a_portal(tmp_path):
+    portal = FakePortal().start()
+    try:
+        config = parse({"policy": {"timeout": 5, "retries": 1, "backoff": 0.01},
+                        "opendatasoft": {"url": portal.url, "datasets": [{"slug": "plf25-depenses-2025-selon-destination"}]},
+                        "udata": {"url": portal.url, "organizations": [MEF_ORG], "datasets": [SIGNALCONSO_UDATA]}})
+        settings = Settings(base=BASE, data_dir=small_snapshot(tmp_path / "data"), home=tmp_path / "home")
+        first = refresh(settings, progress=False, validate=False, harvest_config=config)
+        assert first.harvest.exit_code == 0 and first.report.changes
+        graphs = {s["source"]: s for s in first.report.sources}
+        signalconso = next(name for name, s in graphs.items() if s["file"] == "tabular/signalconso_subset.csv")
+        # the harvested copy took the embedded file's place: same graph, the portal's bytes
+        served = (settings.home / "snapshot-overlay" / "tabular" / "signalconso_subset.csv").read_bytes()
+        assert served == SIGNALCONSO.read_bytes() and graphs[signalconso]["rows"] == len(data_rows(served))
+
+        lines = SIGNALCONSO.read_bytes().splitlines(keepends=True)
+        portal.set_resource(SIGNALCONSO_UDATA, b"".join(lines[:-10]), "2026-12-07T00:00:00")   # 10 reports withdrawn
+        with running_server(settings, "--queue-wait", "60") as url:
+            second = refresh(settings, progress=False, validate=False, harvest_config=config)
+            feed = requests.get(f"{url}/feed", timeout=60).text
+            news = requests.get(f"{url}/nouveautes", timeout=60).text
+        relifted = {s["source"] for s in second.report.sources if not s["reused"]}
+        assert relifted == {signalconso}
+        [change] = [c for c in second.report.changes if c["graph"] == signalconso]
+        assert not change["added"]
+        assert change["removed"] == {"row": 10}              # each row of the table is a record
+        assert second.report.build_id in feed and "10 lignes supprimées" in news
+    finally:
+        portal.stop()
+
+
+def data_rows(body: bytes) -> list[bytes]:
+    return [line for line in body.splitlines()[1:] if line.strip()]

@@ -74,13 +74,24 @@ def fingerprint(nquads: Path, mint: Minter) -> Fingerprints:
             subject = line[1:line.index(b">")].decode("utf-8")
             kind = kinds.get(subject)
             if kind is None:
-                parsed = mint.parse(subject)
-                kind = kinds[subject] = parsed.kind if parsed else ""
+                kind = kinds[subject] = record_kind(mint, subject)
             triple = _triple(line)
             if b" _:" in triple:
                 triple = _BLANK.sub(lambda m: b"_:%x" % blanks.get(m.group(0), 0), triple)
             prints.add(subject, _digest(triple), kind)
     return prints
+
+
+def record_kind(mint: Minter, subject: str) -> str:
+    """The kind of a record: its IRI's kind (`contrat`, `mutation`...); for the rows, columns and table of
+    a generically lifted graph (`/graph/{name}/row/{n}`), `row`, `column`, `table`; "" for other IRIs."""
+    parsed = mint.parse(subject)
+    if parsed is None:
+        return ""
+    if parsed.kind == "graph":
+        parts = parsed.key.split("/")
+        return parts[1] if len(parts) > 1 else "graph"
+    return parsed.kind
 
 
 _BLANK = re.compile(rb"_:[A-Za-z0-9_.-]+")

@@ -30,8 +30,8 @@ GRACE_DAYS = 7
 METRICS = (("jours-depuis-mise-a-jour", "Jours depuis la dernière mise à jour", "Days since the last update",
             "Jours entre la dernière mise à jour déclarée par le portail (dct:modified) et la construction du graphe."),
            ("jours-de-retard", "Jours de retard sur la fréquence déclarée", "Days late on the declared frequency",
-            "Jours au-delà de deux périodes de mise à jour plus une semaine sans mise à jour ; mesuré seulement "
-            "pour un jeu de données en retard."))
+            ("Jours au-delà de deux périodes de mise à jour plus une semaine sans mise à jour ; mesuré seulement "
+             "pour un jeu de données en retard.")))
 _MODIFIED = re.compile(r'^<([^>]+)> <http://purl\.org/dc/terms/modified> "([^"]+)"')
 _PERIODICITY = re.compile(r"^<([^>]+)> <http://purl\.org/dc/terms/accrualPeriodicity> "
                           r"<http://publications\.europa\.eu/resource/authority/frequency/([A-Z_0-9]+)>")

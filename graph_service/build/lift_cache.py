@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 import mappings
+from graph_service.snapshot import sha256
 from mappings.source import Context, Source
 
 #: What an entry holds besides its N-Quads.
@@ -39,18 +40,10 @@ def mapping_version() -> str:
     return digest.hexdigest()
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def key(source: Source, ctx: Context) -> str:
     """The cache key of lifting `source` now (its file, the mapping code, what came before)."""
     parts = (source.name, source.path, source.title, source.mapping, source.licence,
-             file_hash(source.file(ctx.data_dir)), mapping_version(), f"{ctx.digest:x}", ctx.mint.base)
+             sha256(source.file(ctx.data_dir)), mapping_version(), f"{ctx.digest:x}", ctx.mint.base)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 

@@ -8,7 +8,6 @@ with its reason: rows read = rows lifted + rows rejected, per source.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import shutil
@@ -20,17 +19,24 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from graph_service.build import (
+    binding,
+    changes,
+    coverage,
+    freshness,
+    lift_cache,
+    provenance,
+    search_index,
+)
+from graph_service.build.load import load_new_store, swap_in
+from graph_service.config import Settings
+from graph_service.shacl import shape_sets
+from graph_service.snapshot import SnapshotError, sha256
+from graph_service.store import CURRENT, GraphStore, new_build_id
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
 from mappings.source import Context, Source
 from mappings.terms import nquad
-
-from graph_service.build import binding, changes, coverage, freshness, lift_cache, provenance, search_index
-from graph_service.build.load import load_new_store, swap_in
-from graph_service.config import Settings
-from graph_service.shacl import shape_sets
-from graph_service.snapshot import SnapshotError
-from graph_service.store import CURRENT, GraphStore, new_build_id
 
 
 class BuildError(Exception):
@@ -89,14 +95,6 @@ class BuildReport:
     @property
     def rejected(self) -> int:
         return sum(s["rejected"] for s in self.sources)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = True) -> SourceResult:

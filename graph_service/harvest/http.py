@@ -8,7 +8,6 @@ The API key travels in a header only and `redact` removes it from any text we pr
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from graph_service.snapshot import sha256
 
 USER_AGENT = "bercy-graph-harvest/1 (+https://github.com/; linked data of the French ministry of economy's open data)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -213,7 +214,7 @@ class Client:
                 head = first.headers if first is not None else response.headers
                 return Download(
                     path=dest, status=(first or response).status_code, size=dest.stat().st_size,
-                    sha256=file_sha256(dest), etag=head.get("ETag"), last_modified=head.get("Last-Modified"),
+                    sha256=sha256(dest), etag=head.get("ETag"), last_modified=head.get("Last-Modified"),
                     content_length=_int(head.get("Content-Length")),
                     media_type=(head.get("Content-Type") or "").split(";")[0].strip() or None, resumed=resumed)
             finally:
@@ -264,16 +265,6 @@ def reset_in(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def file_sha256(path: Path) -> str:
-    return file_digest(path, "sha256")
-
-
-def file_digest(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _int(value: str | None) -> int | None:

@@ -42,7 +42,6 @@ from graph_service.harvest.http import (
     Download,
     HarvestHTTPError,
     NotFound,
-    file_digest,
 )
 from graph_service.harvest.records import READABLE, diff, read_hashes, write_hashes
 from graph_service.harvest.snapshot_writer import (
@@ -54,6 +53,7 @@ from graph_service.harvest.snapshot_writer import (
     prune,
     utc_now,
 )
+from graph_service.snapshot import file_digest
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 OK, UNCHANGED, MISSING, REMOVED, ERROR = "ok", "unchanged", "missing", "removed", "error"

@@ -9,16 +9,23 @@ activities never change once recorded, so every page but the newest is immutable
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
-from mappings.iri import Minter
-from mappings.namespaces import AS, BG, DCT, LDES, PREFIXES, RDF, TREE, XSD, sparql_prologue
-from mappings.terms import Triple, iri, literal, typed
-
 from graph_service.store import GraphStore
 from graph_service.web.html.layout import number
+from mappings.iri import Minter
+from mappings.namespaces import (
+    AS,
+    BG,
+    LDES,
+    PREFIXES,
+    RDF,
+    TREE,
+    XSD,
+    sparql_prologue,
+)
+from mappings.terms import Triple, iri, literal, typed
 
 FEED_PATH = "/feed"
 LDES_PATH = "/ldes"
@@ -32,6 +39,7 @@ RECORD_NOUNS = {
     "mission": ("mission", "missions", True), "programme": ("programme", "programmes", False),
     "code-postal": ("code postal", "codes postaux", False), "distribution": ("distribution", "distributions", True),
     "publisher": ("éditeur", "éditeurs", False), "catalog": ("catalogue", "catalogues", False),
+    "row": ("ligne", "lignes", True), "column": ("description de colonne", "descriptions de colonnes", True),
 }
 OTHER = ("autre enregistrement", "autres enregistrements", False)
 VERBS = {"Create": "nouvelle source", "Update": "", "Delete": "source retirée"}

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mappings.namespaces import sparql_prologue
-
 from graph_service.store import GraphStore
 from graph_service.web.documents import sparql_values as sv
+from mappings.namespaces import sparql_prologue
 
 _QUERY = sparql_prologue("dqv", "dct", "skos") + """
 SELECT ?ds ?title ?modified ?frequency ?frequencyLabel ?age ?late WHERE {
