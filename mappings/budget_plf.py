@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import CODE_LISTS, linked, nature_codes
+from .budget import linked, nature_codes
 from .cube import Cube
 from .namespaces import BG, QB, XSD
 from .read import Record, read_csv
@@ -23,7 +23,6 @@ from .source import Context, Source
 from .terms import Triple, typed
 
 FILE = "budget/plf2025_depenses_selon_destination_ods_export.csv"
-DATASET_PAGE = "https://data.economie.gouv.fr/explore/dataset/plf25-depenses-2025-selon-destination/"
 COLUMNS = ("exercice", "loi", "typebudget", "ministere", "mission", "programme", "action", "sous_action",
            "categorie", "titre", "autorisation_engagement", "credit_de_paiement")
 
@@ -41,14 +40,15 @@ CUBE = Cube(
         (QB.dimension, BG.refAction), (QB.dimension, BG.refDestination), (QB.dimension, BG.expenseTitle),
         (QB.dimension, BG.expenseCategory), (QB.dimension, BG.creditType), (QB.measure, BG.montant),
     ),
-    code_lists=CODE_LISTS,
 )
+#: the portal dataset this export comes from (the ministry's catalog has it: `/id/dataset/<key>`)
+CATALOG_DATASET = "plf25-depenses-2025-selon-destination"
 #: amount column -> credit type
 AMOUNTS = (("autorisation_engagement", "AE"), ("credit_de_paiement", "CP"))
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:
-    return CUBE.structure(ctx, DATASET_PAGE)
+    return CUBE.structure(ctx, FILE, catalog_dataset=CATALOG_DATASET)
 
 
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:

@@ -25,7 +25,7 @@ from mappings.registry import SOURCES
 from mappings.source import Context, Source
 from mappings.terms import nquad
 
-from graph_service.build import coverage, provenance, search_index
+from graph_service.build import coverage, provenance, search_index, vocabulary
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
@@ -142,7 +142,8 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         outcomes = shape_sets.run(results) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started)
+        documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build
+        provenance.write(prov_file, results, outcomes, ctx, build_id, started, documents)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
         coverage.write(links_file, links, ctx, results)
@@ -153,6 +154,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
             raise BuildError(f"validation failed: {names}; see {report_dir}")
         files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
+        files += [(d.path, ctx.mint.graph(d.name)[1:-1]) for d in documents]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)
