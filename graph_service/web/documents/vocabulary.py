@@ -42,22 +42,26 @@ class Term:
         return [v for v, _, is_iri in self.facts.get(predicate, ()) if is_iri]
 
 
-def graph_iri(base: str, name: str) -> str:
-    return f"{base}/graph/{name}"
+def graph_iri(store: GraphStore, name: str) -> str | None:
+    """The IRI of the build's graph `name` (`{base}/graph/<name>`, whatever base it was built with)."""
+    return next((g for g in store.named_graphs() if g.endswith(f"/graph/{name}")), None)
 
 
-def ntriples(store: GraphStore, graph: str) -> bytes:
+def ntriples(store: GraphStore, name: str) -> bytes:
     """A loaded graph as N-Triples (empty when the build has no such graph)."""
-    if graph not in store.named_graphs():
+    graph = graph_iri(store, name)
+    if graph is None:
         return b""
     out = io.BytesIO()
     store.write_graph(graph, "application/n-triples", out)
     return out.getvalue()
 
 
-def terms(store: GraphStore, base: str) -> list[Term]:
+def terms(store: GraphStore) -> list[Term]:
     """Every `bg:` term the vocabulary graph describes, with all it says of them, by name."""
-    graph = graph_iri(base, VOCABULARY_GRAPH)
+    graph = graph_iri(store, VOCABULARY_GRAPH)
+    if graph is None:
+        return []
     rows = store.terms(f"SELECT ?t ?p ?o WHERE {{ GRAPH <{graph}> {{ ?t ?p ?o "
                        f"FILTER(STRSTARTS(STR(?t), \"{BG_ONTOLOGY}\")) }} }}")
     found: dict[str, Term] = {}
@@ -68,16 +72,17 @@ def terms(store: GraphStore, base: str) -> list[Term]:
     return sorted(found.values(), key=lambda t: t.name.lower())
 
 
-def ontology_facts(store: GraphStore, base: str) -> list[tuple[str, str, str | None]]:
+def ontology_facts(store: GraphStore) -> list[tuple[str, str, str | None]]:
     """(predicate, value, language) of the ontology header (version, licence, preferred prefix...)."""
-    graph = graph_iri(base, VOCABULARY_GRAPH)
+    graph = graph_iri(store, VOCABULARY_GRAPH)
+    if graph is None:
+        return []
     rows = store.terms(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{ONTOLOGY_IRI}> ?p ?o }} }}")
     return [(r["p"].value, r["o"].value, r["o"].language) for r in rows]
 
 
-def shapes_graphs(store: GraphStore, base: str) -> list[tuple[str, str]]:
+def shapes_graphs(store: GraphStore) -> list[tuple[str, str]]:
     """(name, title) of the shapes graphs of the build (`shapes-budget`...), by name."""
-    prefix = graph_iri(base, SHAPES_PREFIX)
-    rows = store.select(f"PREFIX dct: <{PREFIXES['dct']}> SELECT ?g ?title WHERE {{ GRAPH ?in {{ ?g dct:title ?title }} "
-                        f"FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }} ORDER BY ?g")
-    return [(r["g"][len(prefix) - len(SHAPES_PREFIX):], r["title"]) for r in rows]
+    rows = store.select(f"PREFIX dct: <{PREFIXES['dct']}> SELECT ?g ?title WHERE {{ ?g dct:title ?title "
+                        f"FILTER(CONTAINS(STR(?g), \"/graph/{SHAPES_PREFIX}\")) }} ORDER BY ?g")
+    return [(r["g"].rsplit("/", 1)[-1], r["title"]) for r in rows]

@@ -35,9 +35,9 @@ def media_type(request: Request, ext: str | None) -> str:
     return media
 
 
-def answer(request: Request, graph: str, media: str, html, negotiated: bool) -> Response:
+def answer(request: Request, name: str, media: str, html, negotiated: bool) -> Response:
     store = deps.open_store(request)
-    nt = documents.ntriples(store, graph)
+    nt = documents.ntriples(store, name)
     if not nt:
         raise http.HttpError(404, "this build has no such graph")
 
@@ -51,14 +51,10 @@ def answer(request: Request, graph: str, media: str, html, negotiated: bool) -> 
 
 
 def vocabulary(request: Request, ext: str | None) -> Response:
-    base = deps.settings(request).base
-    graph = documents.graph_iri(base, documents.VOCABULARY_GRAPH)
-
     def html(store, _nt: bytes) -> str:
-        return pages.render(documents.terms(store, base), documents.ontology_facts(store, base),
-                            documents.shapes_graphs(store, base))
+        return pages.render(documents.terms(store), documents.ontology_facts(store), documents.shapes_graphs(store))
 
-    return answer(request, graph, media_type(request, ext), html, ext is None)
+    return answer(request, documents.VOCABULARY_GRAPH, media_type(request, ext), html, ext is None)
 
 
 @router.api_route(VOCABULARY_PATH, methods=["GET", "HEAD"], tags=["vocabulary"])
@@ -77,8 +73,7 @@ def vocabulary_as(request: Request, ext: str) -> Response:
 def shapes(request: Request, file: str) -> Response:
     """One shapes graph (`shapes-budget`...), by Accept, or with an extension (`shapes-budget.ttl`)."""
     store = deps.open_store(request)
-    base = deps.settings(request).base
-    names = {name for name, _ in documents.shapes_graphs(store, base)}
+    names = {name for name, _ in documents.shapes_graphs(store)}
     name, ext = file, None
     if file not in names and "." in file:
         name, ext = file.rsplit(".", 1)
@@ -88,4 +83,4 @@ def shapes(request: Request, file: str) -> Response:
     def html(_store, nt: bytes) -> str:
         return pages.render_shapes(name, http.from_ntriples(nt, "text/turtle", PREFIXES).decode("utf-8"))
 
-    return answer(request, documents.graph_iri(base, name), media_type(request, ext), html, ext is None)
+    return answer(request, name, media_type(request, ext), html, ext is None)
