@@ -59,9 +59,7 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime,
         out += [*is_a(graph, PROV.Entity, VOID.Dataset), (graph, DCT.title, literal(document.title, lang="fr")),
                 (graph, PROV.wasGeneratedBy, activity), (graph, PROV.wasDerivedFrom, file),
                 (graph, VOID.triples, typed(0, XSD.integer)), *is_a(file, PROV.Entity),
-                (file, DCT.identifier, literal(document.relative))]
-        if document.licence:
-            out.append((graph, DCT.license, iri(document.licence)))
+                (file, DCT.identifier, literal(document.relative)), (graph, DCT.license, iri(document.licence))]
     for name, shapes in vocabulary.conforms_to(outcomes).items():
         out += [(mint.graph(name), DCT.conformsTo, mint.graph(s)) for s in shapes]
     for outcome in outcomes:

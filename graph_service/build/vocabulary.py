@@ -17,6 +17,9 @@ from graph_service.shacl.shape_sets import SHAPE_SETS, SHAPES_DIR
 
 VOCABULARY_GRAPH = "vocabulary"
 ETALAB = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+#: the SEMIC DCAT-AP shapes copied under shapes/<folder>/ (shapes/README.md), but for our HVD targets
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+OURS_IN_FOLDERS = {"hvd-targets.ttl"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Document:
     name: str
     title: str
     path: Path
-    licence: str | None = ETALAB
+    licence: str = ETALAB
 
     @property
     def relative(self) -> str:
@@ -47,9 +50,9 @@ def documents() -> list[Document]:
             if file in seen:
                 continue
             seen.add(file)
-            ours = file.parent == SHAPES_DIR   # the DCAT-AP shapes are the EU's (SEMIC), not ours to license
+            ours = file.parent == SHAPES_DIR or file.name in OURS_IN_FOLDERS
             out.append(Document(shapes_graph(file), f"Formes SHACL {file.relative_to(SHAPES_DIR).as_posix()}",
-                                file, ETALAB if ours else None))
+                                file, ETALAB if ours else CC_BY))
     return out
 
 
