@@ -269,3 +269,18 @@ def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
     for dataset, observations in keys.items():
         distinct = {tuple(sorted(values)) for values in observations.values()}
         assert len(distinct) == len(observations) == expected[dataset], dataset
+
+
+def test_a_mission_renamed_by_the_lfi_keeps_its_concept_and_says_so(store):
+    """MB is "Anciens combattants, mémoire et liens avec la Nation" in PLF 2025 and "Monde combattant,
+    mémoire et liens avec la Nation" in LFI 2026 état B: one concept, the PLF label as prefLabel (one per
+    language), the LFI one as altLabel with a change note; no replacement is stated that the files do not state."""
+    plf_label = next(r["libelle_mission"] for r in plf_rows() if r["mission"] == "MB")
+    lfi_label = next(r["mission_libelle"] for r in lfi_rows(ETAT_B) if r["mission_code"] == "MB")
+    assert plf_label != lfi_label
+    q = PREFIXES + f"""SELECT ?pref ?alt ?note WHERE {{ <{BASE}/id/mission/MB> skos:prefLabel ?pref ;
+      skos:altLabel ?alt ; skos:changeNote ?note }}"""
+    rows = store.select(q)
+    assert [(r["pref"], r["alt"]) for r in rows] == [(plf_label, lfi_label)]
+    assert lfi_label in rows[0]["note"]
+    assert not store.ask(PREFIXES + "ASK { ?m a bg:Mission ; <http://purl.org/dc/terms/isReplacedBy> ?n }")
