@@ -19,12 +19,12 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import CODE_LISTS, linked
+from .budget import MISSION_LABELS, collection_of, dimension_lists, linked
 from .cube import Cube
 from .kinds import like
 from .namespaces import A, BG, QB, SKOS, XSD
 from .read import Record, Reject, read_csv
-from .skos import concept, scheme
+from .skos import concept, member, scheme
 from .source import Context, Source
 from .terms import Triple, fr, literal, typed
 
@@ -52,7 +52,6 @@ ETAT_B_CUBE = Cube(
                    "mission du budget général, en euros.",
     components=((QB.dimension, BG.exercice), (QB.dimension, BG.financeLaw), (QB.dimension, BG.refBudgetType),
                 (QB.dimension, BG.refMission), (QB.dimension, BG.creditType), (QB.measure, BG.montant)),
-    code_lists=CODE_LISTS,
 )
 ETAT_A_CUBE = Cube(
     key="lfi2026-etat-a",
@@ -63,7 +62,6 @@ ETAT_A_CUBE = Cube(
                    "n'additionner qu'au sein d'une section.",
     components=((QB.dimension, BG.exercice), (QB.dimension, BG.financeLaw), (QB.dimension, BG.refBudgetType),
                 (QB.dimension, BG.revenueSection), (QB.dimension, BG.revenueLine), (QB.measure, BG.montant)),
-    code_lists={**CODE_LISTS, BG.revenueSection: REVENUE_SCHEME, BG.revenueLine: REVENUE_SCHEME},
 )
 
 
@@ -78,7 +76,7 @@ def common(row: Record, ctx: Context) -> list[tuple[str, str]]:
 
 
 def preamble_etat_b(ctx: Context) -> Iterable[Triple]:
-    return ETAT_B_CUBE.structure(ctx, LAW)
+    return ETAT_B_CUBE.structure(ctx, ETAT_B, law=LAW)
 
 
 def lift_etat_b(row: Record, ctx: Context) -> Iterable[Triple]:
@@ -93,7 +91,10 @@ def lift_etat_b(row: Record, ctx: Context) -> Iterable[Triple]:
     if mission is None:  # unresolved (counted): described here rather than left dangling
         mission = ctx.entity("mission", code)
         out += [(mission, A, SKOS.Concept), (mission, A, BG.Mission), (mission, SKOS.notation, literal(code)),
-                (mission, SKOS.prefLabel, fr(label))]
+                (mission, SKOS.prefLabel, fr(label)), member(ctx, collection_of(BG.refMission), mission)]
+    elif f"{code}/{label}" not in ctx.known[MISSION_LABELS]:  # renamed since the nomenclature's edition
+        out += [(mission, SKOS.altLabel, fr(label)),
+                (mission, SKOS.changeNote, fr(f"Intitulé dans la LFI 2026 (état B) : {label}"))]
     subject, triples = ETAT_B_CUBE.observation(ctx, code, "CP")
     out += triples
     out += [(subject, p, o) for p, o in dimensions]
@@ -104,12 +105,14 @@ def lift_etat_b(row: Record, ctx: Context) -> Iterable[Triple]:
 
 def preamble_etat_a(ctx: Context) -> Iterable[Triple]:
     """The cube, the revenue scheme and its sections."""
-    triples = ETAT_A_CUBE.structure(ctx, LAW)
+    triples = ETAT_A_CUBE.structure(ctx, ETAT_A, law=LAW) + dimension_lists(ctx, BG.revenueSection, BG.revenueLine)
     revenue, scheme_triples = scheme(ctx, REVENUE_SCHEME, "Lignes de recettes du budget général (état A)",
                                      "General budget revenue lines (schedule A)")
     triples += scheme_triples
     for code, label in SECTIONS.items():
-        triples += concept(ctx.define("recette-section", code), revenue, code, label, top=True)
+        section = ctx.define("recette-section", code)
+        triples += concept(section, revenue, code, label, top=True)
+        triples.append(member(ctx, collection_of(BG.revenueSection), section))
     return triples
 
 
@@ -126,6 +129,7 @@ def lift_etat_a(row: Record, ctx: Context) -> Iterable[Triple]:
     dimensions = common(row, ctx)
     line = ctx.define("recette", code)
     out = concept(line, ctx.entity("scheme", REVENUE_SCHEME), code, label, broader=section)
+    out.append(member(ctx, collection_of(BG.revenueLine), line))
     subject, triples = ETAT_A_CUBE.observation(ctx, code)
     out += triples
     out += [(subject, p, o) for p, o in dimensions]

@@ -7,6 +7,8 @@
   catégories of each titre in words but does not number them.
 - Credit types (`scheme/budget-type-credit`): autorisations d'engagement (AE) and crédits de paiement
   (CP), LOLF art. 8. Every expense observation has one, so that no sum mixes them.
+- Each cube dimension taking a part of these schemes has its own collection (titres, catégories), the
+  code list it declares (mappings/budget.py).
 - Finance-law stages (`scheme/budget-loi-finances`): projet de loi de finances (PLF) and loi de
   finances initiale (LFI), so that a PLF amount is never added to an LFI one.
 """
@@ -17,10 +19,11 @@ from collections.abc import Iterable
 from functools import partial
 
 from .budget import (CREDIT_SCHEME, NATURE_SCHEME, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, STAGE_SCHEME, TITRES,
-                     nature_codes)
+                     collection_of, dimension_lists, nature_codes)
 from .kinds import like
+from .namespaces import BG
 from .read import Record, read_csv
-from .skos import concept, scheme
+from .skos import concept, member, scheme
 from .source import Context, Source
 from .terms import Triple
 
@@ -34,7 +37,9 @@ def preamble(ctx: Context) -> Iterable[Triple]:
     nature, triples = scheme(ctx, NATURE_SCHEME, "Nature de la dépense de l'État (titres et catégories)",
                              "Nature of State expenditure (titles and categories)")
     for code, label in TITRES.items():
-        triples += concept(ctx.define("budget-titre", code), nature, code, label, top=True)
+        titre = ctx.define("budget-titre", code)
+        triples += concept(titre, nature, code, label, top=True)
+        triples.append(member(ctx, collection_of(BG.expenseTitle), titre))
     for name, kind, table, title_fr, title_en in (
             (CREDIT_SCHEME, "credit-type", CREDIT_TYPES, "Types de crédits budgétaires", "Types of budget credits"),
             (STAGE_SCHEME, "loi-finances", STAGES, "Stades de la loi de finances", "Stages of the finance law")):
@@ -42,7 +47,7 @@ def preamble(ctx: Context) -> Iterable[Triple]:
         triples += scheme_triples
         for code, label in table.items():
             triples += concept(ctx.define(kind, code), subject, code, label, top=True)
-    return triples
+    return triples + dimension_lists(ctx, BG.financeLaw, BG.creditType, BG.expenseTitle, BG.expenseCategory)
 
 
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:
@@ -50,8 +55,10 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     titre, categorie = nature_codes(row)
     if categorie in ctx.known["budget-categorie"]:
         return ()
-    return concept(ctx.define("budget-categorie", categorie), ctx.entity("scheme", NATURE_SCHEME), categorie,
-                   None, broader=ctx.entity("budget-titre", titre))
+    subject = ctx.define("budget-categorie", categorie)
+    return [*concept(subject, ctx.entity("scheme", NATURE_SCHEME), categorie, None,
+                     broader=ctx.entity("budget-titre", titre)),
+            member(ctx, collection_of(BG.expenseCategory), subject)]
 
 
 SOURCES = [

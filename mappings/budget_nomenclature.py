@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import BUDGET_TYPE_SCHEME, DESTINATION_SCHEME, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND
+from .budget import (BUDGET_TYPE_SCHEME, DESTINATION_SCHEME, MISSION_LABELS, PLF_DEPENSES_DATASETS,
+                     PLF_DEPENSES_KIND, collection_of, dimension_lists)
 from .kinds import like
 from .namespaces import BG
 from .read import Record, Reject, read_csv
-from .skos import concept, scheme
+from .skos import concept, member, scheme
 from .source import Context, Source
 from .terms import Triple
 
@@ -37,6 +38,8 @@ BUDGET_TYPES = {
 }
 COLUMNS = ("typebudget", "ministere", "libelle_ministere", "mission", "libelle_mission", "programme",
            "libelle_programme", "action", "libelle_action", "sous_action", "libelle_sous_action")
+#: the cube dimensions whose values are concepts of this nomenclature (one collection each, mappings/budget.py)
+DIMENSIONS = (BG.refMinistry, BG.refMission, BG.refProgramme, BG.refAction, BG.refDestination)
 _MINISTERE = re.compile(r"^\d{1,3}$")
 _MISSION = re.compile(r"^[A-Z]{2}$")
 _PROGRAMME = re.compile(r"^\d{3}$")
@@ -52,7 +55,7 @@ def preamble(ctx: Context) -> Iterable[Triple]:
     triples += type_triples
     for code, label in BUDGET_TYPES.items():
         triples += concept(ctx.define(BUDGET_TYPE_SCHEME, code), types, code, label, top=True)
-    return triples
+    return triples + dimension_lists(ctx, BG.refBudgetType, *DIMENSIONS)
 
 
 def code(row: Record, column: str, pattern: re.Pattern[str], what: str) -> str:
@@ -91,16 +94,22 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     mission_iri = ctx.define("mission", mission)
     yield from concept(mission_iri, in_scheme, mission, labels["mission"], top=True, classes=(BG.Mission,))
     yield mission_iri, BG.budgetType, ctx.entity(BUDGET_TYPE_SCHEME, budget_type)
+    ctx.known[MISSION_LABELS].add(f"{mission}/{labels['mission']}")
     programme_iri = ctx.define("programme", programme)
     yield from concept(programme_iri, in_scheme, programme, labels["programme"], mission_iri,
                        classes=(BG.Programme,))
     yield programme_iri, BG.ministry, ministere_iri
     action_iri = ctx.define("action", action)
     yield from concept(action_iri, in_scheme, action, labels["action"], programme_iri, classes=(BG.Action,))
+    destination = action_iri
     if sous_action:
-        sous_action_iri = ctx.define("sous-action", sous_action)
-        yield from concept(sous_action_iri, in_scheme, sous_action, labels["sous_action"], action_iri,
+        destination = ctx.define("sous-action", sous_action)
+        yield from concept(destination, in_scheme, sous_action, labels["sous_action"], action_iri,
                            classes=(BG.SubAction,))
+    for dimension, value in ((BG.refMinistry, ministere_iri), (BG.refMission, mission_iri),
+                             (BG.refProgramme, programme_iri), (BG.refAction, action_iri),
+                             (BG.refDestination, destination)):
+        yield member(ctx, collection_of(dimension), value)
 
 
 SOURCES = [

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import values
-from .budget import CODE_LISTS, PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, linked, nature_codes
+from .budget import PLF_DEPENSES_DATASETS, PLF_DEPENSES_KIND, linked, nature_codes
 from .cube import Cube
 from .kinds import like
 from .namespaces import BG, QB, XSD
@@ -24,7 +24,6 @@ from .source import Context, Source
 from .terms import Triple, typed
 
 FILE = "budget/plf2025_depenses_selon_destination_ods_export.csv"
-DATASET_PAGE = "https://data.economie.gouv.fr/explore/dataset/plf25-depenses-2025-selon-destination/"
 COLUMNS = ("exercice", "loi", "typebudget", "ministere", "mission", "programme", "action", "sous_action",
            "categorie", "titre", "autorisation_engagement", "credit_de_paiement")
 
@@ -42,14 +41,15 @@ CUBE = Cube(
         (QB.dimension, BG.refAction), (QB.dimension, BG.refDestination), (QB.dimension, BG.expenseTitle),
         (QB.dimension, BG.expenseCategory), (QB.dimension, BG.creditType), (QB.measure, BG.montant),
     ),
-    code_lists=CODE_LISTS,
 )
+#: the portal dataset this export comes from (the ministry's catalog has it: `/id/dataset/<key>`)
+CATALOG_DATASET = "plf25-depenses-2025-selon-destination"
 #: amount column -> credit type
 AMOUNTS = (("autorisation_engagement", "AE"), ("credit_de_paiement", "CP"))
 
 
 def preamble(ctx: Context) -> Iterable[Triple]:
-    return CUBE.structure(ctx, DATASET_PAGE)
+    return CUBE.structure(ctx, FILE, catalog_dataset=CATALOG_DATASET)
 
 
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:

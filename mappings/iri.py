@@ -31,7 +31,7 @@ KINDS = frozenset(
         "entreprise", "etablissement", "operateur",
         # records
         "contrat", "modification", "mutation", "dataset", "distribution", "catalog",
-        "observation", "cube", "publisher", "contact", "scheme", "measure",
+        "observation", "cube", "publisher", "contact", "scheme", "collection", "measure",
         # metadata quality (DQV): the charter's metrics and their measurements per dataset
         "metric", "quality-measurement",
         # property sales (DVF) and local accounts (OFGL)

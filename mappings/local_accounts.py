@@ -4,8 +4,9 @@ Data Cube: one observation per budget × agrégat × exercice.
 Dimensions: the budget (`bg:budget`, the budget's `etablissement` by its SIRET, `org:unitOf` the
 commune's legal unit `entreprise` by its SIREN), the agrégat (`bg:agregat`, a concept of a small
 SKOS scheme defined from the agrégats met), the commune (`sdmx-dimension:refArea`, the COG commune)
-and the exercice (`bg:exercice`, xsd:gYear). Measures: `bg:montant` and `bg:montantParHabitant`
-(xsd:decimal, euros; unit stated by `sdmx-attribute:unitMeasure`). Agrégats overlap (totals and
+and the exercice (`bg:exercice`, xsd:gYear). Measures: `bg:montant` (xsd:decimal, euros) and
+`bg:montantParHabitant` (xsd:decimal, euros per inhabitant): each measure's unit is stated on the measure
+property in the vocabulary (`sdmx-attribute:unitMeasure`, mappings/cube.py). Agrégats overlap (totals and
 their parts), so amounts add up only within one agrégat.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from . import skos, values
-from .cube import Cube
+from .cube import Cube, code_list
 from .kinds import like
 from .namespaces import A, BG, DCT, ORG, QB, RDFS, SDMX_DIMENSION, XSD
 from .read import Record, read_csv
@@ -27,6 +28,7 @@ from .terms import Triple, fr, literal, typed
 COLUMNS = ("Exercice", "Code Insee 2024 Commune", "Code Siren Collectivité", "Siret Budget",
            "Libellé Budget", "Type de budget", "Nomenclature", "Agrégat", "Montant",
            "Montant en € par habitant")
+FILE = "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv"
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -51,8 +53,8 @@ SCHEME = "agregat-ofgl"
 
 def preamble(ctx: Context) -> Iterable[Triple]:
     """The cube, its structure (DSD) and the agrégat scheme."""
-    return CUBE.structure(ctx) + skos.scheme(ctx, SCHEME, "Agrégats comptables OFGL",
-                                             "OFGL accounting aggregates")[1]
+    agregats, triples = skos.scheme(ctx, SCHEME, "Agrégats comptables OFGL", "OFGL accounting aggregates")
+    return CUBE.structure(ctx, FILE) + triples + code_list(BG.agregat, agregats)
 
 
 def lift(row: Record, ctx: Context) -> Iterable[Triple]:
@@ -98,7 +100,7 @@ SOURCES = [
     Source(
         name="ofgl-comptes-communes-2024-971",
         title="OFGL — comptes 2024 des communes de Guadeloupe (agrégats, d'après les comptes de gestion DGFiP)",
-        path="local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
+        path=FILE,
         read=partial(read_csv, columns=COLUMNS, delimiter=";"),
         lift=lift,
         mapping=__name__,

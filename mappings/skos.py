@@ -40,3 +40,20 @@ def concept(subject: str, in_scheme: str, notation: str, label_fr: str | None,
     if top:
         triples += [(subject, SKOS.topConceptOf, in_scheme), (in_scheme, SKOS.hasTopConcept, subject)]
     return triples
+
+
+def collection(ctx: Context, name: str, title_fr: str, title_en: str) -> tuple[str, list[Triple]]:
+    """The IRI term of a `skos:Collection` (`{base}/id/collection/<name>`) and its description: the
+    values one cube dimension takes, when they are a part of a larger scheme."""
+    subject = ctx.define("collection", name)
+    return subject, [
+        (subject, A, SKOS.Collection),
+        (subject, SKOS.prefLabel, fr(title_fr)),
+        (subject, SKOS.prefLabel, literal(title_en, lang="en")),
+        (subject, DCT.title, fr(title_fr)),
+    ]
+
+
+def member(ctx: Context, name: str, concept_iri: str) -> Triple:
+    """A concept as a member of the collection `name`."""
+    return ctx.entity("collection", name), SKOS.member, concept_iri

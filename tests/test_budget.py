@@ -90,6 +90,8 @@ def test_budget_by_mission_query(store):
 
 
 def test_plf2025_vs_lfi2026_by_mission(store):
+    """The embedded data has PLF 2025 and LFI 2026, no LFI 2025: the query gives both columns, says they
+    are different years, and gives no ?change (which would read as a vote of Parliament)."""
     plf: dict[str, Decimal] = defaultdict(Decimal)
     for r in plf_rows():
         if r["typebudget"] == "BG":
@@ -97,14 +99,30 @@ def test_plf2025_vs_lfi2026_by_mission(store):
     lfi = {r["mission_code"]: Decimal(r["credits_paiement_eur"]) for r in lfi_rows(ETAT_B)}
     rows = store.select((QUERIES / "budget_plf_vs_lfi_by_mission.rq").read_text(encoding="utf-8"))
     assert [r["mission"] for r in rows] == sorted(set(plf) | set(lfi))
+    assert {"AQ", "PR"} <= set(plf) - set(lfi)   # Audiovisuel public, Plan de relance: no LFI 2026 credits
     for r in rows:
         code = r["mission"]
-        assert (Decimal(r["plf2025"]) if "plf2025" in r else None) == plf.get(code), code
-        assert (Decimal(r["lfi2026"]) if "lfi2026" in r else None) == lfi.get(code), code
-        if code in plf and code in lfi:
-            assert Decimal(r["change"]) == lfi[code] - plf[code], code
-        else:
-            assert "change" not in r, code
+        assert (r["plfYear"], r["lfiYear"], r["sameYear"]) == ("2025", "2026", "false")
+        assert (Decimal(r["plf"]) if "plf" in r else None) == plf.get(code), code
+        assert (Decimal(r["lfi"]) if "lfi" in r else None) == lfi.get(code), code
+        assert "change" not in r and "Années différentes : PLF 2025, LFI 2026" in r["note"], code
+
+
+def test_plf_vs_lfi_compares_the_same_year_when_the_graph_has_it(tmp_path):
+    """Given an LFI of the PLF's year (here a copy of two PLF observations restaged as LFI 2025, beside an
+    LFI 2026 one), the query compares PLF 2025 with LFI 2025 and gives the change."""
+    from graph_service.store import GraphStore
+    scratch = GraphStore(tmp_path / "store", writable=True)
+    obs = """?o a qb:Observation ; bg:financeLaw [ skos:notation "{stage}" ] ; bg:exercice "{year}"^^xsd:gYear ;
+      bg:refBudgetType [ skos:notation "BG" ] ; bg:creditType [ skos:notation "CP" ] ; bg:refMission <urn:m:AA> ;
+      bg:montant {amount} ."""
+    data = "".join(obs.replace("?o", f"<urn:o:{n}>").format(stage=st, year=y, amount=a) for n, (st, y, a) in
+                   enumerate((("PLF", 2025, "100.0"), ("LFI", 2025, "90.0"), ("LFI", 2026, "70.0"))))
+    scratch.update(PREFIXES + f'INSERT DATA {{ <urn:m:AA> skos:notation "AA" . {data} }}')
+    rows = scratch.select((QUERIES / "budget_plf_vs_lfi_by_mission.rq").read_text(encoding="utf-8"))
+    assert [(r["mission"], r["plfYear"], r["lfiYear"], r["sameYear"], Decimal(r["change"])) for r in rows] == [
+        ("AA", "2025", "2025", "true", Decimal("-10"))]
+    assert "note" not in rows[0]
 
 
 def test_each_observation_linked_to_its_programme_and_action(store):
@@ -220,8 +238,8 @@ BUDGET_CUBES = f"""VALUES ?dataset {{ <{PLF_CUBE}> <{BASE}/id/cube/lfi2026-etat-
 def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
     """W3C Data Cube integrity constraints IC-1 (one data set per observation), IC-2 (one structure per
     data set), IC-3 (a structure has a measure), IC-11 (every dimension has a value), IC-14 (every
-    measure has a value) and IC-19 (a coded dimension's values are in its code list), as queries on
-    the build; IC-12 (no two observations with the same dimension values) on the rows it returns."""
+    measure has a value) and IC-19 (a coded dimension's values are in its code list: its scheme, or its
+    collection), as queries on the build (tests/test_cubes.py runs the spec's own queries); IC-12 (no two observations with the same dimension values) on the rows it returns."""
     ask = [
         "SELECT ?o WHERE { ?o a qb:Observation . OPTIONAL { ?o qb:dataSet ?d } FILTER(!BOUND(?d)) }",
         "SELECT ?o WHERE { ?o a qb:Observation ; qb:dataSet ?d1, ?d2 FILTER(?d1 != ?d2) }",
@@ -233,7 +251,7 @@ def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
           FILTER NOT EXISTS { ?o ?p ?value } } LIMIT 5""")),
         BUDGET_CUBES.join(("SELECT ?o ?p ?v WHERE { ", """
           ?dataset qb:structure/qb:component/qb:dimension ?p . ?p qb:codeList ?list . ?o qb:dataSet ?dataset ; ?p ?v .
-          FILTER NOT EXISTS { ?v skos:inScheme ?list } } LIMIT 5""")),
+          FILTER NOT EXISTS { ?v skos:inScheme ?list } FILTER NOT EXISTS { ?list skos:member ?v } } LIMIT 5""")),
     ]
     for query in ask:
         assert store.select(PREFIXES + query) == [], query
@@ -251,3 +269,18 @@ def test_cubes_are_well_formed_data_cube_integrity_constraints(store):
     for dataset, observations in keys.items():
         distinct = {tuple(sorted(values)) for values in observations.values()}
         assert len(distinct) == len(observations) == expected[dataset], dataset
+
+
+def test_a_mission_renamed_by_the_lfi_keeps_its_concept_and_says_so(store):
+    """MB is "Anciens combattants, mémoire et liens avec la Nation" in PLF 2025 and "Monde combattant,
+    mémoire et liens avec la Nation" in LFI 2026 état B: one concept, the PLF label as prefLabel (one per
+    language), the LFI one as altLabel with a change note; no replacement is stated that the files do not state."""
+    plf_label = next(r["libelle_mission"] for r in plf_rows() if r["mission"] == "MB")
+    lfi_label = next(r["mission_libelle"] for r in lfi_rows(ETAT_B) if r["mission_code"] == "MB")
+    assert plf_label != lfi_label
+    q = PREFIXES + f"""SELECT ?pref ?alt ?note WHERE {{ <{BASE}/id/mission/MB> skos:prefLabel ?pref ;
+      skos:altLabel ?alt ; skos:changeNote ?note }}"""
+    rows = store.select(q)
+    assert [(r["pref"], r["alt"]) for r in rows] == [(plf_label, lfi_label)]
+    assert lfi_label in rows[0]["note"]
+    assert not store.ask(PREFIXES + "ASK { ?m a bg:Mission ; <http://purl.org/dc/terms/isReplacedBy> ?n }")

@@ -39,3 +39,14 @@ def test_every_term_the_code_writes_is_declared():
     for path in [*(PROJECT_ROOT / "mappings").glob("*.py"), *(PROJECT_ROOT / "graph_service").glob("*.py")]:
         used |= set(re.findall(r"\bBG\.([A-Za-z][A-Za-z0-9_]*)", path.read_text(encoding="utf-8")))
     assert used - declared() == set()
+
+
+def test_every_term_is_defined_by_the_ontology_which_has_a_version_a_licence_and_a_prefix():
+    ontology = URIRef(BG_ONTOLOGY.rstrip("#"))
+    for name in declared():
+        assert (URIRef(BG_ONTOLOGY + name), RDFS.isDefinedBy, ontology) in ONTOLOGY, name
+    vann = "http://purl.org/vocab/vann/"
+    assert ONTOLOGY.value(ontology, OWL.versionInfo) is not None
+    assert ONTOLOGY.value(ontology, URIRef("http://purl.org/dc/terms/license")) is not None
+    assert str(ONTOLOGY.value(ontology, URIRef(vann + "preferredNamespacePrefix"))) == "bg"
+    assert str(ONTOLOGY.value(ontology, URIRef(vann + "preferredNamespaceUri"))) == BG_ONTOLOGY

@@ -27,6 +27,7 @@ from graph_service.build import (
     lift_cache,
     provenance,
     search_index,
+    vocabulary,
 )
 from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
@@ -182,7 +183,8 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         outcomes = shape_sets.run(results) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan)
+        documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build
+        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan, documents)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
         coverage.write(links_file, links, ctx, results)
@@ -200,6 +202,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
                         ctx.mint, started)
         files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, ""), (log, ""), (fresh_file, "")]
+        files += [(d.path, ctx.mint.graph(d.name)[1:-1]) for d in documents]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)

@@ -6,6 +6,7 @@ page, as the manifest states them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,9 +15,12 @@ from mappings.source import Context
 from mappings.terms import Triple, is_a, iri, literal, nquad, typed
 
 import graph_service
+from graph_service.build import vocabulary
+from graph_service.build.vocabulary import Document
 
 
-def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None) -> list[Triple]:
+def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None,
+            documents: Sequence[Document] = ()) -> list[Triple]:
     mint = ctx.mint
     activity = mint.resource(f"build/{build_id}")
     agent = mint.resource("software/bercy-graph")
@@ -63,6 +67,14 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
         ]
         if entry := origins.get(source.name):
             out += origin_triples(graph, file, snapshot, entry)
+    for document in documents:   # the vocabulary and shapes graphs: void:triples counted at load
+        graph, file = mint.graph(document.name), mint.resource(f"source/{document.relative}")
+        out += [*is_a(graph, PROV.Entity, VOID.Dataset), (graph, DCT.title, literal(document.title, lang="fr")),
+                (graph, PROV.wasGeneratedBy, activity), (graph, PROV.wasDerivedFrom, file),
+                (graph, VOID.triples, typed(0, XSD.integer)), *is_a(file, PROV.Entity),
+                (file, DCT.identifier, literal(document.relative)), (graph, DCT.license, iri(document.licence))]
+    for name, shapes in vocabulary.conforms_to(outcomes).items():
+        out += [(mint.graph(name), DCT.conformsTo, mint.graph(s)) for s in shapes]
     for outcome in outcomes:
         for name in outcome.graphs:
             graph = mint.graph(name)
@@ -72,11 +84,13 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
     return out
 
 
-def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None) -> None:
-    """Write the provenance graph as N-Quads (`plan`: the snapshot binding, None for given sources)."""
+def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None,
+          documents: Sequence[Document] = ()) -> None:
+    """Write the provenance graph as N-Quads (`plan`: the snapshot binding, None for given sources;
+    `documents`: the vocabulary and shapes graphs)."""
     graph = ctx.mint.graph("provenance")
     with path.open("w", encoding="utf-8") as out:
-        for triple in triples(results, outcomes, ctx, build_id, started, plan):
+        for triple in triples(results, outcomes, ctx, build_id, started, plan, documents):
             out.write(nquad(triple, graph))
 
 

@@ -2,7 +2,9 @@
 facts the landing page shares with it: the graphs of the build, example resources, linksets.
 
 Everything comes from the served store: one `void:subset` per named graph with the triple count
-the build recorded (graph `provenance`), a per-graph N-Quads dump, the linksets between our graphs
+the build recorded (graph `provenance`) and the shapes graphs it conforms to (`dct:conformsTo`), class
+and property partitions of the whole (counted on the default graph: computed once per build, since
+the router caches the document), a per-graph N-Quads dump, the linksets between our graphs
 that the build recorded there too, and linksets to official IRIs counted from the `owl:sameAs` /
 `skos:exactMatch` links (grouped by target namespace).
 """
@@ -78,6 +80,31 @@ def internal_linksets(store: GraphStore) -> list[Triple]:
     return list(dict.fromkeys(out))
 
 
+def conforms_to(store: GraphStore) -> list[tuple[str, str]]:
+    """(graph, shapes graph) the build validated without a violation (graph `provenance`)."""
+    return [(r["g"], r["s"]) for r in store.select(sparql_prologue("dct", "void") +
+            "SELECT DISTINCT ?g ?s WHERE { ?g a void:Dataset ; dct:conformsTo ?s } ORDER BY ?g ?s")]
+
+
+CLASS_PARTITIONS = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+PROPERTY_PARTITIONS = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+
+
+def partitions(store: GraphStore, dataset: str, void_url: str) -> list[Triple]:
+    """VoID §4.5: one class partition per class (`void:entities`: its distinct instances) and one
+    property partition per property (`void:triples`), over the default graph (the merge, a set)."""
+    out: list[Triple] = []
+    for n, r in enumerate(store.select(CLASS_PARTITIONS), 1):
+        part = iri(f"{void_url}#class-{n}")
+        out += [(dataset, VOID.classPartition, part), (part, VOID["class"], iri(r["c"])),
+                (part, VOID.entities, typed(r["n"], XSD.integer))]
+    for n, r in enumerate(store.select(PROPERTY_PARTITIONS), 1):
+        part = iri(f"{void_url}#property-{n}")
+        out += [(dataset, VOID.propertyPartition, part), (part, VOID.property, iri(r["p"])),
+                (part, VOID.triples, typed(r["n"], XSD.integer))]
+    return out
+
+
 def triples(store: GraphStore, minter: Minter, void_url: str) -> list[Triple]:
     """The VoID description: the dataset, its subsets (one per graph), examples, dumps, linksets."""
     base = minter.base
@@ -116,6 +143,8 @@ def triples(store: GraphStore, minter: Minter, void_url: str) -> list[Triple]:
                 (subset, VOID.triples, typed(g.triples, XSD.integer)),
                 (subset, VOID.dataDump, iri(f"{base}/dumps/{g.name}.nq")),
                 (subset, VOID.sparqlEndpoint, iri(f"{base}/sparql"))]
+    out += [(iri(g), DCT.conformsTo, iri(shapes)) for g, shapes in conforms_to(store)]
+    out += partitions(store, dataset, void_url)
     out += internal_linksets(store)
     for n, (predicate, target, count) in enumerate(linksets(store, base), 1):
         linkset, other = iri(f"{void_url}#linkset-{n}"), iri(f"{void_url}#target-{n}")

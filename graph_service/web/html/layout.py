@@ -69,7 +69,7 @@ pre{background:#f7f7f7;padding:.75rem;overflow:auto}
 #: Where the search box's script is served (graph_service/web/html/search.py has it).
 SEARCH_SCRIPT = "/assets/search.js"
 
-NAV = (("/", "bercy-graph"), ("/sparql", "SPARQL"), ("/catalog", "Catalogue DCAT"),
+NAV = (("/", "bercy-graph"), ("/sparql", "SPARQL"), ("/catalog", "Catalogue DCAT"), ("/def", "Vocabulaire"),
        ("/.well-known/void", "VoID"))
 
 
