@@ -15,6 +15,7 @@ from graph_service.web.documents import tables as td
 from graph_service.web.documents.labels import best_labels, kind_name
 from graph_service.web.formats import DOCUMENTS
 from graph_service.web.html import layout as html
+from graph_service.web.html import maps
 from graph_service.web.html import tables as table_html
 from graph_service.web.html.layout import esc, link
 from mappings.namespaces import shorten
@@ -109,6 +110,8 @@ def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incom
                + "".join(figure_list(title, entries) for title, entries in facts.lists))
     views = [td.view(store, t, iri, None, None, 1, td.PREVIEW) for t in td.tables(kind)]
     views = [v for v in views if v.total]
+    drawn = maps.map_for(store, kind, iri, title)
+    key += f"<h2>Carte</h2>{drawn}" if drawn else ""
     tables = ("<h2>Tableaux</h2>" + "".join(table_html.section(v, iri) for v in views)) if views else ""
     sources = "".join(f"<li>{link(g, t, title=g)}</li>" for g, t in ed.sources(store, iri))
     body = (f'<p class="kind">{esc(kind_name(kind))}</p><h1>{esc(title)}</h1>'

@@ -71,7 +71,8 @@ table.data th a{color:inherit}
 table.data td.num{white-space:nowrap}
 table.data td.empty{color:#666}
 .downloads a{margin:0 .2rem}
-figure.chart,figure.map{margin:.8rem 0;max-width:44rem}
+figure.chart{margin:.8rem 0;max-width:34rem}
+figure.map{margin:.8rem 0;max-width:40rem}
 figure.chart svg,figure.map svg{width:100%;height:auto;display:block}
 figure figcaption{font-size:.88rem;color:#444}
 details.numbers summary{cursor:pointer;font-size:.9rem}
