@@ -66,7 +66,7 @@ textarea{width:100%;height:16rem;font:.9rem/1.4 ui-monospace,monospace;box-sizin
 pre{background:#f7f7f7;padding:.75rem;overflow:auto}
 """ + """
 /* issue 12 part B: tables, charts, maps, query page (one block) */
-table.data caption{text-align:left;font-weight:600;padding:.3rem 0;caption-side:top}
+caption{text-align:left;font-weight:600;padding:.3rem 0}
 table.data th a{color:inherit}
 table.data td.num{white-space:nowrap}
 table.data td.empty{color:#666}
@@ -81,7 +81,8 @@ details.numbers summary{cursor:pointer;font-size:.9rem}
 .editor pre,.editor textarea{margin:0;padding:.5rem;border:1px solid #99a;box-sizing:border-box;width:100%;
 min-height:16rem;font:inherit;white-space:pre-wrap;overflow-wrap:anywhere;tab-size:2}
 .editor pre{position:absolute;inset:0;pointer-events:none;background:#fff;overflow:hidden;color:#1d2430}
-.editor textarea{position:relative;background:transparent;color:transparent;caret-color:#000;resize:vertical}
+.editor textarea{display:block;position:relative;background:transparent;color:transparent;caret-color:#000;
+resize:vertical}
 .editor.plain textarea{color:#1d2430}
 .editor.plain pre{display:none}
 .hl-kw{color:#000091;font-weight:600}.hl-var{color:#8a3a00}.hl-iri{color:#00603a}.hl-str{color:#7a1f6f}
