@@ -56,6 +56,7 @@ class Table:
     read: Callable[[GraphStore, str], list[Row]]
     sort: str          # the default sort column
     descending: bool   # and its order
+    identity: str      # the LINK column whose IRI is the row's thing (ties are ordered by it)
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -140,10 +141,10 @@ def _sales(store: GraphStore, entity: str) -> list[Row]:
 # ---------------------------------------------------------------------------------------- which tables
 
 def _table(name: str, caption: str, pattern: str) -> Table:
-    return Table(name, caption, CONTRACT_COLUMNS, _contracts(pattern), "date", True)
+    return Table(name, caption, CONTRACT_COLUMNS, _contracts(pattern), "date", True, "objet")
 
 
-SALES = Table("ventes", "Ventes immobilières (DVF)", SALE_COLUMNS, _sales, "date", True)
+SALES = Table("ventes", "Ventes immobilières (DVF)", SALE_COLUMNS, _sales, "date", True, "vente")
 TABLES: dict[str, tuple[Table, ...]] = {
     **dict.fromkeys(("entreprise", "etablissement"), (
         _table("marches-remportes", "Marchés remportés (DECP)", WON),
@@ -183,7 +184,7 @@ def sorted_rows(found: list[Row], table: Table, sort: str, descending: bool) -> 
     column = table.column(sort) or table.column(table.sort)
     assert column is not None
     key = column.key
-    ordered = sorted(found, key=lambda r: str(r.get(next(c.key for c in table.columns if c.kind == LINK) + "@iri")))
+    ordered = sorted(found, key=lambda r: str(r.get(table.identity + "@iri")))
     present = [r for r in ordered if r.get(key) is not None]
     missing = [r for r in ordered if r.get(key) is None]
     if column.kind in (EUROS, NUMBER):

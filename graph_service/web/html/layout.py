@@ -71,6 +71,7 @@ table.data th a{color:inherit}
 table.data td.num{white-space:nowrap}
 table.data td.empty{color:#666}
 .downloads a{margin:0 .2rem}
+ul.links,.downloads{overflow-wrap:anywhere}
 figure.chart{margin:.8rem 0;max-width:34rem}
 figure.map{margin:.8rem 0;max-width:40rem}
 figure.chart svg,figure.map svg{width:100%;height:auto;display:block}

@@ -21,7 +21,7 @@ SCRIPT_PATH = "/assets/tables.js"
 def table_path(table: td.Table, entity: str) -> str:
     """The URL of a table of the entity IRI `entity` (`{base}/id/commune/83137` -> `{base}/tables/ventes/id/...`)."""
     base, _, rest = entity.partition("/id/")
-    return f"{base}/tables/{table.name}/{rest}"
+    return f"{base}/tables/{table.name}/id/{rest}"
 
 
 def query(sort: str, descending: bool, page: int = 1, **extra: str) -> str:
@@ -84,7 +84,8 @@ def render_table(v: td.View, entity: str, *, preview: bool = False) -> str:
     return out
 
 
-def pager(v: td.View, base: str) -> str:
+def pager(v: td.View, base: str, where: str) -> str:
+    """Links to the first, previous, next and last pages; `where` names the pager (above or below the table)."""
     if v.last <= 1:
         return ""
     nav = []
@@ -96,7 +97,7 @@ def pager(v: td.View, base: str) -> str:
                 link(base + query(v.sort, v.descending, v.last), "dernière page »")]
     first = (v.page - 1) * td.PAGE_SIZE + 1
     last = min(v.total, v.page * td.PAGE_SIZE)
-    return (f'<nav class="pager" aria-label="Pages du tableau">Lignes {html.number(first)} à {html.number(last)} '
+    return (f'<nav class="pager" aria-label="Pages du tableau ({where})">Lignes {html.number(first)} à {html.number(last)} '
             f"sur {html.number(v.total)} (page {v.page} / {v.last}) {' '.join(nav)}</nav>")
 
 
@@ -111,8 +112,8 @@ def page(v: td.View, entity: str, entity_title: str) -> str:
     base = table_path(v.table, entity)
     head = (f'<p class="kind">Tableau</p><h1>{esc(v.table.caption)} — {esc(entity_title)}</h1>'
             f"<p>{link(entity, '← ' + entity_title)}</p>")
-    nav = pager(v, base)
-    body = head + nav + render_table(v, entity) + nav + downloads(v.table, entity, v)
+    body = (head + pager(v, base, "haut") + render_table(v, entity) + pager(v, base, "bas")
+            + downloads(v.table, entity, v))
     relations = []
     if v.page > 1:
         relations.append(("prev", base + query(v.sort, v.descending, v.page - 1)))
@@ -133,7 +134,8 @@ SCRIPT = """// Sort a table that shows all its rows in place (web/html/tables.py
   }
   function sort(table, index, header) {
     var kind = header.getAttribute("data-kind");
-    var descending = header.getAttribute("aria-sort") === "ascending";
+    var state = header.getAttribute("aria-sort");   // first click: numbers and dates largest first, as the links
+    var descending = state ? state === "ascending" : (kind === "euros" || kind === "number" || kind === "date");
     var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {
       var x = value(a.cells[index], kind), y = value(b.cells[index], kind);
