@@ -438,3 +438,17 @@ def test_a_chart_says_how_many_contracts_it_leaves_out(served):
     assert 'viewBox="' in chart and " width=" not in chart.split("<svg", 1)[1].split(">", 1)[0]
     shown = sum(int(n.replace("\u202f", "")) for n in re.findall(r'<td class="num">([\d\u202f]+)</td>', chart))
     assert shown + undated == int(row["all"])
+
+
+def test_a_commune_of_guadeloupe_has_its_accounts_as_a_table(served):
+    """Les Abymes (97101): one row per line of the OFGL file for it (aggregate x budget), the same amounts."""
+    base, _ = served
+    lines = [r for r in read_csv(DATA / "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
+                                 delimiter=";") if r["Code Insee 2024 Commune"] == "97101"]
+    assert lines
+    r = get(f"{base}/tables/comptes/id/commune/97101.json")
+    members = r.json()["member"]
+    assert len(members) == len(lines)
+    assert sorted(Decimal(str(m["montant"])) for m in members) == sorted(Decimal(x["Montant"]) for x in lines)
+    page = get(f"{base}/id/commune/97101", headers={"Accept": "text/html"}).text
+    assert f"Comptes de la commune (agrégats OFGL) — {len(lines)} lignes" in page

@@ -1,5 +1,5 @@
 """Tables of the things related to an entity (the contracts of a buyer, a supplier or a territory; the DVF sales
-of a commune), sorted and paged on the server, and their downloads (CSV for a French spreadsheet, JSON).
+and the OFGL accounts of a commune), sorted and paged on the server, and their downloads (CSV for a French spreadsheet, JSON).
 
 A table is a fixed SPARQL template per kind of entity (the entity's IRI is the only value filled in, through
 `sparql_values`), read whole once per build and entity (bounded by `MAX_ROWS`), then sorted and paged in
@@ -24,7 +24,7 @@ from graph_service.web.documents import paging
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels
 
-PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "locn", "xsd")
+PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "locn", "xsd", "sdmx-dimension")
 #: Rows of a table page (HTML and JSON pages alike); on an entity page, its first `PREVIEW` rows.
 PAGE_SIZE = 50
 PREVIEW = 10
@@ -138,6 +138,29 @@ def _sales(store: GraphStore, entity: str) -> list[Row]:
     return rows
 
 
+# ---------------------------------------------------------------------------------------- local accounts
+
+ACCOUNT_COLUMNS = (Column("exercice", "exercice", TEXT), Column("agregat", "agrégat (OFGL)", LINK),
+                   Column("budget", "budget", TEXT), Column("montant", "montant (€)", EUROS),
+                   Column("habitant", "par habitant (€)", EUROS))
+
+_ACCOUNTS = PROLOGUE + """SELECT ?o (SAMPLE(?y) AS ?year) (SAMPLE(?a) AS ?agregat) (SAMPLE(?bt) AS ?budget)
+  (MAX(?m) AS ?amount) (MAX(?ph) AS ?perInhabitant)
+WHERE { ?o sdmx-dimension:refArea $t ; bg:agregat ?a . OPTIONAL { ?o bg:exercice ?y }
+  OPTIONAL { ?o bg:budget/bg:typeBudget ?bt } OPTIONAL { ?o bg:montant ?m } OPTIONAL { ?o bg:montantParHabitant ?ph } }
+GROUP BY ?o LIMIT """ + str(MAX_ROWS + 1)
+
+
+def _accounts(store: GraphStore, entity: str) -> list[Row]:
+    """The OFGL aggregates of a commune's accounts: one row per observation (year, aggregate, budget)."""
+    found = store.select(sv.fill(_ACCOUNTS, t=sv.iri(entity)))
+    names = best_labels(store, {r["agregat"] for r in found})
+    return [{"exercice": r.get("year"), "agregat": names.get(r["agregat"], _code(r["agregat"])),
+             "agregat@iri": r["agregat"], "budget": r.get("budget"), "observation@iri": r["o"],
+             "montant": Decimal(r["amount"]) if "amount" in r else None,
+             "habitant": Decimal(r["perInhabitant"]) if "perInhabitant" in r else None} for r in found]
+
+
 # ---------------------------------------------------------------------------------------- which tables
 
 def _table(name: str, caption: str, pattern: str) -> Table:
@@ -145,13 +168,15 @@ def _table(name: str, caption: str, pattern: str) -> Table:
 
 
 SALES = Table("ventes", "Ventes immobilières (DVF)", SALE_COLUMNS, _sales, "date", True, "vente")
+ACCOUNTS = Table("comptes", "Comptes de la commune (agrégats OFGL)", ACCOUNT_COLUMNS, _accounts, "montant", True,
+                 "observation")
 TABLES: dict[str, tuple[Table, ...]] = {
     **dict.fromkeys(("entreprise", "etablissement"), (
         _table("marches-remportes", "Marchés remportés (DECP)", WON),
         _table("marches-passes", "Marchés passés comme acheteur (DECP)", BOUGHT))),
     **dict.fromkeys(("departement", "region", "arrondissement", "collectivite"), (
         _table("marches-executes", "Marchés exécutés sur ce territoire (DECP)", EXECUTED),)),
-    "commune": (_table("marches-executes", "Marchés exécutés sur ce territoire (DECP)", EXECUTED), SALES),
+    "commune": (_table("marches-executes", "Marchés exécutés sur ce territoire (DECP)", EXECUTED), SALES, ACCOUNTS),
 }
 
 
