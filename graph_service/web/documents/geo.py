@@ -132,8 +132,21 @@ class SalePoints:
     sales: int
 
 
+#: Points already read, by (build id, commune): a build never changes.
+_POINTS: dict[tuple[str, str], SalePoints] = {}
+
+
 def sale_points(store: GraphStore, commune: str) -> SalePoints:
     """The (lon, lat) of the parcels of the commune's DVF sales (geo-DVF gives one per line)."""
+    key = (store.version()[0], commune)
+    if key not in _POINTS:
+        if len(_POINTS) > 200:
+            _POINTS.clear()
+        _POINTS[key] = _sale_points(store, commune)
+    return _POINTS[key]
+
+
+def _sale_points(store: GraphStore, commune: str) -> SalePoints:
     points, located, sales = set(), set(), set()
     for r in store.select(sv.fill(_SALE_POINTS, t=sv.iri(commune))):
         sales.add(r["m"])
