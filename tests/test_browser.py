@@ -1,6 +1,7 @@
 """The site as a journalist uses it, in a real browser (tests/browser.py: Debian's Chromium, Playwright, no
 request leaving the machine): search by name or SIREN from the header of any page, the API documentation
-offline, no console error or failed request, no horizontal scrolling on a phone.
+offline, tables sorted (on the server and in place) and downloaded, the query page, the maps, no console error or
+failed request, no horizontal scrolling on a phone, and no serious or critical violation axe-core can find.
 """
 
 from __future__ import annotations
