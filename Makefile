@@ -8,7 +8,8 @@ ASSETS_DIR := graph_service/web/assets
 ASSETS := $(ASSETS_DIR)/node_modules/.package-lock.json
 # Debian's Chromium, driven by Playwright in tests/test_browser.py (CI runs as root)
 CHROMIUM := /usr/bin/chromium
-# Comunica (SPARQL and link traversal), driven by tests/test_comunica.py (npm, pinned by the lock file)
+# Comunica (SPARQL and link traversal), driven by tests/test_comunica.py, and axe-core (accessibility), injected
+# by tests/test_browser.py (npm, pinned by the lock file)
 CLIENTS := tests/clients/node_modules/.package-lock.json
 
 .PHONY: run build test harvester-env assets browser clients-env bench mutate clean

@@ -22,8 +22,9 @@ from graph_service.snapshot import (Dataset, FileEntry, Manifest, Resource, Snap
 
 #: files that are not data of the snapshot: documentation, and the support files mappings read beside the
 #: data (the official DECP schemas and examples, read by the DECP audit; the EU vocabularies, read by the
-#: catalog mapping for the codes it uses and by the DCAT-AP validation; their provenance is in their README)
-SUPPORT = ("decp/schema/", "vocabularies/")
+#: catalog mapping for the codes it uses and by the DCAT-AP validation; the outlines the pages draw maps
+#: from, read by the web layer; their provenance is in their README or data/SOURCES.md)
+SUPPORT = ("decp/schema/", "vocabularies/", "geo/")
 DOCUMENTATION = (".md",)
 MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json", ".txt": "text/plain", ".xml": "application/xml",
                ".rdf": "application/rdf+xml", ".ttl": "text/turtle", ".zip": "application/zip"}

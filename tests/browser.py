@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,6 +19,8 @@ from playwright.sync_api import BrowserContext, Page, Playwright, Response, Rout
 from .serving import running_server
 
 CHROMIUM = "/usr/bin/chromium"
+#: axe-core, the accessibility checker (npm, installed with the test clients by `make clients-env`).
+AXE = Path(__file__).parent / "clients" / "node_modules" / "axe-core" / "axe.min.js"
 #: The flags this machine's Chromium needs headless, as root, on a closed network.
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -49,15 +52,26 @@ class Site:
     def search_box(self):
         return self.page.get_by_role("combobox", name="Rechercher")
 
+    def axe(self) -> list[str]:
+        """The serious and critical violations axe-core finds on the page (its WCAG 2 A/AA rules and best
+        practices), one line each. axe-core comes from npm (tests/clients, `make clients-env`); it is evaluated
+        through the driver, which the page's Content-Security-Policy does not apply to."""
+        self.page.evaluate(AXE.read_text(encoding="utf-8"))
+        found = self.page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+                for v in found["violations"] if v["impact"] in ("serious", "critical")]
+
     def overflow(self, selector: str = "html") -> int:
         """How many CSS pixels the element is wider than the viewport (0: no horizontal scrolling)."""
         return self.page.evaluate("(s) => document.querySelector(s).scrollWidth - window.innerWidth", selector)
 
 
 @pytest.fixture(scope="module")
-def server(built, settings) -> Iterator[str]:
-    """The session's build served on a free local port."""
-    with running_server(settings) as url:
+def server(served_build) -> Iterator[str]:
+    """The session's build whose base is its own local URL (`served_build`), served there: the absolute links
+    of the pages (entity IRIs, tables) are followed like a user would."""
+    settings, _ = served_build
+    with running_server(settings, port=int(settings.base.rsplit(":", 1)[-1])) as url:
         yield url
 
 

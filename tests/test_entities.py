@@ -11,6 +11,7 @@ SPARQL counts on the same store.
 from __future__ import annotations
 
 import csv
+import re
 from decimal import Decimal
 from email.utils import formatdate, parsedate_to_datetime
 
@@ -390,3 +391,64 @@ def test_dataset_page_figures_worked_out_by_hand(served):
     assert "3 distributions" in text
     assert ("Règles non respectées : Couverture spatiale ; Couverture temporelle ; Description de 300 à 500 "
             "caractères ; Identifiant avec des tirets.") in text
+
+
+# --- tables of related items, charts (issue 12) ---------------------------------------------------
+
+def test_a_territory_table_downloads_every_contract_the_figure_counts(served):
+    base, store = served
+    contracts = {r["c"] for r in store.select(
+        f"PREFIX dct: <http://purl.org/dc/terms/> SELECT DISTINCT ?c WHERE {{ "
+        f"?c a <http://data.europa.eu/a4g/ontology#Contract> ; dct:spatial <{base}/id/{PARIS_DEP}> }}")}
+    r = get(f"{base}/tables/marches-executes/id/{PARIS_DEP}.csv?decimal=comma")
+    assert r.status_code == 200 and media(r) == "text/csv" and r.content.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.reader(r.content.decode("utf-8-sig").splitlines(), delimiter=";"))
+    header = rows[0]
+    assert {row[header.index("objet (IRI)")] for row in rows[1:]} == contracts and len(rows) - 1 == len(contracts)
+    amounts = [row[header.index("montant actuel (€)")] for row in rows[1:]]
+    assert not any("." in a for a in amounts) and any("," in a for a in amounts)
+
+
+def test_a_table_page_is_sorted_and_paged_with_links(served):
+    base, _ = served
+    page = get(f"{base}/tables/ventes/id/{TOULON}?sort=prix&order=asc&page=2", headers={"Accept": "text/html"}).text
+    assert '<th scope="col" aria-sort="ascending"' in page and "<caption>" in page
+    assert f'<link rel="next" href="{base}/tables/ventes/id/{TOULON}?sort=prix&amp;order=asc&amp;page=3">' in page
+    one = get(f"{base}/tables/ventes/id/{TOULON}.json?sort=prix&order=asc&page=2").json()
+    assert len(one["member"]) == 50 and one["view"]["next"].endswith("page=3") and one["view"]["previous"]
+    prices = [m["prix"] for m in one["member"] if m["prix"] is not None]
+    assert prices == sorted(prices)
+    assert get(f"{base}/tables/ventes/id/{TOULON}?sort=nope").status_code == 400
+    assert get(f"{base}/tables/ventes/id/{PARIS_DEP}").status_code == 404   # a département has no sales table
+
+
+def test_a_chart_says_how_many_contracts_it_leaves_out(served):
+    """Paris (département): the undated awards are not in the yearly chart, and the page says how many."""
+    base, store = served
+    row = store.select(
+        f"PREFIX dct: <http://purl.org/dc/terms/> PREFIX epo: <http://data.europa.eu/a4g/ontology#> "
+        f"SELECT (COUNT(DISTINCT ?c) AS ?all) (COUNT(DISTINCT ?d) AS ?dated) WHERE {{ ?c a epo:Contract ; "
+        f"dct:spatial <{base}/id/{PARIS_DEP}> . OPTIONAL {{ ?c epo:hasContractConclusionDate ?x BIND(?c AS ?d) }} }}")[0]
+    undated = int(row["all"]) - int(row["dated"])
+    assert undated > 0
+    page = get(f"{base}/id/{PARIS_DEP}.html").text
+    assert f"{undated} attributions sans date de notification ne figurent pas dans le graphique" in page
+    chart = page.split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
+    assert 'viewBox="' in chart and " width=" not in chart.split("<svg", 1)[1].split(">", 1)[0]
+    shown = sum(int(n.replace("\u202f", "")) for n in re.findall(r'<td class="num">([\d\u202f]+)</td>', chart))
+    assert shown + undated == int(row["all"])
+
+
+def test_a_commune_of_guadeloupe_has_its_accounts_as_a_table(served):
+    """Les Abymes (97101): one row per line of the OFGL file for it (aggregate x budget), the same amounts."""
+    base, _ = served
+    lines = [r for r in read_csv(DATA / "local_accounts/ofgl_base_communes_2024_dept971_guadeloupe.csv",
+                                 delimiter=";") if r["Code Insee 2024 Commune"] == "97101"]
+    assert lines
+    r = get(f"{base}/tables/comptes/id/commune/97101.json")
+    members = r.json()["member"]
+    assert len(members) == len(lines)
+    assert sorted(Decimal(str(m["montant"])) for m in members) == sorted(Decimal(x["Montant"]) for x in lines)
+    page = get(f"{base}/id/commune/97101", headers={"Accept": "text/html"}).text
+    assert f"Comptes de la commune (agrégats OFGL) — {len(lines)} lignes" in page

@@ -42,8 +42,10 @@ def mapping_version() -> str:
 
 def key(source: Source, ctx: Context) -> str:
     """The cache key of lifting `source` now (its file, the mapping code, what came before)."""
+    file = source.file(ctx.data_dir)
+    content = sha256(file) if file.is_file() else "missing"   # the reader says what is wrong with it
     parts = (source.name, source.path, source.title, source.mapping, source.licence,
-             sha256(source.file(ctx.data_dir)), mapping_version(), f"{ctx.digest:x}", ctx.mint.base)
+             content, mapping_version(), f"{ctx.digest:x}", ctx.mint.base)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 

@@ -22,7 +22,8 @@ from graph_service.config import Settings
 from graph_service.web import cors, docs, http, security_headers
 from graph_service.web.api import router as api
 from graph_service.web.deps import served_store
-from graph_service.web.routers import catalog, crawl, entities, pages, search, updates, vocabulary, void
+from graph_service.web.routers import (catalog, crawl, entities, names, pages, search, tables, updates,
+                                        vocabulary, void)
 from graph_service.web.routers import docs as docs_pages
 from graph_service.web.routers import store as graph_store
 from graph_service.web.slots import StoreSlots
@@ -30,7 +31,8 @@ from graph_service.web.sparql import router as sparql
 from graph_service.web.sparql.workers import QueryPool
 
 ROUTERS = [sparql.router, graph_store.router, catalog.router, entities.router, pages.router, search.router,
-           void.router, vocabulary.router, crawl.router, updates.router, api.router, docs_pages.router]
+           void.router, vocabulary.router, crawl.router, updates.router, api.router, docs_pages.router,
+           tables.router, names.router]
 
 
 def create_app(settings: Settings) -> FastAPI:

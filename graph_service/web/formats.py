@@ -60,6 +60,10 @@ HTML = BY_MEDIA_TYPE["text/html"]
 #: The RDF documents the server builds (catalog, entities, VoID), in the order `*/*` and ties choose.
 DOCUMENTS: tuple[Format, ...] = tuple(BY_EXT[ext] for ext in ("ttl", "rdf", "jsonld", "nt"))
 DOCUMENT_TYPES: list[str] = [f.media_type for f in DOCUMENTS]
+#: The downloads of an entity page's tables (documents/tables.py), by extension: CSV for spreadsheets (sent
+#: with its byte order mark and `;`), plain JSON; and the table's own HTML page.
+TABLE_FORMATS: dict[str, Format] = {"csv": BY_MEDIA_TYPE["text/csv"], "json": BY_MEDIA_TYPE["application/json"],
+                                    "html": HTML}
 
 
 def offers(kind: str) -> list[str]:

@@ -113,8 +113,21 @@ def contracts(store: GraphStore, pattern: str, what: str) -> Figures:
     years = _per_period(store, f"{pattern} ?c a epo:Contract ; epo:hasContractConclusionDate ?date", "?c",
                         "?date", 4)
     if len(years) > 1:
-        out.charts.append(html.bar_chart(years, title=f"Marchés {what} : attributions par année de notification"))
+        dated = _rows(store, f"{pattern} ?c a epo:Contract ; epo:hasContractConclusionDate ?date",
+                      "(COUNT(DISTINCT ?c) AS ?n)")
+        out.charts.append(html.bar_chart(years, title=f"Marchés {what} : attributions par année de notification",
+                                         left_out=left_out(n - int(dated[0]["n"]), "attribution",
+                                                           "sans date de notification")))
     return out
+
+
+def left_out(count: int, thing: str, why: str) -> str:
+    """What a chart leaves out, said under it ("12 attributions sans date … ne figurent pas dans le graphique")."""
+    if count <= 0:
+        return f"Toutes les {thing}s y figurent."
+    plural = "s" if count > 1 else ""
+    verb = "ne figurent" if count > 1 else "ne figure"
+    return f"{html.number(count)} {thing}{plural} {why} {verb} pas dans le graphique."
 
 
 def territory(store: GraphStore, t: str) -> Figures:
@@ -128,7 +141,9 @@ def territory(store: GraphStore, t: str) -> Figures:
             out.items.append(("valeur foncière cumulée des ventes", html.euros(float(total))))
         months = _per_period(store, sales + " ?m bg:dateMutation ?date", "?m", "?date", 7)
         if len(months) > 1:
-            out.charts.append(html.bar_chart(months, title="Ventes immobilières par mois (DVF)"))
+            dated = _rows(store, sales + " ?m bg:dateMutation ?date", "(COUNT(DISTINCT ?m) AS ?n)")
+            out.charts.append(html.bar_chart(months, title="Ventes immobilières par mois (DVF)",
+                                             left_out=left_out(n - int(dated[0]["n"]), "vente", "sans date")))
     communes = _rows(store, f"?x igeo:subdivisionDe {t} ; a igeo:Commune", "(COUNT(DISTINCT ?x) AS ?n)")
     if communes and int(communes[0]["n"]):
         out.items.append(("communes", html.number(int(communes[0]["n"]))))

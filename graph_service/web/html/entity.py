@@ -11,9 +11,12 @@ from urllib.parse import quote
 from graph_service.store import GraphStore, Term
 from graph_service.web.documents import entity as ed
 from graph_service.web.documents.figures import figures
+from graph_service.web.documents import tables as td
 from graph_service.web.documents.labels import best_labels, kind_name
 from graph_service.web.formats import DOCUMENTS
 from graph_service.web.html import layout as html
+from graph_service.web.html import maps
+from graph_service.web.html import tables as table_html
 from graph_service.web.html.layout import esc, link
 from mappings.namespaces import shorten
 
@@ -105,12 +108,17 @@ def render(store: GraphStore, iri: str, kind: str, page: int, incoming: ed.Incom
                + "".join(f'<p class="note">{esc(n)}</p>' for n in dict.fromkeys(facts.notes))
                + "".join(f"<div>{c}</div>" for c in facts.charts)
                + "".join(figure_list(title, entries) for title, entries in facts.lists))
+    views = [td.view(store, t, iri, None, None, 1, td.PREVIEW) for t in td.tables(kind)]
+    views = [v for v in views if v.total]
+    drawn = maps.map_for(store, kind, iri, title)
+    key += f"<h2>Carte</h2>{drawn}" if drawn else ""
+    tables = ("<h2>Tableaux</h2>" + "".join(table_html.section(v, iri) for v in views)) if views else ""
     sources = "".join(f"<li>{link(g, t, title=g)}</li>" for g, t in ed.sources(store, iri))
     body = (f'<p class="kind">{esc(kind_name(kind))}</p><h1>{esc(title)}</h1>'
             f'<p class="iri">{esc(iri)}</p>'
             f'<p class="formats">Données : {formats} · <a href="/sparql?query={describe}">requête SPARQL</a></p>'
-            f"{key}<h2>Description</h2>{statements_table(rows, labels, blanks) if rows else '<p>—</p>'}"
+            f"{key}{tables}<h2>Description</h2>{statements_table(rows, labels, blanks) if rows else '<p>—</p>'}"
             f"<h2>Ce qui pointe vers cette entité</h2>{incoming_html(iri, incoming, links, labels, page)}"
             + (f"<h2>Sources</h2><ul>{sources}</ul>" if sources else ""))
     alternates = [(f"{iri}.{f.ext}", f.media_type) for f in DOCUMENTS]
-    return html.page(title, body, alternates=alternates)
+    return html.page(title, body, alternates=alternates, scripts=[table_html.SCRIPT_PATH] if views else [])

@@ -64,6 +64,32 @@ textarea{width:100%;height:16rem;font:.9rem/1.4 ui-monospace,monospace;box-sizin
 #status{color:#555}
 #status.error{color:#a00;white-space:pre-wrap}
 pre{background:#f7f7f7;padding:.75rem;overflow:auto}
+""" + """
+/* issue 12 part B: tables, charts, maps, query page (one block) */
+caption{text-align:left;font-weight:600;padding:.3rem 0}
+table.data th a{color:inherit}
+table.data td.num{white-space:nowrap}
+table.data td.empty{color:#666}
+.downloads a{margin:0 .2rem}
+ul.links,.downloads{overflow-wrap:anywhere}
+figure.chart{margin:.8rem 0;max-width:34rem}
+figure.map{margin:.8rem 0;max-width:40rem}
+figure.chart svg,figure.map svg{width:100%;height:auto;display:block}
+figure figcaption{font-size:.88rem;color:#444}
+details.numbers summary{cursor:pointer;font-size:.9rem}
+.sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.editor{position:relative;font:.9rem/1.4 ui-monospace,monospace}
+.editor pre,.editor textarea{margin:0;padding:.5rem;border:1px solid #99a;box-sizing:border-box;width:100%;
+min-height:16rem;font:inherit;white-space:pre-wrap;overflow-wrap:anywhere;tab-size:2}
+.editor pre{position:absolute;inset:0;pointer-events:none;background:#fff;overflow:hidden;color:#1d2430}
+.editor textarea{display:block;position:relative;background:transparent;color:transparent;caret-color:#000;
+resize:vertical}
+.editor.plain textarea{color:#1d2430}
+.editor.plain pre{display:none}
+.hl-kw{color:#000091;font-weight:600}.hl-var{color:#8a3a00}.hl-iri{color:#00603a}.hl-str{color:#7a1f6f}
+.hl-num{color:#005a8c}.hl-comment{color:#555;font-style:italic}.hl-prefix{color:#006b6b}
+#status.error{color:#a00;white-space:pre-wrap}
+.error-at{background:#fde8e8;border:1px solid #d33;padding:.5rem}
 """
 
 #: Where the search box's script is served (graph_service/web/html/search.py has it).
@@ -97,10 +123,13 @@ def search_box(query: str = "") -> str:
 
 
 def page(title: str, body: str, *, alternates: Sequence[tuple[str, str]] = (), lang: str = "fr",
-         query: str = "") -> str:
+         query: str = "", links: Sequence[tuple[str, str]] = (), scripts: Sequence[str] = ()) -> str:
     """A whole document: header navigation and search box (`query` in it), `body` (already HTML),
-    `alternates` as (href, media type)."""
+    `alternates` as (href, media type), `links` as (rel, href) (a pager's prev/next), `scripts` the
+    paths of our own scripts the page also loads."""
     alt = "".join(f'<link rel="alternate" type="{esc(m)}" href="{esc(h)}">' for h, m in alternates)
+    alt += "".join(f'<link rel="{esc(r)}" href="{esc(h)}">' for r, h in links)
+    alt += "".join(f'<script src="{esc(s)}" defer></script>' for s in scripts)
     nav = "".join(f'<a href="{h}"{" class=home" if h == "/" else ""}>{esc(t)}</a>' for h, t in NAV)
     return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
@@ -121,6 +150,20 @@ def euros(value: float) -> str:
     return number(value) + "\u00a0€"
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+
+
+def date(iso: str) -> str:
+    """An ISO date (`2025-01-15`) the French way (15 janvier 2025); anything else as it is."""
+    y, _, rest = iso.partition("-")
+    m, _, d = rest.partition("-")
+    if not (y.isdigit() and m.isdigit() and d[:2].isdigit() and 1 <= int(m) <= 12):
+        return iso
+    day = int(d[:2])
+    return f"{'1er' if day == 1 else day} {MONTHS[int(m) - 1]} {y}"
+
+
 def figures(items: Sequence[tuple[str, str]]) -> str:
     """Key figures as cards: (label, formatted value)."""
     cards = "".join(f'<div class="figure"><div class="value">{esc(v)}</div><div class="label">{esc(k)}</div></div>'
@@ -128,26 +171,31 @@ def figures(items: Sequence[tuple[str, str]]) -> str:
     return f'<div class="figures">{cards}</div>'
 
 
-def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, unit: str = "") -> str:
-    """A small horizontal bar chart as inline SVG (one bar per (label, value)); empty if no bars."""
+def bar_chart(bars: Sequence[tuple[str, float]], *, title: str, unit: str = "", left_out: str = "") -> str:
+    """A horizontal bar chart as inline SVG (one bar per (label, value)), empty if no bars. It scales to the
+    width of the screen (a viewBox, no fixed width); `left_out` says what the chart does not show; its
+    numbers follow as a table (folded under a `<details>`), which screen readers read instead of the drawing."""
     bars = [(k, v) for k, v in bars if v is not None]
     if not bars:
         return ""
     top = max(v for _, v in bars) or 1
-    row, label_w, bar_w = 22, 150, 330
-    height = row * len(bars) + 28
-    full = label_w + bar_w + 140   # scaled down to the screen's width (viewBox), never wider
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{full}" height="{height}" '
-             f'viewBox="0 0 {full} {height}" aria-label="{esc(title)}" font-size="12" font-family="system-ui,sans-serif">',
-             f'<title>{esc(title)}</title>',
-             f'<text x="0" y="14" font-weight="600">{esc(title)}</text>']
+    row, label_w, bar_w, value_w = 26, 90, 250, 100
+    height = row * len(bars) + 4
+    full = label_w + bar_w + value_w
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" aria-hidden="true" focusable="false" '
+             f'viewBox="0 0 {full} {height}" font-size="15" font-family="system-ui,sans-serif">']
     for i, (label, value) in enumerate(bars):
-        y = 24 + i * row
+        y = 2 + i * row
         width = max(1, round(bar_w * value / top))
         shown = number(value) + (f" {unit}" if unit else "")
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(label)}</text>'
-                     f'<rect x="{label_w}" y="{y + 3}" width="{width}" height="{row - 8}" fill="#6a6af4">'
-                     f'<title>{esc(label)}: {esc(shown)}</title></rect>'
-                     f'<text x="{label_w + width + 5}" y="{y + 14}">{esc(shown)}</text>')
+        parts.append(f'<text x="{label_w - 6}" y="{y + 17}" text-anchor="end">{esc(label)}</text>'
+                     f'<rect x="{label_w}" y="{y + 4}" width="{width}" height="{row - 8}" fill="#6a6af4"/>'
+                     f'<text x="{label_w + width + 5}" y="{y + 17}">{esc(shown)}</text>')
     parts.append("</svg>")
-    return "".join(parts)
+    rows = "".join(f'<tr><th scope="row">{esc(k)}</th><td class="num">{esc(number(v))}</td></tr>' for k, v in bars)
+    numbers = (f'<details class="numbers"><summary>Les chiffres du graphique</summary><table>'
+               f"<caption>{esc(title)}</caption><thead><tr><th scope=\"col\">période</th>"
+               f"<th scope=\"col\">{esc(unit or 'nombre')}</th></tr></thead><tbody>{rows}</tbody></table></details>")
+    note = f" {esc(left_out)}" if left_out else ""
+    return (f'<figure class="chart"><figcaption><strong>{esc(title)}</strong>{note}</figcaption>'
+            f'{"".join(parts)}{numbers}</figure>')
