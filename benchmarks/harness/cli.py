@@ -17,9 +17,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--repeats", type=int, default=50, help="samples per p50")
     p.add_argument("--clients-seconds", type=float, default=15.0, help="duration of the 16-client run")
     p.add_argument("--validation-cap", type=float, default=600.0, help="seconds before an engine is stopped")
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse the snapshot, build and load of an interrupted run of this size (queries on)")
     p.add_argument("--table", action="store_true", help="only rewrite README's table from benchmarks/results/")
     args = p.parse_args(argv)
     if not args.table:
-        run.run(args.size, args.work, args.repeats, args.clients_seconds, args.validation_cap)
+        run.run(args.size, args.work, args.repeats, args.clients_seconds, args.validation_cap, reuse=args.reuse)
     table.write_readme()
     return 0

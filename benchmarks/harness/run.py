@@ -132,12 +132,14 @@ class Server:
     def __init__(self, cmd: list[str], url: str, env: dict | None = None) -> None:
         self.url = url
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
+        deadline = time.monotonic() + 300   # a busy machine: workers may take long to open the store
+        while time.monotonic() < deadline:
             try:
-                requests.get(url, params={"query": "ASK {}"}, timeout=2)
+                requests.get(url, params={"query": "ASK {}"}, timeout=30)
                 return
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.close()
         raise SystemExit(f"server did not start: {cmd}")
 
     def close(self) -> None:
@@ -274,33 +276,41 @@ def ratio(anchor: float | None, ours: float | None) -> float | None:
 
 
 def run(size: str, work_root: Path, repeats: int = 50, clients_seconds: float = 15.0,
-        validation_cap: float = 600.0) -> dict:
+        validation_cap: float = 600.0, results: Path = RESULTS, reuse: bool = False) -> dict:
     n = SIZES[size]
     work = work_root / size
     data = work / "data"
     started = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    shutil.rmtree(data, ignore_errors=True)
-    start = time.perf_counter()
-    params = generate.snapshot(ROOT / "data", data, n)
-    params["generation seconds"] = round(time.perf_counter() - start, 1)
-    result = {"size": size, "started": started, "machine": machine(), "versions": versions(),
-              "parameters": {**params, "query repeats": repeats, "concurrent seconds": clients_seconds,
-                             "validation cap seconds": validation_cap}}
-    print(f"[{size}] generated {n} records in {params['generation seconds']} s", flush=True)
-    built = build(data, work)
-    result["build"] = built
-    print(f"[{size}] build {built['seconds']} s, {built['quads']} quads", flush=True)
-    result["oxigraph load"] = oxigraph_load(work / "nquads", work)
-    print(f"[{size}] oxigraph load {result['oxigraph load']}", flush=True)
+    saved = work / "build.json"
+    if reuse and saved.exists():   # the snapshot, build and load of an interrupted run of this size
+        result = json.loads(saved.read_text())
+        built = result["build"]
+        print(f"[{size}] reusing the build of {result['started']}", flush=True)
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+        start = time.perf_counter()
+        params = generate.snapshot(ROOT / "data", data, n)
+        params["generation seconds"] = round(time.perf_counter() - start, 1)
+        result = {"size": size, "started": started, "machine": machine(), "versions": versions(),
+                  "parameters": {**params, "query repeats": repeats, "concurrent seconds": clients_seconds,
+                                 "validation cap seconds": validation_cap}}
+        print(f"[{size}] generated {n} records in {params['generation seconds']} s", flush=True)
+        built = build(data, work)
+        result["build"] = built
+        print(f"[{size}] build {built['seconds']} s, {built['quads']} quads", flush=True)
+        result["oxigraph load"] = oxigraph_load(work / "nquads", work)
+        print(f"[{size}] oxigraph load {result['oxigraph load']}", flush=True)
+        saved.write_text(json.dumps(result))
     result["queries"] = queries(work / "home", Path(built["store"]), repeats, clients_seconds)
     print(f"[{size}] queries done", flush=True)
     result["validation"] = validation(work / "nquads", validation_cap)
     print(f"[{size}] validation done", flush=True)
     result["lift"] = lift_vs_morph(data, work, built["lift"]["decp-tabulaire-2024s2-travaux"])
     result["ratios"] = ratios(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"harness-{size}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"harness-{size}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     shutil.rmtree(work / "nquads", ignore_errors=True)
+    saved.unlink(missing_ok=True)
     return result
 
 
