@@ -28,6 +28,7 @@ from benchmarks.bench_sparql import free_port
 from graph_service.config import Settings
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+#: the company is one of the default build's (a DECP supplier); `--company` names another for other builds
 MIX = ("/id/commune/83137", "/id/departement/83", "/id/cpv/45210000", "/id/entreprise/329338883",
        "/id/mission/SB", "/catalog?page=2", "/")
 
@@ -45,7 +46,7 @@ def serve(port: int, cache_mib: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def load(base: str, clients: int, seconds: float) -> dict:
+def load(base: str, clients: int, seconds: float, mix: tuple[str, ...]) -> dict:
     """`clients` threads fetching the mix in turn for `seconds`; latencies of the 200s, other statuses counted."""
     latencies: list[float] = []
     errors: list[str] = []
@@ -56,7 +57,7 @@ def load(base: str, clients: int, seconds: float) -> dict:
         session = requests.Session()
         n = i
         while time.perf_counter() < stop:
-            path = MIX[n % len(MIX)]
+            path = mix[n % len(mix)]
             n += 1
             start = time.perf_counter()
             try:
@@ -80,20 +81,20 @@ def load(base: str, clients: int, seconds: float) -> dict:
             "errors": len(errors), "first_errors": errors[:5]}
 
 
-def one_run(cache_mib: int, clients: int, seconds: float) -> dict:
+def one_run(cache_mib: int, clients: int, seconds: float, mix: tuple[str, ...]) -> dict:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(port, cache_mib)
     try:
         alone = {}
-        for path in MIX:   # each page alone, cold (what the first reader of a build waits)
+        for path in mix:   # each page alone, cold (what the first reader of a build waits)
             start = time.perf_counter()
             r = requests.get(base + path, headers={"Accept": BROWSER}, timeout=120)
             if r.status_code != 200:
                 raise SystemExit(f"{path}: {r.status_code} (the mix needs a default build)")
             alone[path] = round((time.perf_counter() - start) * 1000)
         return {"page cache MiB": cache_mib, "each page alone, first request (ms)": alone,
-                **load(base, clients, seconds)}
+                **load(base, clients, seconds, mix)}
     finally:
         server.terminate()
         server.wait(20)
@@ -103,15 +104,17 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--clients", type=int, default=50)
     p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--company", default="329338883", help="SIREN of the company page in the mix")
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "pages.json")
     args = p.parse_args(argv)
     if current_store(Settings.from_env()) is None:
         return
-    before = one_run(0, args.clients, args.seconds)
+    mix = tuple(f"/id/entreprise/{args.company}" if p.startswith("/id/entreprise/") else p for p in MIX)
+    before = one_run(0, args.clients, args.seconds, mix)
     print(f"cache off (baseline): {json.dumps(before)}", flush=True)
-    after = one_run(Settings.page_cache_mib, args.clients, args.seconds)
+    after = one_run(Settings.page_cache_mib, args.clients, args.seconds, mix)
     print(f"cache on: {json.dumps(after)}")
-    result = {"clients": args.clients, "seconds": args.seconds, "mix": MIX, "load average": os.getloadavg(),
+    result = {"clients": args.clients, "seconds": args.seconds, "mix": mix, "store": str(current_store(Settings.from_env()).path), "load average": os.getloadavg(),
               "before (cache off)": before, "after (cache on)": after,
               "throughput on / off": round(after["req_per_s"] / max(before["req_per_s"], 0.1), 1),
               "p99 off / on": round(before["p99_ms"] / max(after["p99_ms"], 0.1), 1)}
