@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 # by tests/test_browser.py (npm, pinned by the lock file)
 CLIENTS := tests/clients/node_modules/.package-lock.json
 
-.PHONY: run build test harvester-env assets browser clients-env bench mutate clean
+.PHONY: run build test harvester-env assets browser clients-env bench bench-env bench-harness mutate clean
 
 $(BIN)/bercy-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,11 +52,33 @@ $(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
 
 clients-env: $(CLIENTS)
 
-test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS)
+test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS) $(BENCH_ENV) $(MORPH_ENV)
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/bercy-graph
 	$(BIN)/python -m benchmarks
+
+# The harness's anchors, each in its own environment beside ours (their pins clash with ours):
+# the Oxigraph server CLI (`oxigraph load`, `serve-read-only`) and Morph-KGC (RML).
+BENCH_ENV := .venv-bench/.installed
+MORPH_ENV := .venv-morph/.installed
+
+$(BENCH_ENV): benchmarks/anchors/requirements-bench.txt
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet -r $<
+	touch $@
+
+$(MORPH_ENV): benchmarks/anchors/requirements-morph.txt
+	$(PYTHON) -m venv .venv-morph
+	.venv-morph/bin/pip install --quiet -r $<
+	touch $@
+
+bench-env: $(BENCH_ENV) $(MORPH_ENV)
+
+# `make bench-harness SIZE=100k` (tiny, 10k, 100k; 1m and the national run on a quiet machine only)
+SIZE ?= 10k
+bench-harness: $(BIN)/bercy-graph bench-env
+	$(BIN)/python -m benchmarks harness --size $(SIZE)
 
 # Mutation testing of the modules where a silent error costs users most ([tool.mutmut] in
 # pyproject.toml lists them): slow (the suite once, then the covering tests per mutant), not in CI.
@@ -67,4 +89,4 @@ mutate: $(BIN)/bercy-graph
 	$(BIN)/mutmut results
 
 clean:
-	rm -rf $(VENV) .venv-harvester var mutants $(ASSETS_DIR)/node_modules tests/clients/node_modules
+	rm -rf $(VENV) .venv-harvester .venv-bench .venv-morph var mutants $(ASSETS_DIR)/node_modules tests/clients/node_modules

@@ -174,7 +174,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         queue_wait=args.queue_wait, max_query_length=args.max_query_length, max_nesting=args.max_nesting,
         service_allowlist=tuple(args.allow_service), store_path=store, update_token=token,
         worker_memory_limit=args.worker_memory, send_timeout=args.send_timeout,
-        page_slots=args.page_slots, header_timeout=args.header_timeout, keep_alive=args.keep_alive,
+        page_slots=args.page_slots, page_cache_mib=args.page_cache_mib, header_timeout=args.header_timeout, keep_alive=args.keep_alive,
         max_connections=args.max_connections,
         forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()))
     if not args.enable_update:
@@ -270,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--update-token", help="the bearer token updates need (or BERCY_GRAPH_UPDATE_TOKEN)")
     p.add_argument("--page-slots", type=int, default=Settings.page_slots,
                    help="page and API requests doing store work at once (others wait --queue-wait, then 503)")
+    p.add_argument("--page-cache-mib", type=int, default=Settings.page_cache_mib,
+                   help="MiB of pages and documents kept for the served build (least recently used out)")
     p.add_argument("--header-timeout", type=float, default=Settings.header_timeout,
                    help="seconds a client has to send its request headers before the connection is closed")
     p.add_argument("--keep-alive", type=float, default=Settings.keep_alive,

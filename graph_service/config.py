@@ -37,6 +37,7 @@ class Settings:
     send_timeout: float = 10.0        # seconds a send of results waits for a client that does not read (0: none)
     # the web layer (graph_service/server.py, graph_service/bounds.py)
     page_slots: int = 4               # page/API requests doing store work at once in the app process
+    page_cache_mib: int = 128         # pages, documents and figures kept per build (web/page_cache.py), LRU
     header_timeout: float = 10.0      # seconds a client has to send a request's headers
     keep_alive: float = 5.0           # seconds an idle keep-alive connection stays open
     max_connections: int = 500        # open connections (and tasks) before new requests get 503

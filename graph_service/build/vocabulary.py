@@ -58,12 +58,11 @@ def documents() -> list[Document]:
 
 def conforms_to(outcomes) -> dict[str, list[str]]:
     """Graph name -> the shapes graphs it was validated against without a violation (`dct:conformsTo`)."""
-    by_set = {s.name: s for s in SHAPE_SETS}
     out: dict[str, list[str]] = {}
     for outcome in outcomes:
         if outcome.violations:
             continue
-        shapes = [shapes_graph(f) for f in by_set[outcome.name].shape_files()]
+        shapes = [shapes_graph(f) for f in outcome.shapes]
         for graph in outcome.graphs:
             out.setdefault(graph, []).extend(shapes)
     return out

@@ -50,6 +50,7 @@ class Outcome:
     graphs: list[str]
     results: list[ValidationResult] = field(default_factory=list)
     text: str = ""
+    shapes: list[Path] = field(default_factory=list)   # the shape files the graphs were validated against
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -118,7 +119,7 @@ def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None) -> list
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
         for group in ([[f] for f in files] if shape_set.per_graph else [files] if files else []):
             name = group[0].stem if shape_set.per_graph else shape_set.name
-            outcome = Outcome(name, shape_set.blocking, [f.stem for f in group])
+            outcome = Outcome(name, shape_set.blocking, [f.stem for f in group], shapes=shape_set.shape_files())
             outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), group)
             outcomes.append(outcome)
     return outcomes

@@ -19,7 +19,7 @@ from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph_service.config import Settings
-from graph_service.web import cors, docs, http, security_headers
+from graph_service.web import cors, docs, http, page_cache, security_headers
 from graph_service.web.api import router as api
 from graph_service.web.deps import served_store
 from graph_service.web.routers import (catalog, crawl, entities, names, pages, search, tables, updates,
@@ -56,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
     app.add_middleware(StoreSlots, slots=settings.page_slots, wait=settings.queue_wait)
+    page_cache.PAGES.resize(settings.page_cache_mib * 2**20)
     app.add_middleware(http.EveryResponse, headers=cors.headers, answer=cors.preflight_answer)
     app.add_middleware(http.EveryResponse, headers=security_headers.headers)   # added last, runs first: on every answer
     for error in http.HANDLED:   # one handler for every error: problem+json under /api, HTML or text

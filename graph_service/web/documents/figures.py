@@ -18,6 +18,7 @@ from mappings.terms import iri as iri_term
 
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
+from graph_service.web import page_cache
 from graph_service.web.documents import freshness
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels
@@ -201,18 +202,10 @@ class Median:
     sources: str   # the titles of the graphs the sales come from (one says when its prices are neutralised)
 
 
-#: Medians already computed, by (build id, commune): a build never changes, and the queries take seconds.
-_MEDIANS: dict[tuple[str, str], list[Median]] = {}
-
-
 def median_prices(store: GraphStore, commune: str) -> list[Median]:
-    """The median price per m2 of each year with DVF sales in the commune (IRI), under every definition."""
-    key = (store.version()[0], commune)
-    if key not in _MEDIANS:
-        if len(_MEDIANS) > 1000:
-            _MEDIANS.clear()
-        _MEDIANS[key] = _median_prices(store, commune)
-    return _MEDIANS[key]
+    """The median price per m2 of each year with DVF sales in the commune (IRI), under every definition:
+    computed once per build (`page_cache`): a build never changes, and the queries take seconds."""
+    return page_cache.cached(store, ("medians", commune), lambda: _median_prices(store, commune))
 
 
 def _median_prices(store: GraphStore, commune: str) -> list[Median]:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from graph_service.store import GraphStore
-from graph_service.web import deps, formats, http
+from graph_service.web import deps, formats, http, page_cache
 from graph_service.web.conneg import negotiate
 from graph_service.web.documents import catalog as pages
 from graph_service.web.documents import paging as hydra
@@ -110,7 +110,11 @@ def respond(request: Request, ext: str | None, build: Callable[[GraphStore, str]
     store = deps.open_store(request)
     current = http.version(store, _fetched(request), media_type)   # the page names the URL it was fetched at
     headers = {"Vary": "Accept"} if ext is None else {}
-    return http.send(request, lambda: build(store, media_type), media_type, headers, current)
+    if http.fresh(request, current):
+        return http.send(request, b"", media_type, headers, current)
+    made = page_cache.answer(store, ("catalog", _fetched(request), media_type),
+                             lambda: page_cache.Answer(build(store, media_type), media_type, headers, current))
+    return http.send(request, made.body, media_type, made.headers, made.version)
 
 
 def split_ext(name: str) -> tuple[str, str | None]:
@@ -128,8 +132,11 @@ def catalog(request: Request) -> Response:
     browsers (asking for HTML by name, above the RDF types) get an HTML view of the page."""
     if http.wants_html(request):
         store = deps.open_store(request)
-        html = catalog_html.render(store, *_page(request, store, "/catalog"))
-        return http.send(request, html.encode("utf-8"), formats.HTML.media_type, {"Vary": "Accept"})
+        current = http.version(store, _fetched(request), formats.HTML.media_type)
+        made = page_cache.answer(store, ("catalog", _fetched(request), "html"), lambda: page_cache.Answer(
+            catalog_html.render(store, *_page(request, store, "/catalog")).encode("utf-8"),
+            formats.HTML.media_type, {"Vary": "Accept"}, current))
+        return http.send(request, made.body, made.media_type, made.headers, made.version)
     return respond(request, None, lambda store, media: catalog_page(request, store, None, media))
 
 

@@ -7,29 +7,22 @@ the sitemaps carry an ETag (build id + URL) and `Last-Modified` (the build's tim
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from graph_service.store import GraphStore
-from graph_service.web import deps, http
+from graph_service.web import deps, http, page_cache
 from graph_service.web.bounds import MAX_PAGE, whole_number
 from graph_service.web.documents import sitemap
 
 router = APIRouter()
 XML = "application/xml"
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], list[str]] = {}   # (store path, base) -> the sorted entity page URLs
 
 
 def entity_pages(request: Request, store: GraphStore) -> list[str]:
-    key = (str(store.path), deps.settings(request).base)
-    with _lock:
-        if key not in _cache:
-            _cache.clear()
-            _cache[key] = sitemap.entity_pages(store, deps.minter(request))
-        return _cache[key]
+    """The sorted entity page URLs, once per build and base (`page_cache`)."""
+    return page_cache.cached(store, ("sitemap", deps.settings(request).base),
+                             lambda: sitemap.entity_pages(store, deps.minter(request)))
 
 
 @router.api_route("/robots.txt", methods=["GET", "HEAD"], tags=["crawl"])

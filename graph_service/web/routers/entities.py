@@ -21,7 +21,7 @@ from mappings.iri import RESOURCE_ROOTS
 from mappings.namespaces import PREFIXES
 
 from graph_service.store import GraphStore
-from graph_service.web import deps, formats, http
+from graph_service.web import deps, formats, http, page_cache
 from graph_service.web.bounds import MAX_PAGE, whole_number
 from graph_service.web.conneg import negotiate
 from graph_service.web.documents import entity as ed
@@ -91,10 +91,20 @@ for _root in sorted(RESOURCE_ROOTS):
 
 
 def describe(request: Request) -> Response:
-    """Find the IRI the raw path names, negotiate, answer (304 when the client's copy is current)."""
-    base = deps.settings(request).base
+    """Answer from the page cache (304 when the client's copy is current, before any query), else
+    find the IRI, negotiate and render once for this build (`page_cache`)."""
     raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0] or request.url.path
     store = deps.open_store(request)
+    identity = ("entity", deps.settings(request).base, raw_path, request.url.query, request.headers.get("accept", ""))
+    made = page_cache.answer(store, identity, lambda: answer(request, store, raw_path))
+    if made.status != 200:
+        return Response(status_code=made.status, headers=dict(made.headers))
+    return http.send(request, made.body, made.media_type, made.headers, made.version)
+
+
+def answer(request: Request, store: GraphStore, raw_path: str) -> page_cache.Answer:
+    """The document the raw path names, in the negotiated format (404, 400, 406: HttpError)."""
+    base = deps.settings(request).base
     found = next((c for c in ed.candidates(raw_path, deps.minter(request), {f.ext for f in OFFERED})
                   if ed.exists(store, c.iri)), None)
     if found is None:
@@ -102,7 +112,7 @@ def describe(request: Request) -> Response:
     if not found.canonical:
         suffix = f".{found.ext}" if found.ext else ""
         query = f"?{request.url.query}" if request.url.query else ""
-        return Response(status_code=301, headers={"Location": found.iri + suffix + query})
+        return page_cache.Answer(b"", "", {"Location": found.iri + suffix + query}, status=301)
     chosen = choose_media(request, found.ext)
     page = page_number(request)
     fetched = hydra.fetched_url(deps.settings(request).public_url(raw_path), request.url.query)
@@ -110,5 +120,5 @@ def describe(request: Request) -> Response:
                "Link": format_links(found.iri)}
     if found.ext is None and "format" not in request.query_params:
         headers["Vary"] = "Accept"
-    return http.send(request, lambda: render(store, found, chosen.media_type, page, fetched), chosen.media_type,
-                     headers, http.version(store, found.iri, chosen.media_type, page, fetched))
+    return page_cache.Answer(render(store, found, chosen.media_type, page, fetched), chosen.media_type, headers,
+                             http.version(store, found.iri, chosen.media_type, page, fetched))

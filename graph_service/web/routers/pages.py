@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from mappings.iri import KINDS
 
-from graph_service.web import deps, formats, http
+from graph_service.web import deps, formats, http, page_cache
 from graph_service.web.conneg import explicitly_wants
 from graph_service.web.documents.void import VOID_PATH
 from graph_service.web.html import landing
@@ -29,8 +29,11 @@ def home(request: Request) -> Response:
     if (not explicitly_wants(accept, formats.HTML.media_type, formats.DOCUMENT_TYPES)
             and any(t in (accept or "") for t in formats.DOCUMENT_TYPES)):
         return RedirectResponse(VOID_PATH, status_code=303)
-    page = landing.render(deps.open_store(request), deps.settings(request).base)
-    return http.send(request, page.encode("utf-8"), formats.HTML.media_type)
+    store, base = deps.open_store(request), deps.settings(request).base
+    html = formats.HTML.media_type
+    made = page_cache.answer(store, ("home", base), lambda: page_cache.Answer(
+        landing.render(store, base).encode("utf-8"), html, {}, http.version(store, "/", html)))
+    return http.send(request, made.body, made.media_type, made.headers, made.version)
 
 
 @router.get("/lookup", tags=["pages"])

@@ -18,25 +18,24 @@ from fastapi.responses import FileResponse, Response
 from mappings.namespaces import PREFIXES
 
 from graph_service.store import GraphStore
-from graph_service.web import deps, formats, http
+from graph_service.web import deps, formats, http, page_cache
 from graph_service.web.conneg import negotiate
 from graph_service.web.documents import void as void_description
 from graph_service.web.documents.void import VOID_PATH
 
 router = APIRouter()
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], str] = {}   # (store path, base) -> N-Triples of the VoID document
+_lock = threading.Lock()   # one dump written at a time
 
 
 def void_ntriples(request: Request, store: GraphStore) -> str:
+    """N-Triples of the VoID document, once per build and base (`page_cache`)."""
     settings = deps.settings(request)
-    key = (str(store.path), settings.base)
-    with _lock:
-        if key not in _cache:
-            _cache.clear()
-            triples = void_description.triples(store, deps.minter(request), settings.public_url(VOID_PATH))
-            _cache[key] = "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
-        return _cache[key]
+
+    def make() -> str:
+        triples = void_description.triples(store, deps.minter(request), settings.public_url(VOID_PATH))
+        return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+    return page_cache.cached(store, ("void", settings.base), make)
 
 
 def _void(request: Request, ext: str | None) -> Response:
