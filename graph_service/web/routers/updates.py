@@ -3,20 +3,19 @@ Linked Data Event Stream, for machines) and `/nouveautes` (a page) from the `cha
 (graph_service/web/documents/changes.py); `/fraicheur`, the datasets late on their declared frequency
 (graph_service/web/documents/freshness.py).
 
-The activities are read once per served store. Every page of the event stream but the newest is
+The activities are read once per build (the page cache). Every page of the event stream but the newest is
 closed: a build's activities never change, so closed pages say `Cache-Control: immutable`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from graph_service.store import GraphStore
-from graph_service.web import deps, formats, http
+from graph_service.web import deps, formats, http, page_cache
 from graph_service.web.conneg import negotiate
 from graph_service.web.documents import changes, freshness
 from graph_service.web.html import updates as pages
@@ -24,17 +23,12 @@ from graph_service.web.html import updates as pages
 router = APIRouter()
 ATOM = "application/atom+xml"
 IMMUTABLE = "public, max-age=31536000, immutable"
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], list[changes.Activity]] = {}   # (store path, base) -> activities
 
 
 def activities(request: Request, store: GraphStore) -> list[changes.Activity]:
-    key = (str(store.path), deps.settings(request).base)
-    with _lock:
-        if key not in _cache:
-            _cache.clear()
-            _cache[key] = changes.activities(store, deps.minter(request))
-        return _cache[key]
+    """The recorded activities, once per build and base (`page_cache`)."""
+    return page_cache.cached(store, ("changes", deps.settings(request).base),
+                             lambda: changes.activities(store, deps.minter(request)))
 
 
 @router.api_route(changes.FEED_PATH, methods=["GET", "HEAD"], tags=["changes"])
