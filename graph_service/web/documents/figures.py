@@ -265,6 +265,12 @@ class MedianDefinition:
             per_sale = per_sale.replace(example, slot)
         return prefixes + per_sale
 
+    def query_for(self, code: str, year: int) -> str:
+        """The whole query of `queries/` (per-sale values and their median) for one commune and year."""
+        text = (QUERIES_DIR / self.query_file).read_text(encoding="utf-8")
+        return text.replace('igeo:codeINSEE "83137"', f"igeo:codeINSEE {sv.literal(code)}").replace(
+            "YEAR(?date) = 2023", f"YEAR(?date) = {int(year)}")
+
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
 MEDIAN_DEFINITIONS = (
@@ -288,6 +294,7 @@ class Median:
     sales: int
     median: Decimal
     sources: str   # the titles of the graphs the sales come from (one says when its prices are neutralised)
+    code: str = ""  # the commune's INSEE code
 
 
 #: Medians already computed, by (build id, commune): a build never changes, and the queries take seconds.
@@ -316,7 +323,7 @@ def _median_prices(store: GraphStore, commune: str) -> list[Median]:
             rows = store.select(sv.fill(definition.template(), code=sv.literal(code), year=sv.integer(year)))
             values = [Decimal(r["value"]) for r in rows if "value" in r]
             if values and (median := statistics.median(values)) > 0:   # 0: a sample whose prices were neutralised
-                out.append(Median(definition, year, len(values), median, sources))
+                out.append(Median(definition, year, len(values), median, sources, code))
     return out
 
 
@@ -330,6 +337,11 @@ def commune(store: GraphStore, t: str) -> Figures:
         out.notes.append(f"Prix médian au m², {m.definition.name} : {m.definition.definition} "
                          f"(requête queries/{m.definition.query_file}).")
         out.notes.append(f"Ventes {m.year} de : {m.sources}.")
+        out.sources.append(FigureSource(
+            f"Prix médian au m² {m.year}, {m.definition.name} : médiane des prix au m² de {html.number(m.sales)} "
+            f"ventes ({m.definition.definition}).",
+            graph_refs(store, f"?m a bg:Mutation ; dct:spatial {t} ; bg:dateMutation ?d FILTER(YEAR(?d) = {m.year})",
+                       "?m"), f"année {m.year}", m.definition.query_for(m.code, m.year), m.definition.query_file))
     return out
 
 

@@ -16,7 +16,7 @@ from graph_service.web.documents.labels import (best_labels, is_technical, kind_
 from graph_service.web.formats import DOCUMENTS
 from graph_service.web.html import layout as html
 from graph_service.web.html.layout import esc, link
-from graph_service.web.html.readable import literal_html
+from graph_service.web.html.readable import GARBLED, literal_html
 from mappings.namespaces import shorten
 
 
@@ -39,6 +39,8 @@ def _iri_link(term, labels: dict[str, str], lang: str = "fr") -> str:
     value = term.value
     own = ontology_labels().get(value, {})   # our classes and terms are named by the ontology
     text = labels.get(value) or own.get(lang) or own.get("fr") or shorten(value)
+    if "\ufffd" in text:   # a name the source file garbled: flagged, not shown as is
+        return link(value, text.replace("\ufffd", "?"), title=value) + f' <span class="note">({GARBLED[lang]})</span>'
     return link(value, text, title=value)
 
 
