@@ -37,7 +37,10 @@ KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "R�
               "contrat": "Marché public", "dataset": "Jeu de données", "mutation": "Vente immobilière (DVF)",
               "mission": "Mission budgétaire", "programme": "Programme budgétaire",
               "graph": "Graphe nommé (une source)", "source": "Fichier source", "build": "Construction du graphe",
-              "software": "Logiciel", "code-postal": "Code postal (La Poste)"}
+              "software": "Logiciel", "code-postal": "Code postal (La Poste)", "local": "Local (DVF)",
+              "disposition": "Disposition d'une vente (DVF)", "parcelle": "Parcelle cadastrale",
+              "action": "Action budgétaire", "sous-action": "Sous-action budgétaire", "ministere": "Ministère",
+              "observation": "Observation statistique", "modification": "Modification de marché (avenant)"}
 
 _BATCH = 400
 _RANK = {PREFIXES[c.partition(":")[0]] + c.partition(":")[2]: i for i, c in enumerate(PROPERTIES)}
@@ -79,7 +82,7 @@ def best_labels(store: GraphStore, things: Iterable[str], lang: str = "fr") -> d
 _DESCRIBED = sparql_prologue("rdf", "bg", "locn", "skos") + (
     "SELECT ?x ?date ?address ?type WHERE { VALUES ?x { $things } "
     "{ ?x a bg:Mutation . OPTIONAL { ?x bg:dateMutation ?date } "
-    "  OPTIONAL { ?x bg:disposition ?d . ?d locn:fullAddress ?address } } "
+    "  OPTIONAL { ?x bg:disposition/bg:local/locn:fullAddress ?address } } "
     "UNION { ?x a bg:Local . OPTIONAL { ?x locn:fullAddress ?address } "
     "  OPTIONAL { ?x bg:typeLocal ?t . ?t skos:prefLabel ?type } } }")
 

@@ -24,6 +24,8 @@ NUMBERS = {XSD + t for t in ("decimal", "integer", "int", "long", "short", "doub
 #: Properties whose numbers are amounts in euros.
 EUROS = {BG + p for p in ("montant", "montantParHabitant", "valeurFonciere", "initialAmount", "currentAmount",
                           "currentAmountIfIncrements", "newAmount", "amount")}
+#: Properties whose numbers are areas in square metres.
+SQUARE_METRES = {BG + p for p in ("surfaceReelleBati", "surfaceTerrain", "surfaceCarrez")}
 #: Properties whose text is Markdown (the portals' dataset descriptions).
 MARKDOWN = {PREFIXES["dct"] + "description"}
 #: What a reader sees for text the source file garbled (the build flags it, U+FFFD marks the lost characters).
@@ -95,7 +97,9 @@ def literal_html(term: Term, prop: str = "", lang: str = "fr") -> str:
         shown = markdown_html(value) if prop in MARKDOWN else text_html(value, lang)
         return shown if tag == lang else f'<span lang="{esc(tag)}">{shown}</span>'
     if datatype in NUMBERS:
-        return esc(euros(value) if prop in EUROS else french_number(value))
+        if prop in EUROS:
+            return esc(euros(value))
+        return esc(french_number(value) + ("\u00a0m²" if prop in SQUARE_METRES else ""))
     if datatype == XSD + "date":
         return esc(french_date(value) if lang == "fr" else value)
     if datatype == XSD + "dateTime":
