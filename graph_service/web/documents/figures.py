@@ -565,7 +565,8 @@ def contract(store: GraphStore, t: str) -> Figures:
         out.notes.append(AWARDS_NOTE)
         entries = sorted(awards, key=lambda r: (r.get("date", ""), r["c"]))
         out.lists.append(("Attributions publiées sous cet identifiant (chacune compte une fois)", [
-            (r["c"], f"attribution {r['c'].rsplit('/', 1)[-1]} — notifiée le {r.get('date', '?')} — montant "
+            (r["c"], f"attribution {r['c'].rsplit('/', 1)[-1]} — notifiée le {french_date(r.get('date', '?'))} "
+                     f"— montant "
                      f"initial {cents(r['amount']) if 'amount' in r else 'non publié'}") for r in entries]))
         return out
     row = (_rows(store, f"{t} a epo:Contract . OPTIONAL {{ {t} bg:initialAmount ?i }} "
@@ -586,7 +587,7 @@ def contract(store: GraphStore, t: str) -> Figures:
     if mods:
         out.items.append(("modifications (avenants)", html.number(len(mods))))
         out.lists.append(("Modifications, dans l'ordre de notification", [
-            (m.iri, f"n° {m.index} — notifiée le {m.notified or '?'} — montant "
+            (m.iri, f"n° {m.index} — notifiée le {french_date(m.notified or '?')} — montant "
                     f"{cents(m.amount) if m.amount is not None else 'inchangé'}"
                     + (" — lu comme une augmentation" if m.looks_like_increment else "")) for m in mods]))
     shared = _rows(store, f"{t} dct:isPartOf ?s . ?s a bg:ContractIdentifier ; bg:awardCount ?n", "?s ?n")

@@ -221,7 +221,7 @@ STANDARD_LABELS: dict[str, tuple[str, str]] = {
 #: geometry. The pages fold them under "Données brutes".
 TECHNICAL = {"rdf:type", "dct:identifier", "skos:notation", "skos:inScheme", "skos:topConceptOf",
              "skos:hasTopConcept", "skos:exactMatch", "owl:sameAs", "dct:conformsTo", "geo:hasGeometry",
-             "qb:dataSet", "bg:sourceFeed", "bg:qualityIssue", "bg:cpvCode", "bg:executionPlaceCode",
+             "qb:dataSet", "bg:sourceFeed", "bg:cpvCode", "bg:executionPlaceCode",
              "bg:executionPlaceCodeType", "bg:dataPublicationDate", "rdfs:label"}
 #: Whole vocabularies that are technical (provenance, quality, VoID, checksums, CSVW).
 TECHNICAL_PREFIXES = ("prov", "dqv", "void", "spdx", "csvw")
