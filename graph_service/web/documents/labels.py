@@ -87,9 +87,37 @@ _DESCRIBED = sparql_prologue("rdf", "bg", "locn", "skos") + (
     "  OPTIONAL { ?x bg:typeLocal ?t . ?t skos:prefLabel ?type } } }")
 
 
+#: Statistical observations (OFGL accounts, State budget) are called by what they measure.
+_OBSERVATIONS = sparql_prologue("bg", "skos") + (
+    "SELECT ?x ?measure ?year ?law ?credit ?budget ?destination ?category WHERE { VALUES ?x { $things } "
+    "OPTIONAL { ?x bg:expenseCategory/skos:notation ?category } "
+    "OPTIONAL { ?x bg:agregat/skos:prefLabel ?measure } OPTIONAL { ?x bg:exercice ?year } "
+    "OPTIONAL { ?x bg:financeLaw/skos:notation ?law } OPTIONAL { ?x bg:creditType/skos:notation ?credit } "
+    "OPTIONAL { ?x bg:budget ?b . ?b bg:typeBudget ?budget } "
+    "OPTIONAL { ?x bg:refDestination|bg:refMission|bg:revenueLine ?d . ?d skos:notation ?destination } }")
+
+
+def observation_names(store: GraphStore, things: list[str]) -> dict[str, str]:
+    """"Annuité de la dette, Budget principal, 2024" for an OFGL account; "CP PLF 2025, 152-01-01, catégorie 21"
+    for a budget amount (its credit type, stage, year, destination code and expense category)."""
+    candidates = [x for x in things if "/id/observation/" in x]
+    out: dict[str, str] = {}
+    for start in range(0, len(candidates), _BATCH):
+        for row in store.select(fill(_OBSERVATIONS, things=iris(candidates[start:start + _BATCH]))):
+            stage = " ".join(row[k] for k in ("credit", "law", "year") if k in row and "measure" not in row)
+            parts = [row.get("measure"), row.get("budget"), row["year"] if "measure" in row and "year" in row
+                     else None, stage or None, row.get("destination"),
+                     f"catégorie {row['category']}" if "category" in row else None]
+            name = ", ".join(p for p in parts if p)
+            if name and (row["x"] not in out or name < out[row["x"]]):
+                out[row["x"]] = name
+    return out
+
+
 def described_names(store: GraphStore, things: list[str]) -> dict[str, str]:
     """"Vente du 5 février 2023, 12 RUE X" for a DVF sale, "Appartement, 12 RUE X" for premises
-    (the first address in code-point order, so that a name never changes between pages)."""
+    (the first address in code-point order, so that a name never changes between pages), and statistical
+    observations by what they measure (`observation_names`)."""
     candidates = [x for x in things if "/id/mutation/" in x or "/id/disposition/" in x or "/id/local/" in x]
     rows: dict[str, dict[str, str]] = {}
     for start in range(0, len(candidates), _BATCH):
@@ -105,6 +133,7 @@ def described_names(store: GraphStore, things: list[str]) -> dict[str, str]:
         else:
             head = row.get("type", "Local")
         out[x] = head + (f", {row['address']}" if "address" in row else "")
+    out.update(observation_names(store, things))
     return out
 
 
