@@ -121,7 +121,9 @@ def test_extension_and_format_parameter_override_accept(base, ext):
     by_param = get(f"{base}/id/{TOULON}?format={ext}", headers={"Accept": "image/png"})
     for response in (by_ext, by_param):
         assert response.status_code == 200 and media(response) == expected
-        assert "vary" not in response.headers   # the URL alone decides
+        varies = {v.strip().lower() for v in response.headers.get("vary", "").split(",") if v.strip()}
+        assert "accept" not in varies   # the URL alone decides the format
+        assert varies == ({"accept-language"} if ext == "html" else set())   # a page's language: Accept-Language
 
 
 def test_all_rdf_formats_say_the_same(base):
