@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import re
 from collections import defaultdict
 from decimal import Decimal
@@ -117,6 +118,24 @@ def test_the_var_page_counts_its_communes_contracts_as_the_api_and_the_decp_file
     assert int(shown[f"{what} : identifiants (acheteur + id)"]) == api["contract_identifiers_executed"] \
         == len(identifiers) > 14   # 14: the département's own contracts, before its communes counted
     assert int(shown[f"{what} : attributions (DECP)"]) == api["contracts_executed"]
+
+
+def test_a_departement_page_counts_the_contracts_its_council_placed_as_in_the_decp_files(client):
+    """The Doubs (25): the contracts whose buyer is the Département (its SIREN in the collectivités file, any of
+    its establishments), as (buyer SIRET, id) pairs of every DECP file."""
+    with (DATA / "referentials" / "siren_collectivites" / "departements-siren.csv").open(encoding="utf-8") as handle:
+        siren = next(r["Siren"] for r in csv.DictReader(handle) if r["Insee"] == "25")
+    pairs = set()
+    for path in (DATA / "decp").glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for r in data["marches"] if isinstance(data, dict) else data:
+            buyer = re.sub(r"\s", "", str((r.get("acheteur") or r.get("autoriteConcedante") or {}).get("id", "")))
+            if buyer[:9] == siren:
+                pairs.add((buyer, str(r.get("id")).strip()))
+    with (DATA / "decp" / "decp_consolide_tabulaire_2024S2_travaux_cpv4521_subset.csv").open(encoding="utf-8") as h:
+        pairs |= {(r["acheteur_id"], r["id"]) for r in csv.DictReader(h) if r["acheteur_id"][:9] == siren}
+    shown = figures(page(client, "/id/departement/25"))
+    assert int(shown["marchés passés par la collectivité (acheteur) : identifiants (acheteur + id)"]) == len(pairs) > 0
 
 
 def test_guadeloupe_pages_show_their_accounts_as_a_table_from_the_ofgl_file(client):

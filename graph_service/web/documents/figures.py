@@ -214,11 +214,14 @@ def scope(kind: str, t: str) -> str:
 
 
 def territory(store: GraphStore, t: str, kind: str = "departement") -> Figures:
-    """A commune, département, région...: contracts executed there (in its communes for a département),
-    property sales, subdivisions."""
+    """A commune, département, région...: contracts executed there (in its communes for a département), those
+    its local authority (the legal unit whose jurisdiction it is) placed as a buyer, property sales, subdivisions."""
     where = scope(kind, t)
     inside = "" if kind == "commune" else " ou dans ses communes"
     out = contracts(store, f"{where} ?c dct:spatial ?where .", f"exécutés sur ce territoire{inside}")
+    out = out.add(contracts(store, f"?org dct:spatial {t} ; a org:Organization . "
+                                   f"{{ ?c bg:buyer ?org }} UNION {{ ?u org:unitOf ?org . ?c bg:buyer ?u }}",
+                            "passés par la collectivité (acheteur)"))
     sales = f"{where} ?m a bg:Mutation ; dct:spatial ?where . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
     n, total = _count_and_sum(store, sales, "?m", "?price")
     if n:
