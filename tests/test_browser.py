@@ -262,3 +262,33 @@ def test_maps_are_drawn_from_local_geometry(site: Site):
 def test_no_serious_accessibility_violation(site: Site, path: str):
     site.open(path)
     assert site.axe() == []
+
+
+def test_a_mission_page_shows_plf_and_lfi_figures(site: Site):
+    """Sécurités (SB): the PLF 2025 AE and CP, and the LFI 2026 CP, as added up from the budget files."""
+    from .test_reader_pages import euros, lfi_cp, plf_by
+    plf, lfi = plf_by("mission")["SB"], lfi_cp()["SB"]
+    site.open("/search?q=Sécurités")
+    site.page.locator("ol.results li", has_text="Mission budgétaire").locator("a").first.click()
+    site.page.wait_for_url(re.compile(r"/id/mission/SB$"))
+    cards = site.page.locator(".figure")
+    for value, label in ((euros(plf["AE"]), "autorisations d'engagement (AE), PLF 2025"),
+                         (euros(plf["CP"]), "crédits de paiement (CP), PLF 2025"),
+                         (euros(lfi), "crédits de paiement (CP), LFI 2026")):
+        card = cards.filter(has_text=label)
+        expect(card.locator(".value")).to_have_text(value)
+    expect(site.page.get_by_text("Les étapes ne portent pas sur la même année")).to_be_visible()
+    assert site.problems == []
+
+
+def test_a_company_found_by_name_is_titled_by_its_name(site: Site):
+    site.open("/")
+    site.search_box().fill("colas")
+    site.search_box().press("Enter")
+    site.page.locator("ol.results li", has_text="Entreprise").locator("a").first.click()
+    site.page.wait_for_url(re.compile(r"/id/entreprise/\d{9}$"))
+    title = site.page.locator("h1").inner_text()
+    assert "COLAS" in title.upper() and not title.isdigit()   # a name, not the SIREN
+    expect(site.page.get_by_text("Marchés remportés, par acheteur")).to_be_visible()
+    # (no check of site.problems: pressing Enter leaves the page while a suggestion request is in flight,
+    # which the browser reports as aborted)

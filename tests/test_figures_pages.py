@@ -19,6 +19,7 @@ from rdflib import Graph, URIRef
 
 from graph_service.web.app import create_app
 from graph_service.web.documents.figures import MEDIAN_DEFINITIONS
+from graph_service.web.documents.labels import french_date
 
 from .conftest import BASE, DATA
 from .test_figures import (AWARD, CATALOG, TABULAR, awards, csv_rows, etalab_median, identified,
@@ -115,9 +116,10 @@ def test_contract_page_and_api_give_both_readings_and_the_amendment_order(client
     assert shown["montant actuel, tel que publié (l'avenant donne le nouveau total)"] == euros(as_published, 2)
     assert shown["montant actuel, lu comme une augmentation (l'avenant donne la hausse)"] == euros(if_increments, 2)
     text = plain(page(client, f"/id/contrat/21750001600019/{contract_id}"))
-    listed = re.findall(r"n° (\d+) — notifiée le (\S+) — montant ([^—]+?) — lu comme une augmentation", text)
-    assert [(int(n), d, a.strip()) for n, d, a in listed] == [
-        (i, m["dateNotificationModification"], euros(Decimal(str(m["montant"])), 2)) for i, m in enumerate(mods, 1)]
+    listed = re.findall(r"n° (\d+) — notifiée le ([^—]+?) — montant ([^—]+?) — lu comme une augmentation", text)
+    assert [(int(n), d.strip(), a.strip()) for n, d, a in listed] == [   # dates in French (issue 12)
+        (i, french_date(m["dateNotificationModification"]), euros(Decimal(str(m["montant"])), 2))
+        for i, m in enumerate(mods, 1)]
     contract = api(client, f"/api/entities/contrat/21750001600019/{contract_id}")["contract"]
     assert contract["likely_increment"] is True
     assert (Decimal(contract["current_amount"]), Decimal(contract["current_amount_if_increments"])) == (
@@ -155,7 +157,7 @@ def test_an_award_links_its_identifier_and_the_identifier_lists_its_awards(clien
     text = page(client, identifier)
     for n, key in enumerate(found, 1):
         assert f'href="{BASE}{identifier}/{n}"' in text
-        line = f"attribution {n} — notifiée le {key[AWARD.index('dateNotification')]} — montant initial " \
+        line = f"attribution {n} — notifiée le {french_date(key[AWARD.index('dateNotification')])} — montant initial " \
                f"{euros(Decimal(key[AWARD.index('montant')]), 2)}"
         assert line in plain(text)
         assert f'href="{BASE}{identifier}"' in page(client, f"{identifier}/{n}")

@@ -38,8 +38,9 @@ from graph_service.web.html import layout
 API = "/api"
 RETRY_AFTER = "5"   # seconds, in the Retry-After of every 503 (a busy worker pool or busy store slots)
 #: Titles of the HTML error pages (the site speaks French); other statuses use the HTTP phrase.
-TITLES = {400: "Requête invalide", 404: "Introuvable", 405: "Méthode non permise",
-          406: "Format non disponible", 503: "Service indisponible"}
+TITLES = {400: "Requête invalide", 404: "Page introuvable", 405: "Méthode non permise",
+          406: "Format non disponible", 413: "Requête trop longue", 500: "Erreur interne",
+          503: "Service indisponible"}
 
 
 class HttpError(Exception):
@@ -57,13 +58,26 @@ def wants_html(request: Request) -> bool:
     return explicitly_wants(request.headers.get("accept"), formats.HTML.media_type, formats.DOCUMENT_TYPES)
 
 
+#: What an error means for a reader, in French (the detail, written for developers, follows it).
+EXPLANATIONS = {400: "La requête n'a pas pu être comprise : un paramètre manque ou sa valeur n'est pas valide.",
+                404: "Cette adresse ne correspond à aucune page ni à aucune entité du graphe.",
+                405: "Cette adresse ne s'utilise pas avec cette méthode HTTP.",
+                406: "Cette ressource n'existe pas dans le format demandé.",
+                413: "La requête est trop longue.",
+                500: "Une erreur interne s'est produite.",
+                503: "Le service est momentanément occupé ou le graphe n'est pas encore construit : réessayez dans "
+                     "quelques secondes."}
+
+
 def error_page(status: int, detail: str) -> str:
-    """The HTML of an error: what went wrong, and a way on."""
+    """The HTML of an error, in French: what went wrong, the technical detail, and a way on."""
     title = TITLES.get(status) or HTTPStatus(status).phrase
-    body = (f"<h1>{layout.esc(title)}</h1><p>{layout.esc(detail)}</p>"
-            f"<p>{layout.link('/', 'Accueil')} : chercher un code (commune, SIREN, CPV…) "
-            f"ou partir d'un exemple.</p>")
-    return layout.page(title, body)
+    explanation = EXPLANATIONS.get(status, "La requête n'a pas abouti.")
+    body = (f"<h1>{layout.esc(title)} (erreur {status})</h1><p>{layout.esc(explanation)}</p>"
+            f'<p class="note">Détail technique : <span lang="en">{layout.esc(detail)}</span></p>'
+            f"<p>{layout.link('/', 'Accueil')} · {layout.link('/search', 'Rechercher par nom ou par code')} "
+            f"(commune, entreprise, SIREN, mission, CPV…).</p>")
+    return layout.page(f"{title} (erreur {status})", body)
 
 
 def error_response(request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:

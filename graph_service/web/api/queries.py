@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mappings.namespaces import sparql_prologue
 
+from graph_service.web.documents import figures
 from graph_service.web.documents.figures import identifier_of
 from graph_service.web.documents.labels import NAME_PATH
 from graph_service.web.documents.sparql_values import Term, fill, integer
@@ -121,9 +122,10 @@ def chef_lieu(place: Term) -> str:
   $place igeo:chefLieu ?c . ?c igeo:codeINSEE ?code ; igeo:nom ?name }""", place=place)
 
 
-#: How a territory's figures reach it: the commune itself, or a département through its communes.
-IN_COMMUNE = "VALUES ?where { $place }"
-IN_DEPARTEMENT = "{ VALUES ?where { $place } } UNION { ?where igeo:subdivisionDe $place ; a igeo:Commune }"
+#: How a territory's figures reach it: the commune itself, or a département through its communes; the
+#: fragments of the entity pages (`documents/figures.py`), so that a page and `/api` count alike.
+IN_COMMUNE = figures.IN_COMMUNE
+IN_DEPARTEMENT = figures.IN_TERRITORY
 
 
 def communes_count(place: Term) -> str:

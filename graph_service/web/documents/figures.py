@@ -21,26 +21,61 @@ from graph_service.store import GraphStore
 from graph_service.web import page_cache
 from graph_service.web.documents import freshness
 from graph_service.web.documents import sparql_values as sv
-from graph_service.web.documents.labels import best_labels
+from graph_service.web.documents.labels import best_labels, french_date
 from graph_service.web.html import layout as html
 
-PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "skos", "dqv", "dcat", "igeo", "xsd")
+PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "skos", "dqv", "dcat", "igeo", "xsd", "qb",
+                           "sdmx-dimension")
+
+
+@dataclass(frozen=True)
+class GraphRef:
+    """A source graph of a figure: its page (the graph IRI), title and licence."""
+
+    iri: str
+    title: str
+    licence: str | None
+
+
+@dataclass(frozen=True)
+class FigureSource:
+    """What a group of figures counts, the graphs it is computed from, the period the data covers,
+    and the SPARQL query that computes it (run as is at `/sparql`); `query_file` the related `queries/` file."""
+
+    counts: str
+    graphs: tuple[GraphRef, ...]
+    period: str
+    query: str
+    query_file: str | None = None
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """A titled table of figures; a cell is text or (IRI, text); `numeric` the columns of numbers."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple]
+    numeric: frozenset[int] = frozenset()
 
 
 @dataclass
 class Figures:
-    """Key figures (label, formatted value), inline SVG charts, short notes (plain text), and titled
-    lists of linked things (title, [(IRI or None, text)])."""
+    """Key figures (label, formatted value), inline SVG charts, short notes (plain text), titled
+    lists of linked things (title, [(IRI or None, text)]), tables, and where each group comes from."""
 
     items: list[tuple[str, str]] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lists: list[tuple[str, list[tuple[str | None, str]]]] = field(default_factory=list)
+    tables: list[FigureTable] = field(default_factory=list)
+    sources: list[FigureSource] = field(default_factory=list)
 
     def add(self, other: Figures) -> Figures:
         """This and `other` together (a note said by both is kept once)."""
         return Figures(self.items + other.items, self.charts + other.charts,
-                       list(dict.fromkeys(self.notes + other.notes)), self.lists + other.lists)
+                       list(dict.fromkeys(self.notes + other.notes)), self.lists + other.lists,
+                       self.tables + other.tables, self.sources + other.sources)
 
 
 def _rows(store: GraphStore, where: str, select: str, tail: str = "") -> list[dict[str, str]]:
@@ -62,6 +97,30 @@ def _per_period(store: GraphStore, pattern: str, item: str, date: str, length: i
     rows = _rows(store, f"{pattern} BIND(SUBSTR(STR({date}), 1, {length}) AS ?period)",
                  f"?period (COUNT(DISTINCT {item}) AS ?n)", "GROUP BY ?period ORDER BY ?period")
     return [(r["period"], float(r["n"])) for r in rows if "period" in r]
+
+
+def graph_refs(store: GraphStore, pattern: str, item: str) -> tuple[GraphRef, ...]:
+    """The named graphs stating `item` of `pattern` (its type triple), with their title and licence."""
+    rows = _rows(store, f"{{ SELECT DISTINCT ?g WHERE {{ {pattern} GRAPH ?g {{ {item} a ?type }} }} }} "
+                        f"OPTIONAL {{ ?g dct:title ?title }} OPTIONAL {{ ?g dct:license ?licence }}",
+                 "?g (SAMPLE(?title) AS ?t) (SAMPLE(?licence) AS ?l)", "GROUP BY ?g ORDER BY ?g")
+    names = best_labels(store, [r["l"] for r in rows if "l" in r])
+    return tuple(GraphRef(r["g"], r.get("t", r["g"]), names.get(r["l"], r["l"]) if "l" in r else None)
+                 for r in rows if "g" in r)
+
+
+def query_text(where: str, select: str, tail: str = "") -> str:
+    """The SPARQL text `_rows` runs, for a figure's permalink."""
+    return PROLOGUE + f"SELECT {select} WHERE {{ {where} }} {tail}"
+
+
+def period(first: str | None, last: str | None) -> str:
+    """"du 5 février 2019 au 27 août 2024" from two xsd:date values (either may be missing)."""
+    if not first and not last:
+        return ""
+    if first == last or not last:
+        return f"le {french_date(first)}"
+    return f"du {french_date(first)} au {french_date(last)}" if first else f"jusqu'au {french_date(last)}"
 
 
 #: What the DECP counts of the pages count (issue 9: awards vs contract identifiers, amounts once each).
@@ -92,9 +151,26 @@ def _award_totals(store: GraphStore, pattern: str) -> dict[str, str]:
     return rows[0] if rows else {}
 
 
+def _award_totals_query(pattern: str) -> tuple[str, str]:
+    """(where, select) of `_award_totals`, for its permalink."""
+    awards = (f"SELECT ?c (MAX(?a) AS ?amount) (MAX(?i) AS ?ifIncrements) (SAMPLE(?id) AS ?identifier) WHERE {{ "
+              f"{pattern} ?c a epo:Contract . OPTIONAL {{ ?c bg:currentAmount ?a }} "
+              f"OPTIONAL {{ ?c bg:currentAmountIfIncrements ?i }} {identifier_of('?c')} }} GROUP BY ?c")
+    return (f"{{ {awards} }}", "(COUNT(?c) AS ?awards) (COUNT(DISTINCT ?identifier) AS ?identifiers) "
+                               "(SUM(COALESCE(?amount, 0)) AS ?total) (COUNT(?amount) AS ?priced)")
+
+
+def left_out(count: int, singular: str, plural: str, why: str) -> str:
+    """What a chart leaves out, said with it: "30 marchés sans date de notification ne sont pas dans le
+    graphique." (0 and 1 take the singular, as French does)."""
+    noun, verb = (plural, "ne sont") if count > 1 else (singular, "n'est")
+    return f"{html.number(count)} {noun} {why} {verb} pas dans le graphique."
+
+
 def contracts(store: GraphStore, pattern: str, what: str) -> Figures:
     """DECP awards matching `pattern` (over ?c): how many awards and contract identifiers, their current
-    amount (each award once; the other reading when amendments look like increases), per year."""
+    amount (each award once; the other reading when amendments look like increases), per year (the awards
+    without a date said, not dropped silently), and where the figures come from."""
     out = Figures()
     row = _award_totals(store, pattern)
     n = int(row.get("awards", 0))
@@ -111,45 +187,65 @@ def contracts(store: GraphStore, pattern: str, what: str) -> Figures:
         out.items.append((f"marchés {what} : montant actuel cumulé si ces avenants sont des augmentations",
                           html.euros(float(row["totalIfIncrements"]))))
     out.notes.append(AWARDS_NOTE)
-    years = _per_period(store, f"{pattern} ?c a epo:Contract ; epo:hasContractConclusionDate ?date", "?c",
-                        "?date", 4)
+    dated = pattern + " ?c a epo:Contract ; epo:hasContractConclusionDate ?date ."
+    span = (_rows(store, f"SELECT DISTINCT ?c ?date WHERE {{ {dated} }}",
+                  "(COUNT(DISTINCT ?c) AS ?n) (MIN(?date) AS ?first) (MAX(?date) AS ?last)") or [{}])[0]
+    where, select = _award_totals_query(pattern)
+    out.sources.append(FigureSource(
+        f"Marchés {what} : attributions publiées dans les données essentielles de la commande publique (DECP), "
+        f"chacune comptée une fois.", graph_refs(store, pattern + " ?c a epo:Contract .", "?c"),
+        period(span.get("first"), span.get("last")), query_text(where, select)))
+    years = _per_period(store, dated, "?c", "?date", 4)
     if len(years) > 1:
-        dated = _rows(store, f"{pattern} ?c a epo:Contract ; epo:hasContractConclusionDate ?date",
-                      "(COUNT(DISTINCT ?c) AS ?n)")
+        undated = n - int(span.get("n", 0))
         out.charts.append(html.bar_chart(years, title=f"Marchés {what} : attributions par année de notification",
-                                         left_out=left_out(n - int(dated[0]["n"]), "attribution",
-                                                           "sans date de notification")))
+                                         left_out=f"Marchés {what} : " + left_out(
+                                             undated, "marché", "marchés", "sans date de notification")))
     return out
 
 
-def left_out(count: int, thing: str, why: str) -> str:
-    """What a chart leaves out, said under it ("12 attributions sans date … ne figurent pas dans le graphique")."""
-    if count <= 0:
-        return f"Toutes les {thing}s y figurent."
-    plural = "s" if count > 1 else ""
-    verb = "ne figurent" if count > 1 else "ne figure"
-    return f"{html.number(count)} {thing}{plural} {why} {verb} pas dans le graphique."
+#: How a territory's figures reach it: a commune is itself; a département or région is itself or a commune
+#: (or département) in it. `/api` counts with the same fragments (`api/queries.py`), so page and API agree.
+IN_COMMUNE = "VALUES ?where { $place }"
+IN_TERRITORY = ("{ VALUES ?where { $place } } UNION "
+                "{ ?where igeo:subdivisionDe $place ; a ?within FILTER(?within IN (igeo:Commune, igeo:Departement)) }")
 
 
-def territory(store: GraphStore, t: str) -> Figures:
-    """A commune, département, région...: contracts executed there, property sales, subdivisions."""
-    out = contracts(store, f"?c dct:spatial {t} .", "exécutés sur ce territoire")
-    sales = f"?m a bg:Mutation ; dct:spatial {t} . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
+def scope(kind: str, t: str) -> str:
+    """The fragment binding ?where to the places counted for the territory `t` (an IRI term) of `kind`."""
+    return (IN_COMMUNE if kind == "commune" else IN_TERRITORY).replace("$place", t)
+
+
+def territory(store: GraphStore, t: str, kind: str = "departement") -> Figures:
+    """A commune, département, région...: contracts executed there (in its communes for a département), those
+    its local authority (the legal unit whose jurisdiction it is) placed as a buyer, property sales, subdivisions."""
+    where = scope(kind, t)
+    inside = "" if kind == "commune" else " ou dans ses communes"
+    out = contracts(store, f"{where} ?c dct:spatial ?where .", f"exécutés sur ce territoire{inside}")
+    out = out.add(contracts(store, f"?org dct:spatial {t} ; a org:Organization . "
+                                   f"{{ ?c bg:buyer ?org }} UNION {{ ?u org:unitOf ?org . ?c bg:buyer ?u }}",
+                            "passés par la collectivité (acheteur)"))
+    sales = f"{where} ?m a bg:Mutation ; dct:spatial ?where . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
     n, total = _count_and_sum(store, sales, "?m", "?price")
     if n:
         out.items.append(("ventes immobilières (DVF)", html.number(n)))
         if total is not None:
             out.items.append(("valeur foncière cumulée des ventes", html.euros(float(total))))
+        span = (_rows(store, f"{sales} ?m bg:dateMutation ?d", "(MIN(?d) AS ?first) (MAX(?d) AS ?last)") or [{}])[0]
+        out.sources.append(FigureSource(
+            "Ventes immobilières : mutations des demandes de valeurs foncières (DVF), chacune comptée une fois, "
+            "sa valeur foncière une fois.", graph_refs(store, sales, "?m"), period(span.get("first"), span.get("last")),
+            query_text(f"SELECT DISTINCT ?m ?price WHERE {{ {sales} }}",
+                       "(COUNT(DISTINCT ?m) AS ?n) (SUM(COALESCE(?price, 0)) AS ?total)")))
         months = _per_period(store, sales + " ?m bg:dateMutation ?date", "?m", "?date", 7)
         if len(months) > 1:
             dated = _rows(store, sales + " ?m bg:dateMutation ?date", "(COUNT(DISTINCT ?m) AS ?n)")
             out.charts.append(html.bar_chart(months, title="Ventes immobilières par mois (DVF)",
-                                             left_out=left_out(n - int(dated[0]["n"]), "vente", "sans date")))
+                                             left_out=left_out(n - int(dated[0]["n"]), "vente", "ventes", "sans date")))
     communes = _rows(store, f"?x igeo:subdivisionDe {t} ; a igeo:Commune", "(COUNT(DISTINCT ?x) AS ?n)")
     if communes and int(communes[0]["n"]):
         out.items.append(("communes", html.number(int(communes[0]["n"]))))
     return out
-
 
 
 @dataclass(frozen=True)
@@ -177,6 +273,12 @@ class MedianDefinition:
             per_sale = per_sale.replace(example, slot)
         return prefixes + per_sale
 
+    def query_for(self, code: str, year: int) -> str:
+        """The whole query of `queries/` (per-sale values and their median) for one commune and year."""
+        text = (QUERIES_DIR / self.query_file).read_text(encoding="utf-8")
+        return text.replace('igeo:codeINSEE "83137"', f"igeo:codeINSEE {sv.literal(code)}").replace(
+            "YEAR(?date) = 2023", f"YEAR(?date) = {int(year)}")
+
 
 QUERIES_DIR = PROJECT_ROOT / "queries"
 MEDIAN_DEFINITIONS = (
@@ -200,6 +302,7 @@ class Median:
     sales: int
     median: Decimal
     sources: str   # the titles of the graphs the sales come from (one says when its prices are neutralised)
+    code: str = ""  # the commune's INSEE code
 
 
 def median_prices(store: GraphStore, commune: str) -> list[Median]:
@@ -220,30 +323,155 @@ def _median_prices(store: GraphStore, commune: str) -> list[Median]:
             rows = store.select(sv.fill(definition.template(), code=sv.literal(code), year=sv.integer(year)))
             values = [Decimal(r["value"]) for r in rows if "value" in r]
             if values and (median := statistics.median(values)) > 0:   # 0: a sample whose prices were neutralised
-                out.append(Median(definition, year, len(values), median, sources))
+                out.append(Median(definition, year, len(values), median, sources, code))
     return out
 
 
 def commune(store: GraphStore, t: str) -> Figures:
-    """A commune: the figures of a territory, and the median price per m2 of its apartments under both
-    definitions, each named, with its definition and the number of sales it is computed on."""
-    out = territory(store, t)
+    """A commune: the figures of a territory, its local accounts (OFGL), and the median price per m2 of its
+    apartments under both definitions, each named, with its definition and the number of sales it is computed on."""
+    out = territory(store, t, "commune").add(accounts(store, t))
     for m in median_prices(store, t[1:-1]):
         out.items.append((f"prix médian au m² des appartements, {m.year} ({m.definition.name}, "
                           f"{html.number(m.sales)} ventes)", html.euros(float(m.median))))
         out.notes.append(f"Prix médian au m², {m.definition.name} : {m.definition.definition} "
                          f"(requête queries/{m.definition.query_file}).")
         out.notes.append(f"Ventes {m.year} de : {m.sources}.")
+        out.sources.append(FigureSource(
+            f"Prix médian au m² {m.year}, {m.definition.name} : médiane des prix au m² de {html.number(m.sales)} "
+            f"ventes ({m.definition.definition}).",
+            graph_refs(store, f"?m a bg:Mutation ; dct:spatial {t} ; bg:dateMutation ?d FILTER(YEAR(?d) = {m.year})",
+                       "?m"), f"année {m.year}", m.definition.query_for(m.code, m.year), m.definition.query_file))
+    return out
+
+
+#: A commune's OFGL accounts: per agrégat and year, the amount of all its budgets added up (within one
+#: agrégat only: agrégats overlap), and the per-inhabitant amount of its budget principal.
+ACCOUNTS = ("?o a qb:Observation ; sdmx-dimension:refArea $place ; bg:agregat ?agregat ; bg:montant ?amount ; "
+            "bg:budget ?budget . OPTIONAL { ?o bg:exercice ?year } "
+            "OPTIONAL { ?budget bg:typeBudget \"Budget principal\"@fr . ?o bg:montantParHabitant ?perInhabitant }")
+ACCOUNTS_SELECT = ("?agregat ?year (SUM(?amount) AS ?total) (COUNT(DISTINCT ?budget) AS ?budgets) "
+                   "(SUM(COALESCE(?perInhabitant, 0)) AS ?principalPerInhabitant) (COUNT(?perInhabitant) AS ?principal)")
+# (MAX over a group where the budgets annexes leave ?perInhabitant unbound is unbound in Oxigraph: one
+# budget principal per commune, so the sum of the bound values is its amount.)
+
+
+def accounts(store: GraphStore, t: str) -> Figures:
+    """The commune's local accounts (OFGL agrégats) as a table, with their source."""
+    out = Figures()
+    where = ACCOUNTS.replace("$place", t)
+    rows = _rows(store, where, ACCOUNTS_SELECT, "GROUP BY ?agregat ?year")
+    if not rows:
+        return out
+    names = best_labels(store, [r["agregat"] for r in rows])
+    rows.sort(key=lambda r: (r.get("year", ""), names.get(r["agregat"], r["agregat"])))
+    years = sorted({r["year"] for r in rows if "year" in r})
+    out.tables.append(FigureTable(
+        f"Comptes de la commune (OFGL, exercice {', '.join(years) or 'non daté'}) : agrégats, tous budgets",
+        ("agrégat", "exercice", "montant, tous budgets", "par habitant (budget principal)", "budgets"),
+        [((r["agregat"], names.get(r["agregat"], r["agregat"].rsplit("/", 1)[-1])), r.get("year", "—"),
+          html.euros(float(r["total"])),
+          html.euros(float(r["principalPerInhabitant"])) if int(r.get("principal", 0)) else "—",
+          html.number(int(r["budgets"]))) for r in rows], frozenset({2, 3, 4})))
+    out.sources.append(FigureSource(
+        "Comptes : agrégats de l'Observatoire des finances et de la gestion publique locales (OFGL), montants de "
+        "tous les budgets de la commune (principal et annexes) additionnés par agrégat ; par habitant : celui du "
+        "budget principal. Les agrégats se recouvrent (totaux et leurs parts) : ne pas les additionner entre eux.",
+        graph_refs(store, where, "?o"), f"exercice {', '.join(years)}" if years else "",
+        query_text(where, ACCOUNTS_SELECT, "GROUP BY ?agregat ?year ORDER BY ?year ?agregat"),
+        "local_accounts_by_commune.rq"))
     return out
 
 
 def organisation(store: GraphStore, t: str) -> Figures:
-    """A company (SIREN) or establishment (SIRET): contracts won and placed, itself or its units."""
-    won = contracts(store, f"{{ ?c bg:supplier {t} }} UNION {{ ?u org:unitOf {t} . ?c bg:supplier ?u }}",
-                    "remportés")
+    """A company (SIREN) or establishment (SIRET): contracts won (by year, and by buyer) and placed, itself
+    or its units."""
+    won_pattern = f"{{ ?c bg:supplier {t} }} UNION {{ ?u org:unitOf {t} . ?c bg:supplier ?u }}"
+    won = contracts(store, won_pattern, "remportés")
+    if won.items:
+        won.tables.append(buyers_table(store, won_pattern))
     bought = contracts(store, f"{{ ?c bg:buyer {t} }} UNION {{ ?u org:unitOf {t} . ?c bg:buyer ?u }}",
                        "passés comme acheteur")
     return won.add(bought)
+
+
+def buyers_table(store: GraphStore, pattern: str, limit: int = 20) -> FigureTable:
+    """The buyers of the awards matching `pattern` (over ?c), most awards first: awards and their current
+    amount, each award once."""
+    per_award = (f"SELECT ?c (SAMPLE(?b) AS ?buyer) (MAX(?a) AS ?amount) WHERE {{ {pattern} ?c a epo:Contract ; "
+                 f"bg:buyer ?b . OPTIONAL {{ ?c bg:currentAmount ?a }} }} GROUP BY ?c")
+    rows = _rows(store, f"{{ {per_award} }}", "?buyer (COUNT(?c) AS ?n) (SUM(COALESCE(?amount, 0)) AS ?total)",
+                 f"GROUP BY ?buyer ORDER BY DESC(?n) ?buyer LIMIT {limit}")
+    names = best_labels(store, [r["buyer"] for r in rows])
+    return FigureTable(f"Marchés remportés, par acheteur (les {limit} premiers)",
+                       ("acheteur", "attributions", "montant actuel cumulé"),
+                       [((r["buyer"], names.get(r["buyer"], r["buyer"].rsplit("/", 1)[-1])),
+                         html.number(int(r["n"])), html.euros(float(r["total"]))) for r in rows],
+                       frozenset({1, 2}))
+
+
+# ----------------------------------------------------------------------------------- State budget
+
+#: The budget amounts of a mission or programme: per stage of the law (PLF/LFI), year and credit type.
+BUDGET = ("?obs a qb:Observation ; $level $node ; bg:financeLaw ?lawConcept ; bg:exercice ?year ; "
+          "bg:creditType ?creditConcept ; bg:montant ?amount . ?lawConcept skos:notation ?law . "
+          "?creditConcept skos:notation ?credit .")
+BUDGET_SELECT = "?law ?year ?credit (SUM(?amount) AS ?total) (COUNT(?obs) AS ?observations)"
+CREDITS = {"AE": "autorisations d'engagement (AE)", "CP": "crédits de paiement (CP)"}
+LAWS = {"PLF": "PLF", "LFI": "LFI"}
+
+
+def budget(store: GraphStore, t: str, level: str, part_level: str | None, part_name: str) -> Figures:
+    """A mission or programme (`level` its dimension, bg:refMission / bg:refProgramme): PLF and LFI amounts
+    (AE and CP), each with its year, and its programmes or actions (`part_level`) in the PLF."""
+    out = Figures()
+    where = BUDGET.replace("$level", level).replace("$node", t)
+    rows = _rows(store, where, BUDGET_SELECT, "GROUP BY ?law ?year ?credit ORDER BY ?year ?law ?credit")
+    if not rows:
+        return out
+    for r in rows:
+        out.items.append((f"{CREDITS.get(r['credit'], r['credit'])}, {LAWS.get(r['law'], r['law'])} {r['year']}",
+                          html.euros(float(r["total"]))))
+    stages = sorted({(r["year"], r["law"]) for r in rows})
+    if len({y for y, _ in stages}) > 1:
+        out.notes.append("Les étapes ne portent pas sur la même année : " + " ; ".join(
+            f"{law} {year}" for year, law in stages) + ". Un PLF est le projet présenté au Parlement, une LFI la "
+            "loi votée : comparer les deux compare aussi deux exercices.")
+    credits_by_stage = {(r["year"], r["law"]): {x["credit"] for x in rows if (x["year"], x["law"]) == (r["year"], r["law"])}
+                        for r in rows}
+    for (year, law), credits in sorted(credits_by_stage.items()):
+        if credits == {"CP"}:
+            out.notes.append(f"{law} {year} : seuls les crédits de paiement sont publiés à ce niveau "
+                             f"(l'état B de la loi ne donne pas les autorisations d'engagement).")
+    files = {"bg:refMission": "budget_plf_vs_lfi_by_mission.rq"}
+    out.sources.append(FigureSource(
+        "Budget de l'État : somme des montants (euros) des observations du cube budgétaire par étape de la loi "
+        "de finances, exercice et type de crédit ; AE et CP ne s'additionnent jamais.",
+        graph_refs(store, where, "?obs"), ", ".join(f"{law} {year}" for year, law in stages),
+        query_text(where, BUDGET_SELECT, "GROUP BY ?law ?year ?credit ORDER BY ?year ?law ?credit"),
+        files.get(level)))
+    if part_level:
+        parts_where = where + f" ?obs {part_level} ?part ."
+        select = "?part ?law ?year (SUM(IF(?credit = \"AE\", ?amount, 0)) AS ?ae) " \
+                 "(SUM(IF(?credit = \"CP\", ?amount, 0)) AS ?cp)"
+        parts = _rows(store, parts_where, select, "GROUP BY ?part ?law ?year")
+        names = best_labels(store, [r["part"] for r in parts])
+        parts.sort(key=lambda r: (r["year"], r["law"], r["part"]))
+        if parts:
+            out.tables.append(FigureTable(
+                f"{part_name.capitalize()} : montants par étape de la loi de finances",
+                (part_name, "étape", "AE", "CP"),
+                [((r["part"], f"{r['part'].rsplit('/', 1)[-1]} — {names.get(r['part'], '')}"), f"{r['law']} {r['year']}",
+                  html.euros(float(r["ae"])), html.euros(float(r["cp"]))) for r in parts], frozenset({2, 3})))
+    return out
+
+
+def mission(store: GraphStore, t: str) -> Figures:
+    return budget(store, t, "bg:refMission", "bg:refProgramme", "programmes")
+
+
+def programme(store: GraphStore, t: str) -> Figures:
+    return budget(store, t, "bg:refProgramme", "bg:refAction", "actions")
 
 
 def cpv(store: GraphStore, t: str) -> Figures:
@@ -344,7 +572,8 @@ def contract(store: GraphStore, t: str) -> Figures:
         out.notes.append(AWARDS_NOTE)
         entries = sorted(awards, key=lambda r: (r.get("date", ""), r["c"]))
         out.lists.append(("Attributions publiées sous cet identifiant (chacune compte une fois)", [
-            (r["c"], f"attribution {r['c'].rsplit('/', 1)[-1]} — notifiée le {r.get('date', '?')} — montant "
+            (r["c"], f"attribution {r['c'].rsplit('/', 1)[-1]} — notifiée le {french_date(r.get('date', '?'))} "
+                     f"— montant "
                      f"initial {cents(r['amount']) if 'amount' in r else 'non publié'}") for r in entries]))
         return out
     row = (_rows(store, f"{t} a epo:Contract . OPTIONAL {{ {t} bg:initialAmount ?i }} "
@@ -365,7 +594,7 @@ def contract(store: GraphStore, t: str) -> Figures:
     if mods:
         out.items.append(("modifications (avenants)", html.number(len(mods))))
         out.lists.append(("Modifications, dans l'ordre de notification", [
-            (m.iri, f"n° {m.index} — notifiée le {m.notified or '?'} — montant "
+            (m.iri, f"n° {m.index} — notifiée le {french_date(m.notified or '?')} — montant "
                     f"{cents(m.amount) if m.amount is not None else 'inchangé'}"
                     + (" — lu comme une augmentation" if m.looks_like_increment else "")) for m in mods]))
     shared = _rows(store, f"{t} dct:isPartOf ?s . ?s a bg:ContractIdentifier ; bg:awardCount ?n", "?s ?n")
@@ -402,6 +631,8 @@ FIGURES: dict[str, Callable[[GraphStore, str], Figures]] = {
     **dict.fromkeys(("departement", "region", "arrondissement", "collectivite", "pays",
                      "commune-associee", "commune-deleguee"), territory),
     "commune": commune,
+    "mission": mission,
+    "programme": programme,
     "code-postal": postal_code,
     "entreprise": organisation,
     "etablissement": organisation,

@@ -20,11 +20,11 @@ from decimal import Decimal
 from mappings.namespaces import sparql_prologue
 
 from graph_service.store import GraphStore
-from graph_service.web.documents import paging
+from graph_service.web.documents import figures, paging
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels
 
-PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "locn", "xsd", "sdmx-dimension")
+PROLOGUE = sparql_prologue("rdf", "bg", "dct", "epo", "org", "locn", "xsd", "sdmx-dimension", "igeo")
 #: Rows of a table page (HTML and JSON pages alike); on an entity page, its first `PREVIEW` rows.
 PAGE_SIZE = 50
 PREVIEW = 10
@@ -78,7 +78,9 @@ GROUP BY ?c LIMIT """ + str(MAX_ROWS + 1)
 #: Which contracts a table lists, over ?c and the entity $t: the patterns of documents/figures.py.
 WON = "{ ?c bg:supplier $t } UNION { ?u org:unitOf $t . ?c bg:supplier ?u }"
 BOUGHT = "{ ?c bg:buyer $t } UNION { ?u org:unitOf $t . ?c bg:buyer ?u }"
-EXECUTED = "?c dct:spatial $t"
+#: a territory's contracts: executed in it, or in its communes for a département (the scope figures.py counts)
+EXECUTED_IN_COMMUNE = figures.IN_COMMUNE.replace("$place", "$t") + " ?c dct:spatial ?where"
+EXECUTED_IN_TERRITORY = figures.IN_TERRITORY.replace("$place", "$t") + " ?c dct:spatial ?where"
 
 
 def _contracts(pattern: str) -> Callable[[GraphStore, str], list[Row]]:
@@ -175,8 +177,10 @@ TABLES: dict[str, tuple[Table, ...]] = {
         _table("marches-remportes", "Marchés remportés (DECP)", WON),
         _table("marches-passes", "Marchés passés comme acheteur (DECP)", BOUGHT))),
     **dict.fromkeys(("departement", "region", "arrondissement", "collectivite"), (
-        _table("marches-executes", "Marchés exécutés sur ce territoire (DECP)", EXECUTED),)),
-    "commune": (_table("marches-executes", "Marchés exécutés sur ce territoire (DECP)", EXECUTED), SALES, ACCOUNTS),
+        _table("marches-executes", "Marchés exécutés sur ce territoire ou dans ses communes (DECP)",
+               EXECUTED_IN_TERRITORY),)),
+    "commune": (_table("marches-executes", "Marchés exécutés sur ce territoire (DECP)", EXECUTED_IN_COMMUNE),
+                SALES, ACCOUNTS),
 }
 
 

@@ -26,6 +26,7 @@ from graph_service.web.bounds import MAX_PAGE, whole_number
 from graph_service.web.conneg import negotiate
 from graph_service.web.documents import entity as ed
 from graph_service.web.documents import paging as hydra
+from graph_service.web.documents.labels import page_language
 from graph_service.web.html import entity as entity_page
 
 router = APIRouter()
@@ -61,12 +62,12 @@ def page_number(request: Request) -> int:
         raise http.HttpError(400, f"page: {exc}") from None
 
 
-def render(store: GraphStore, found: ed.Candidate, media: str, page: int, fetched: str) -> bytes:
+def render(store: GraphStore, found: ed.Candidate, media: str, page: int, fetched: str, lang: str = "fr") -> bytes:
     links = ed.incoming(store, found.iri)
     if page > links.last_page:
         raise http.HttpError(404, f"page {page} is past the last page ({links.last_page}) of the links to {found.iri}")
     if media == HTML:
-        return entity_page.render(store, found.iri, found.kind, page, links).encode("utf-8")
+        return entity_page.render(store, found.iri, found.kind, page, links, lang).encode("utf-8")
     construct, extra = ed.document(found.iri, links, page, fetched)
     return http.rdf_document(store, construct, media, PREFIXES, extra=extra)
 
@@ -95,7 +96,9 @@ def describe(request: Request) -> Response:
     find the IRI, negotiate and render once for this build (`page_cache`)."""
     raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0] or request.url.path
     store = deps.open_store(request)
-    identity = ("entity", deps.settings(request).base, raw_path, request.url.query, request.headers.get("accept", ""))
+    lang = page_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+    identity = ("entity", deps.settings(request).base, raw_path, request.url.query, request.headers.get("accept", ""),
+                lang)
     made = page_cache.answer(store, identity, lambda: answer(request, store, raw_path))
     if made.status != 200:
         return Response(status_code=made.status, headers=dict(made.headers))
@@ -120,5 +123,10 @@ def answer(request: Request, store: GraphStore, raw_path: str) -> page_cache.Ans
                "Link": format_links(found.iri)}
     if found.ext is None and "format" not in request.query_params:
         headers["Vary"] = "Accept"
-    return page_cache.Answer(render(store, found, chosen.media_type, page, fetched), chosen.media_type, headers,
-                             http.version(store, found.iri, chosen.media_type, page, fetched))
+    lang = "fr"
+    if chosen.media_type == HTML:   # the page's language (`?lang=`, else Accept-Language): labels.page_language
+        lang = page_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+        headers["Vary"] = ", ".join(filter(None, [headers.get("Vary"), "Accept-Language"]))
+        headers["Content-Language"] = lang
+    return page_cache.Answer(render(store, found, chosen.media_type, page, fetched, lang), chosen.media_type, headers,
+                             http.version(store, found.iri, chosen.media_type, page, fetched, lang))
