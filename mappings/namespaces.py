@@ -42,6 +42,7 @@ PREFIXES: dict[str, str] = {
     "eli": "http://data.europa.eu/eli/ontology#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "csvw": "http://www.w3.org/ns/csvw#",
+    "time": "http://www.w3.org/2006/time#",
     "bg": BG_ONTOLOGY,
     # Official identifiers we link to (never used as our own entities' IRIs).
     "insee": "http://id.insee.fr/geo/",
@@ -101,6 +102,10 @@ EPO = Namespace(PREFIXES["epo"])
 SPDX = Namespace(PREFIXES["spdx"])
 SCHEMA = Namespace(PREFIXES["schema"])
 CSVW = Namespace(PREFIXES["csvw"])
+TIME = Namespace(PREFIXES["time"])
+#: the EU's CPV concepts and authority tables (`EU["currency/EUR"]`)
+EU_CPV = Namespace(PREFIXES["cpv"])
+EU = Namespace(PREFIXES["eu"])
 BG = Namespace(BG_ONTOLOGY)
 
 A = RDF.type

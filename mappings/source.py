@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from .iri import Minter
+from .organisations import Organisations
 from .read import Record, read_csv
 from .terms import Triple
 
@@ -37,6 +38,11 @@ class Context:
     relations: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     source: str = ""
     line: int = 0
+    #: what the sources say of organisations, written once as the `organisations` graph
+    organisations: Organisations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.organisations = Organisations(self.mint)
 
     def define(self, kind: str, *keys: str) -> str:
         """Declare an entity of a referential and return its IRI term."""

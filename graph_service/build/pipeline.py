@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from mappings import organisations
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
 from mappings.registry import SOURCES
@@ -102,10 +103,12 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
     ctx.source = source.name
     ctx.line = 0
     records = source.read(file)
+    shared = ctx.organisations  # triples about organisations go to their one graph (mappings/organisations.py)
     with result.nquads.open("w", encoding="utf-8") as out:
         for triple in source.preamble(ctx):
-            out.write(nquad(triple, graph))
-            result.triples += 1
+            if not shared.take(triple, source.name):
+                out.write(nquad(triple, graph))
+                result.triples += 1
         bar = tqdm(records, desc=f"lift {source.name}", unit=" rows", disable=not progress, leave=False)
         for record in bar:
             result.rows += 1
@@ -113,7 +116,7 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
             try:
                 if None in record.data:
                     raise Reject("(row)", str(record.data[None]))
-                triples = list(source.lift(record, ctx))
+                triples = [t for t in source.lift(record, ctx) if not shared.take(t, source.name)]
             except Reject as exc:
                 value = "" if exc.value is None else str(exc.value)
                 result.rejected.append(Rejection(source.name, source.path, record.line,
@@ -124,6 +127,16 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
             out.write("".join(nquad(t, graph) for t in triples))
     result.sha256 = sha256(file)
     return result
+
+
+def write_organisations(ctx: Context, out_dir: Path) -> tuple[Path, int]:
+    """The shared `organisations` graph, once all sources are lifted: its file and triple count."""
+    path = out_dir / f"{organisations.GRAPH}.nq"
+    graph = ctx.mint.graph(organisations.GRAPH)
+    triples = ctx.organisations.triples()
+    with path.open("w", encoding="utf-8") as out:
+        out.write("".join(nquad(t, graph) for t in triples))
+    return path, len(triples)
 
 
 def build(settings: Settings, sources: Sequence[Source] | None = None, *, progress: bool = True,
@@ -139,10 +152,12 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     ctx = Context(Minter(settings.base), settings.data_dir)
     try:
         results = [lift_source(s, ctx, work, progress) for s in (sources or SOURCES)]
-        outcomes = shape_sets.run(results) if validate else []
+        shared_file, shared_triples = write_organisations(ctx, work)
+        outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file)) \
+            if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started)
+        provenance.write(prov_file, results, outcomes, ctx, build_id, started, shared_triples)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
         coverage.write(links_file, links, ctx, results)
@@ -152,7 +167,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         if failed:
             names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
             raise BuildError(f"validation failed: {names}; see {report_dir}")
-        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, "")]
+        files = [(r.nquads, "") for r in results] + [(shared_file, ""), (prov_file, ""), (links_file, "")]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
         swap_in(settings.store_root, new_store)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mappings import organisations
 from mappings.namespaces import BG, DCT, PROV, RDFS, SPDX, VOID, XSD
 from mappings.source import Context
 from mappings.terms import Triple, is_a, iri, literal, nquad, typed
@@ -13,7 +14,8 @@ from mappings.terms import Triple, is_a, iri, literal, nquad, typed
 import graph_service
 
 
-def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -> list[Triple]:
+def triples(results, outcomes, ctx: Context, build_id: str, started: datetime,
+            shared_triples: int = 0) -> list[Triple]:
     mint = ctx.mint
     activity = mint.resource(f"build/{build_id}")
     agent = mint.resource("software/bercy-graph")
@@ -50,6 +52,14 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -
              typed(result.sha256, XSD.hexBinary)),
             (activity, PROV.used, file),
         ]
+    shared = mint.graph(organisations.GRAPH)  # written from what the sources say (mappings/organisations.py)
+    out += [*is_a(shared, PROV.Entity, VOID.Dataset),
+            (shared, DCT.title, literal(organisations.TITLE, lang="fr")),
+            (shared, PROV.wasGeneratedBy, activity),
+            (shared, VOID.triples, typed(shared_triples, XSD.integer)),
+            (shared, BG.mapping, literal(organisations.__name__)),
+            (shared, DCT.license, iri(organisations.LICENCE)),
+            *((shared, PROV.wasDerivedFrom, mint.graph(name)) for name in ctx.organisations.sources)]
     for outcome in outcomes:
         for name in outcome.graphs:
             graph = mint.graph(name)
@@ -59,9 +69,10 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime) -
     return out
 
 
-def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime) -> None:
+def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime,
+          shared_triples: int = 0) -> None:
     """Write the provenance graph as N-Quads."""
     graph = ctx.mint.graph("provenance")
     with path.open("w", encoding="utf-8") as out:
-        for triple in triples(results, outcomes, ctx, build_id, started):
+        for triple in triples(results, outcomes, ctx, build_id, started, shared_triples):
             out.write(nquad(triple, graph))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
+from mappings import organisations
 from mappings.iri import Minter
 from mappings.registry import SOURCES
 from mappings.source import Context
@@ -30,4 +31,11 @@ def revalidate(store: GraphStore, settings: Settings,
             path = Path(tmp) / f"{source.name}.nq"
             store.dump_graph(ctx.mint.graph(source.name)[1:-1], path)
             results.append(SimpleNamespace(source=source, nquads=path))
-        return validation.run(results, shape_sets=sets)
+        shared = Path(tmp) / f"{organisations.GRAPH}.nq"
+        store.dump_graph(ctx.mint.graph(organisations.GRAPH)[1:-1], shared)
+        registries = [SimpleNamespace(source=s, nquads=Path(tmp) / f"{s.name}.nq")
+                      for s in SOURCES if organisations.is_registry(s.name)]
+        for r in registries:
+            if not r.nquads.exists():
+                store.dump_graph(ctx.mint.graph(r.source.name)[1:-1], r.nquads)
+        return validation.run(results, shape_sets=sets, shared=validation.organisation_files(registries, shared))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappings.catalog import is_catalog
+from mappings.organisations import is_registry
 
 from graph_service.config import PROJECT_ROOT
 from graph_service.shacl.fast import fast_engine
@@ -35,6 +36,9 @@ class ShapeSet:
     applies_to: Callable[[str], bool]
     blocking: bool = True
     engine: str = "pyshacl"
+    #: also read the organisations the graphs link to (the shared graph and the registries'), since
+    #: a source's graph no longer describes them (mappings/organisations.py)
+    organisations: bool = False
 
     def shape_files(self) -> list[Path]:
         return [SHAPES_DIR / name for name in self.shapes]
@@ -83,13 +87,13 @@ SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("budget", ("budget.ttl",), starts_with("budget-"), engine="fast"),
     # DECP contracts, modifications, parties and audit measurements: each feed on its own graph
     # (one contract may be published, with other values, by two feeds: the graphs keep them apart).
-    *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast")
+    *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast", organisations=True)
       for name in ("decp-2019-e-marchespublics", "decp-2019-pes", "decp-2019-aife", "decp-2024-paris",
                    "decp-tabulaire")),
     # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
     # local-authority accounts, SIRENE legal units.
     ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
-    ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast"),
+    ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast", organisations=True),
     ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
     # La Poste's postal codes and the communes they serve.
     ShapeSet("codes-postaux", ("postal.ttl",), starts_with("codes-postaux"), engine="fast"),
@@ -106,14 +110,22 @@ SHAPE_SETS: list[ShapeSet] = [
 ]
 
 
-def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None) -> list[Outcome]:
-    """Run every shape set on the N-Quads of the sources it applies to."""
+def organisation_files(results: Sequence, shared: Path) -> list[Path]:
+    """The files describing organisations: the shared graph and the registries' graphs."""
+    return [shared, *(r.nquads for r in results if is_registry(r.source.name))]
+
+
+def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
+        shared: Sequence[Path] = ()) -> list[Outcome]:
+    """Run every shape set on the N-Quads of the sources it applies to (with the `shared` files
+    describing organisations, for the sets that read them)."""
     outcomes = []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
         if not files:
             continue
         outcome = Outcome(shape_set.name, shape_set.blocking, [f.stem for f in files])
-        outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), files)
+        extra = [f for f in shared if f not in files] if shape_set.organisations else []
+        outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), files + extra)
         outcomes.append(outcome)
     return outcomes
