@@ -239,8 +239,8 @@ def organisation(store: GraphStore, t: str) -> Figures:
 
 def cpv(store: GraphStore, t: str) -> Figures:
     """A CPV code: the contracts classified under it, exactly or under a finer code."""
-    out = contracts(store, f"?c epo:hasMainClassification {t} .", "classés sous ce code")
-    finer = contracts(store, f"?code skos:broader+ {t} . ?c epo:hasMainClassification ?code .",
+    out = contracts(store, f"?c bg:cpv {t} .", "classés sous ce code")
+    finer = contracts(store, f"?code skos:broader+ {t} . ?c bg:cpv ?code .",
                       "classés sous un code plus fin")
     out = out.add(finer)
     narrower = _rows(store, f"?x skos:broader {t}", "(COUNT(DISTINCT ?x) AS ?n)")
