@@ -450,7 +450,10 @@ def months(subject: str, prop: str, duration: str) -> list[Triple]:
 #: speaks for it (`mappings/registry.py`: the 2019 JSON feeds, the 2024+ producers' feeds, then the
 #: consolidated tabular export decp.info derives from them). A later feed's record is kept, whole, as
 #: its own node `<contract#{source}>` (`bg:ContractRecord`, `prov:specializationOf` the contract),
-#: with its values as that feed publishes them, but without the ePO structure, which is the contract's.
+#: with its values as that feed publishes them, but without the ePO structure and the values bercy-graph
+#: derives (`bg:current*`), which are the contract's: the amount the feed publishes is `bg:publishedAmount`.
+#: So a query over every contract's current supplier and amount meets each contract once.
+DERIVED = (BG.currentAmount, BG.currentAmountIfIncrements, BG.currentDurationMonths, BG.currentSupplier)
 
 
 def feed_record(ctx: Context, contract: str, out: list[Triple]) -> list[Triple]:
@@ -460,7 +463,9 @@ def feed_record(ctx: Context, contract: str, out: list[Triple]) -> list[Triple]:
     kept: list[Triple] = [(record, A, BG.ContractRecord), (record, PROV.specializationOf, contract)]
     for s, p, o in out:
         if s == contract:
-            if p != A and not p.startswith(f"<{EPO.iri}") and p != BG.cpv:
+            if p == BG.currentAmount and BG.initialAmount not in {q for _, q, _ in out}:
+                kept.append((record, BG.publishedAmount, o))  # the feed's only amount (the tabular export's)
+            elif p != A and not p.startswith(f"<{EPO.iri}") and p not in (BG.cpv, *DERIVED):
                 kept.append((record, p, o))
         elif not s.startswith(parts):
             kept.append((s, p, o))
