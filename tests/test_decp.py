@@ -237,9 +237,11 @@ def test_foreign_suppliers_keep_their_identifier_type(store):
 
 
 def test_cpv_check_digit_is_stripped_and_linked(store):
-    """PES gives `50700000-2`: the contract links the CPV concept 50700000."""
+    """PES gives `50700000-2`: the contract links the CPV concept 50700000 (ours, and the EU's IRI as the
+    classification of its ePO purpose)."""
     q = f"""SELECT ?code WHERE {{ <{BASE}/id/contrat/13001898900017/2019I1703000> bg:cpvCode ?code ;
-             epo:hasMainClassification <{BASE}/id/cpv/50700000> }}"""
+             bg:cpv <{BASE}/id/cpv/50700000> ;
+             epo:hasPurpose/epo:hasMainClassification <http://data.europa.eu/cpv/cpv/50700000> }}"""
     assert store.select(PREFIXES + q) == [{"code": "50700000"}]
 
 
@@ -447,7 +449,7 @@ def test_companies_known_to_sirene_are_linked_not_redescribed(store):
     q = f"""SELECT DISTINCT ?u ?described WHERE {{
              VALUES ?g {{ {" ".join(graph(n) for n in V1)} }}
              GRAPH ?g {{ ?c bg:supplier|bg:buyer ?e }}
-             GRAPH {graph('organisations')} {{ ?e org:unitOf ?u }}
+             ?e org:unitOf ?u
              GRAPH {graph('sirene-unites-legales')} {{ ?u ?p ?o }}
              BIND(EXISTS {{ GRAPH {graph('organisations')} {{ ?u a org:Organization }} }} AS ?described) }}"""
     rows = store.select(PREFIXES + q)
