@@ -74,14 +74,19 @@ def lifted(names: tuple[str, ...], out, settings) -> list:
 
 
 def test_the_loader_keeps_every_lifted_triple_once(settings, tmp_path):
-    """Two DECP feeds that share establishments, and the catalog (blank nodes): every quad of the lifted
-    files is in its named graph, and the default graph holds each of their triples exactly once, with the
-    same blank nodes as the named graphs."""
+    """Two DECP feeds, a copy of one of them in another graph (sources no longer restate organisations:
+    the copy makes every triple of that feed shared), and the catalog (blank nodes): every quad of the
+    lifted files is in its named graph, and the default graph holds each of their triples exactly once,
+    with the same blank nodes as the named graphs."""
     results = lifted(("decp-2019-pes", "decp-2024-paris", "catalog"), tmp_path, settings)
     assert len(results) == 3
+    copy = tmp_path / "copy.nq"
+    pes = next(r for r in results if r.source.name == "decp-2019-pes").nquads.read_text(encoding="utf-8")
+    copy.write_text(pes.replace("/graph/decp-2019-pes> .", "/graph/copy> ."), encoding="utf-8")
+    paths = [r.nquads for r in results] + [copy]
     path = tmp_path / "store"
-    load_new_store(path, [(r.nquads, "") for r in results])
-    files = [q for r in results for q in ox.parse(path=str(r.nquads), format=ox.RdfFormat.N_QUADS)]
+    load_new_store(path, [(p, "") for p in paths])
+    files = [q for p in paths for q in ox.parse(path=str(p), format=ox.RdfFormat.N_QUADS)]
     ground = [q for q in files if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))]
     assert len(ground) < len(files)   # the catalog's periods and extents are blank nodes
 
