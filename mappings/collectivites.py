@@ -62,6 +62,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     yield organisation, A, ROV.RegisteredOrganization
     yield organisation, A, CPOV.PublicOrganisation
     yield organisation, DCT.identifier, literal(siren)
+    yield organisation, ROV.legalName, fr(name)  # the naming rule of organisations (mappings/organisations.py)
     yield organisation, SKOS.prefLabel, fr(name)
     yield organisation, DCT.spatial, territory
     if legal_category and (concept := ctx.link("categorie-juridique", legal_category)):

@@ -27,7 +27,7 @@ from pathlib import Path
 from . import values
 from .decp_quality import looks_like_increment
 from .iri import contract_keys
-from .namespaces import A, BG, DCT, EPO, ORG, PROV, RDFS, XSD
+from .namespaces import A, BG, DCT, EPO, EU, EU_CPV, ORG, PROV, RDFS, TIME, XSD
 from .read import Reject, read_csv
 from .source import Context
 from .terms import Triple, fr, literal, typed
@@ -104,6 +104,9 @@ class Contract:
     #: number (`decp_quality.place_awards`); None: the identifier names this one award
     award: int | None = None
     awards: int = 1
+    #: the amount is the current one, amendments applied (the consolidated tabular export's `montant`,
+    #: "à jour à la date de notification"), not the initial award's: stated as `bg:currentAmount` only
+    amount_is_current: bool = False
 
 
 _BLANKS = re.compile(r"\s")
@@ -347,10 +350,13 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
         (s, PROV.wasDerivedFrom, derived_from),
     ]
     if c.kind == "concession":
-        out.append((s, A, BG.ConcessionContract))
+        out.append((s, A, EPO.ConcessionContract))
+    if (c.nature or "").strip().lower() == "accord-cadre":
+        out.append((s, A, EPO.FrameworkAgreement))
     buyer, described = organisation(ctx, Party("SIRET", buyer_key, c.buyer.name), c, supplier=False)
     out += described
     out.append((s, BG.buyer, buyer))
+    out += role(s, EPO.bindsBuyer, EPO.Buyer, "buyer", buyer)
     if c.award is not None:
         out += shared_identifier(ctx, s, buyer_key, c)
     text = {BG.sourceFeed: c.feed, BG.nature: c.nature, BG.contractType: c.contract_type,
@@ -367,25 +373,33 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
             if was_repaired:
                 repaired(c, "codeCPV")
             out.append((s, BG.cpvCode, literal(code)))
-            if cpv := ctx.link("cpv", code):
-                out.append((s, EPO.hasMainClassification, cpv))
+            if cpv := ctx.link("cpv", code):  # as TED: the contract's purpose, classified by the EU's CPV IRI
+                purpose = fragment(s, "purpose")
+                out += [(s, EPO.hasPurpose, purpose), (purpose, A, EPO.Purpose),
+                        (purpose, EPO.hasMainClassification, EU_CPV[code]), (s, BG.cpv, cpv)]
     amount = _decimal(c.amount, "montant", c)
     duration = _integer(c.duration, "dureeMois", c)
     dates = {EPO.hasContractConclusionDate: _date(c.notified, "dateNotification", c),
              BG.dataPublicationDate: _date(c.published, "datePublicationDonnees", c),
              BG.executionStartDate: _date(c.execution_start, "dateDebutExecution", c)}
     out += [(s, p, typed(v, XSD.date)) for p, v in dates.items() if v]
-    numbers = {BG.initialAmount: (amount, XSD.decimal), BG.initialDurationMonths: (duration, XSD.integer),
+    initial = None if c.amount_is_current else amount
+    numbers = {BG.initialAmount: (initial, XSD.decimal), BG.initialDurationMonths: (duration, XSD.integer),
                BG.publicSubsidy: (_decimal(c.public_subsidy, "montantSubventionPublique", c), XSD.decimal),
                BG.offersReceived: (_integer(c.offers, "offresRecues", c), XSD.integer)}
     out += [(s, p, typed(v, dt)) for p, (v, dt) in numbers.items() if v is not None]
+    if initial is not None:
+        out += monetary_value(s, EPO.hasContractValue, initial)
+    if duration is not None:
+        out += months(s, EPO.hasEstimatedDuration, duration)
     if c.place:
         out += place_triples(ctx, s, c)
     suppliers = party_links(ctx, c, c.suppliers, s, BG.supplier, out)
+    out += contractors(s, suppliers)
     current = {"amount": amount, "duration": duration, "suppliers": suppliers, "if_increments": amount}
     for rank, m in enumerate(in_notification_order(c.modifications), start=1):
         out += modification_triples(ctx, s, (*contract_keys(buyer_key, c.id, c.award), str(rank)), rank, c, m,
-                                    amount, current)
+                                    initial, current)
     if current["amount"] is not None:
         out.append((s, BG.currentAmount, typed(current["amount"], XSD.decimal)))
     if current["if_increments"] != current["amount"]:  # an amendment read as an increase: both readings
@@ -396,7 +410,66 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     out += [(s, BG.qualityIssue, BG[issue]) for issue in sorted(c.issues)]
     out += [(s, BG.invalidField, literal(name)) for name in c.invalid_fields]
     out += [(s, BG.repairedField, literal(name)) for name in dict.fromkeys(c.repaired_fields)]
+    if ctx.owners["contrat"].setdefault(s, ctx.source) != ctx.source:
+        return feed_record(ctx, s, out)
     return out
+
+
+def fragment(subject: str, name: str) -> str:
+    """A node that only exists as part of `subject` (its purpose, value, a role): `<subject#name>`."""
+    return f"{subject[:-1]}#{name}>"
+
+
+def role(contract: str, binds: str, cls: str, name: str, agent: str) -> list[Triple]:
+    """ePO's party in a role: the contract `binds` a role node (`cls`) `epo:playedBy` the organisation."""
+    node = fragment(contract, name)
+    return [(contract, binds, node), (node, A, cls), (node, EPO.playedBy, agent)]
+
+
+def contractors(node: str, units: list[str]) -> list[Triple]:
+    """The suppliers of a contract or an amendment as ePO contractors (`#contractor-1`, ...)."""
+    return [t for n, unit in enumerate(units, start=1)
+            for t in role(node, EPO.bindsContractor, EPO.Contractor, f"contractor-{n}", unit)]
+
+
+def monetary_value(subject: str, prop: str, amount: str) -> list[Triple]:
+    """An amount in euros as an `epo:MonetaryValue` (`<subject#value>`): DECP amounts are in euros."""
+    node = fragment(subject, "value")
+    return [(subject, prop, node), (node, A, EPO.MonetaryValue),
+            (node, EPO.hasAmountValue, typed(amount, XSD.decimal)), (node, EPO.hasCurrency, EU["currency/EUR"])]
+
+
+def months(subject: str, prop: str, duration: str) -> list[Triple]:
+    """A duration in months as an `epo:SpecificDuration` (`time:numericDuration`, `time:unitMonth`)."""
+    node = fragment(subject, "duration")
+    return [(subject, prop, node), (node, A, EPO.SpecificDuration),
+            (node, TIME.numericDuration, typed(duration, XSD.decimal)), (node, TIME.unitType, TIME.unitMonth)]
+
+
+#: The rule when several feeds publish one contract (the same IRI): the first feed in build order
+#: speaks for it (`mappings/registry.py`: the 2019 JSON feeds, the 2024+ producers' feeds, then the
+#: consolidated tabular export decp.info derives from them). A later feed's record is kept, whole, as
+#: its own node `<contract#{source}>` (`bg:ContractRecord`, `prov:specializationOf` the contract),
+#: with its values as that feed publishes them, but without the ePO structure and the values bercy-graph
+#: derives (`bg:current*`), which are the contract's: the amount the feed publishes is `bg:publishedAmount`.
+#: So a query over every contract's current supplier and amount meets each contract once.
+DERIVED = (BG.currentAmount, BG.currentAmountIfIncrements, BG.currentDurationMonths, BG.currentSupplier)
+
+
+def feed_record(ctx: Context, contract: str, out: list[Triple]) -> list[Triple]:
+    """A later feed's version of a contract another feed speaks for (see the rule above)."""
+    record = fragment(contract, ctx.source)
+    parts = contract[:-1] + "#"
+    kept: list[Triple] = [(record, A, BG.ContractRecord), (record, PROV.specializationOf, contract)]
+    for s, p, o in out:
+        if s == contract:
+            if p == BG.currentAmount and BG.initialAmount not in {q for _, q, _ in out}:
+                kept.append((record, BG.publishedAmount, o))  # the feed's only amount (the tabular export's)
+            elif p != A and not p.startswith(f"<{EPO.iri}") and p not in (BG.cpv, *DERIVED):
+                kept.append((record, p, o))
+        elif not s.startswith(parts):
+            kept.append((s, p, o))
+    return kept
 
 
 def title(c: Contract) -> str:
@@ -439,15 +512,18 @@ def modification_triples(ctx: Context, contract: str, keys: tuple[str, ...], ran
     node = ctx.entity("modification", *keys)
     out: list[Triple] = [(node, A, BG.ContractModification), (contract, BG.modification, node),
                          (node, BG.modificationOf, contract),
+                         (node, A, EPO.ContractAmendment), (node, EPO.amendsContract, contract),
                          (node, BG.modificationIndex, typed(rank, XSD.integer))]
     if m.object:
         out.append((node, DCT.description, fr(m.object)))
     if notified := _date(m.notified, "modifications.dateNotificationModification", c):
-        out.append((node, BG.notificationDate, typed(notified, XSD.date)))
+        out += [(node, BG.notificationDate, typed(notified, XSD.date)),
+                (node, EPO.hasContractConclusionDate, typed(notified, XSD.date))]
     if published := _date(m.published, "modifications.datePublicationDonneesModification", c):
         out.append((node, BG.dataPublicationDate, typed(published, XSD.date)))
     if (amount := _decimal(m.amount, "modifications.montant", c)) is not None:
         out.append((node, BG.newAmount, typed(amount, XSD.decimal)))
+        out += monetary_value(node, EPO.hasContractValue, amount)
         if initial is not None and looks_like_increment(initial, amount):
             c.issues.add("LikelyIncrement")
             out.append((node, BG.amountLooksLikeIncrement, typed("true", XSD.boolean)))
@@ -458,9 +534,11 @@ def modification_triples(ctx: Context, contract: str, keys: tuple[str, ...], ran
         current["amount"] = amount
     if (duration := _integer(m.duration, "modifications.dureeMois", c)) is not None:
         out.append((node, BG.newDurationMonths, typed(duration, XSD.integer)))
+        out += months(node, EPO.hasEstimatedDuration, duration)
         current["duration"] = duration
     if m.suppliers:
         current["suppliers"] = party_links(ctx, c, m.suppliers, node, BG.newSupplier, out)
+        out += contractors(node, current["suppliers"])
     return out
 
 

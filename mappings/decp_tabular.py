@@ -12,6 +12,10 @@ N", lifted once. The rule is the JSON feeds' too (`decp_quality.place_awards`). 
 SIREN is the entreprise, and the contract is keyed by it (`SirenForSiret`). Rows in = rows lifted +
 rows rejected.
 The CSV has no publication date and no schema: those audit metrics are not measured here.
+Its `montant` is the amount "à jour à la date de notification": the current one, amendments applied
+(the export has no amendment of its own), so it is `bg:currentAmount`, never `bg:initialAmount`. A
+contract a producer's JSON feed also publishes is spoken for by that feed; this feed's row is kept as
+its record `<contract#decp-tabulaire-...>` (`decp.feed_record`).
 """
 
 from __future__ import annotations
@@ -94,7 +98,7 @@ def lift(record: Record, ctx: Context, path: str = PATH) -> Iterable[Triple]:
         offers=row.get("offresRecues", None), buyer_field="acheteur_id",
         suppliers=[Party("SIRET" if len(supplier_id) == 14 and supplier_id.isdigit() else "", supplier_id,
                          row.get("titulaire_nom", None))],
-        award=placed.award, awards=placed.awards,
+        award=placed.award, awards=placed.awards, amount_is_current=True,
     )
     contract.issues |= record["audit"].flags.get(row.line, set())
     return contract_triples(contract, ctx, ctx.mint.resource(f"source/{path}"))

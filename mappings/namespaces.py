@@ -45,6 +45,7 @@ PREFIXES: dict[str, str] = {
     "as": "https://www.w3.org/ns/activitystreams#",
     "ldes": "https://w3id.org/ldes#",
     "tree": "https://w3id.org/tree#",
+    "time": "http://www.w3.org/2006/time#",
     "bg": BG_ONTOLOGY,
     # Official identifiers we link to (never used as our own entities' IRIs).
     "insee": "http://id.insee.fr/geo/",
@@ -107,6 +108,10 @@ CSVW = Namespace(PREFIXES["csvw"])
 AS = Namespace(PREFIXES["as"])
 LDES = Namespace(PREFIXES["ldes"])
 TREE = Namespace(PREFIXES["tree"])
+TIME = Namespace(PREFIXES["time"])
+#: the EU's CPV concepts and authority tables (`EU["currency/EUR"]`)
+EU_CPV = Namespace(PREFIXES["cpv"])
+EU = Namespace(PREFIXES["eu"])
 BG = Namespace(BG_ONTOLOGY)
 
 A = RDF.type

@@ -15,7 +15,7 @@ from functools import partial
 from . import values
 from .fields import Field, columns, literals
 from .kinds import like
-from .namespaces import A, BG, DCT, ORG, RDFS, ROV, SCHEMA, SKOS, XSD
+from .namespaces import A, BG, DCT, ORG, ROV, SCHEMA, SKOS, XSD
 from .read import Record, Reject, read_csv
 from .source import Context, Source
 from .terms import Triple, literal, typed
@@ -56,7 +56,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         (org, A, ORG.Organization), (org, A, ROV.RegisteredOrganization),
         (org, DCT.identifier, literal(siren)),
         (org, ROV.legalName, literal(name)),
-        (org, RDFS.label, literal(name)),
+        (org, SKOS.prefLabel, literal(name)),  # the naming rule of organisations (mappings/organisations.py)
     ]
     triples += literals(org, row, LITERALS)
     if category := ctx.link("categorie-juridique", row.get("categorieJuridiqueUniteLegale", None)):
@@ -76,7 +76,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         triples += [(head_office, A, ORG.OrganizationalUnit), (head_office, ORG.unitOf, org),
                     (org, ORG.hasUnit, head_office), (org, BG.siege, head_office),
                     (head_office, DCT.identifier, literal(siret)),
-                    (head_office, RDFS.label, literal(f"{name} (siège, SIRET {siret})"))]
+                    (head_office, SKOS.prefLabel, literal(f"{name} (siège, SIRET {siret})"))]
     return triples
 
 

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from .iri import Minter
+from .organisations import Organisations
 from .read import Record, read_csv
 from .terms import Triple
 
@@ -44,6 +45,19 @@ class Context:
     # hash of it, and, while a source is lifted for the lift cache, the journal of what it added
     digest: int = 0
     journal: list[tuple[str, ...]] | None = None
+    #: what the sources say of organisations, written once as the `organisations` graph
+    organisations: Organisations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.organisations = Organisations(self.mint)
+
+    def share(self, triple: Triple, source: str) -> bool:
+        """Hand a triple to the shared organisations graph (True: it is not written in `source`'s graph);
+        journaled, so that a source reused from the lift cache says the same to it again."""
+        if self.journal is not None and self.organisations.is_organisation(triple[0]) \
+                and not triple[2].startswith("_:"):
+            self.journal.append(("share", *triple, source))
+        return self.organisations.take(triple, source)
 
     def define(self, kind: str, *keys: str) -> str:
         """Declare an entity of a referential and return its IRI term."""
@@ -76,6 +90,8 @@ class Context:
                     self.known[kind].add(key)
                     self.owners[kind][key] = owner
                     self._note(*entry)
+            elif entry[0] == "share":
+                self.organisations.take(entry[1:4], entry[4])
             else:
                 self.relate(*entry[1:])
 

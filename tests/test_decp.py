@@ -165,7 +165,7 @@ def test_tabular_contract_amount_is_counted_once(store):
     expected = sum(Decimal(award[1]) for award in awards)
     naive = sum(Decimal(r["montant"]) for r in identified)  # what summing rows would give
     q = f"""SELECT (SUM(?m) AS ?n) (COUNT(?c) AS ?k) WHERE {{ GRAPH {graph('decp-tabulaire-2024s2-travaux')} {{
-             ?c a epo:Contract ; bg:initialAmount ?m }} }}"""
+             {{ ?c a epo:Contract ; bg:currentAmount ?m }} UNION {{ ?c a bg:ContractRecord ; bg:publishedAmount ?m }} }} }}"""
     row = store.select(PREFIXES + q)[0]
     assert int(row["k"]) == len(awards)
     assert len({r["uid"] for r in tabular_rows()}) == 5180  # data/SOURCES.md
@@ -231,15 +231,17 @@ def test_buyer_establishment_is_a_unit_of_its_entreprise(store):
 def test_foreign_suppliers_keep_their_identifier_type(store):
     expected = {(t["typeIdentifiant"], t["id"]) for r in v1_records(V1["decp-2019-pes"])
                 for t in r["titulaires"] if t["typeIdentifiant"] in ("TVA", "HORS-UE")}
-    q = f"""SELECT DISTINCT ?type ?id WHERE {{ GRAPH {graph('decp-2019-pes')} {{
-             ?c bg:supplier ?s . ?s bg:identifierType ?type ; dct:identifier ?id FILTER(?type != "SIRET") }} }}"""
+    q = f"""SELECT DISTINCT ?type ?id WHERE {{ GRAPH {graph('decp-2019-pes')} {{ ?c bg:supplier ?s }}
+             ?s bg:identifierType ?type ; dct:identifier ?id FILTER(?type != "SIRET") }}"""
     assert {(r["type"], r["id"]) for r in store.select(PREFIXES + q)} == expected
 
 
 def test_cpv_check_digit_is_stripped_and_linked(store):
-    """PES gives `50700000-2`: the contract links the CPV concept 50700000."""
+    """PES gives `50700000-2`: the contract links the CPV concept 50700000 (ours, and the EU's IRI as the
+    classification of its ePO purpose)."""
     q = f"""SELECT ?code WHERE {{ <{BASE}/id/contrat/13001898900017/2019I1703000> bg:cpvCode ?code ;
-             epo:hasMainClassification <{BASE}/id/cpv/50700000> }}"""
+             bg:cpv <{BASE}/id/cpv/50700000> ;
+             epo:hasPurpose/epo:hasMainClassification <http://data.europa.eu/cpv/cpv/50700000> }}"""
     assert store.select(PREFIXES + q) == [{"code": "50700000"}]
 
 
@@ -438,16 +440,18 @@ def lifted_sirens(records: list[dict]) -> set[str]:
 
 
 def test_companies_known_to_sirene_are_linked_not_redescribed(store):
-    """A supplier whose SIREN is in the SIRENE extract links to SIRENE's entreprise; DECP adds no name to it."""
+    """A supplier whose SIREN is in the SIRENE extract links to SIRENE's entreprise; DECP adds no type to it
+    (what DECP says of organisations is in the graph `organisations`)."""
     with (DATA / "sirene" / "sirene_stock_unite_legale_2026_extrait_credit-bail_97.csv").open(encoding="utf-8") as handle:
         sirene = {row["siren"] for row in csv.DictReader(handle)}
     in_decp = set().union(*(lifted_sirens(v1_records(f)) for f in V1.values())) & sirene
     assert in_decp  # the files do share companies with the SIRENE extract
     q = f"""SELECT DISTINCT ?u ?described WHERE {{
              VALUES ?g {{ {" ".join(graph(n) for n in V1)} }}
-             GRAPH ?g {{ ?e org:unitOf ?u }}
+             GRAPH ?g {{ ?c bg:supplier|bg:buyer ?e }}
+             ?e org:unitOf ?u
              GRAPH {graph('sirene-unites-legales')} {{ ?u ?p ?o }}
-             BIND(EXISTS {{ GRAPH ?g {{ ?u a org:Organization }} }} AS ?described) }}"""
+             BIND(EXISTS {{ GRAPH {graph('organisations')} {{ ?u a org:Organization }} }} AS ?described) }}"""
     rows = store.select(PREFIXES + q)
     assert {r["u"].rsplit("/", 1)[1] for r in rows} == in_decp
     assert {r["described"] for r in rows} == {"false"}

@@ -375,7 +375,8 @@ def test_cpv_page_figures_are_the_graphs_contracts(served):
     their current amounts summed once each, as a separate query of the store counts them."""
     base, store = served
     rows = store.select(f"""SELECT ?c (SAMPLE(?a) AS ?amount) WHERE {{
-        ?c <http://data.europa.eu/a4g/ontology#hasMainClassification> <{base}/id/{CPV_WORKS}> .
+        ?c <http://data.europa.eu/a4g/ontology#hasPurpose>/<http://data.europa.eu/a4g/ontology#hasMainClassification>
+           <http://data.europa.eu/cpv/cpv/{CPV_WORKS.rpartition("/")[2]}> .
         OPTIONAL {{ ?c <https://w3id.org/bercy-graph/def#currentAmount> ?a }} }} GROUP BY ?c""")
     total = sum(Decimal(r["amount"]) for r in rows if "amount" in r)
     text = page_words(get(f"{base}/id/{CPV_WORKS}.html").text)

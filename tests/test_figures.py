@@ -92,11 +92,13 @@ def test_tabular_lifts_every_row(built, settings):
 
 def test_tabular_each_distinct_award_is_one_contract_and_its_amount_counts_once(store):
     """Graph: one epo:Contract per distinct (uid, values); total = each award's amount once (never
-    once per supplier row), equal to the file's."""
+    once per supplier row), equal to the file's. The export's montant is the current amount (amendments
+    applied): `bg:currentAmount`. The 5 awards a JSON feed speaks for are this feed's `bg:ContractRecord`s."""
     found = awards([r for r in csv_rows(TABULAR) if identified(r)])
     expected_total = sum(Decimal(key[AWARD.index("montant")]) for key in found)
     rows = select(store, f"""SELECT (COUNT(?c) AS ?n) (SUM(?m) AS ?total) WHERE {{
-        GRAPH {graph('decp-tabulaire-2024s2-travaux')} {{ ?c a epo:Contract ; bg:initialAmount ?m }} }}""")
+        GRAPH {graph('decp-tabulaire-2024s2-travaux')} {{ {{ ?c a epo:Contract ; bg:currentAmount ?m }}
+        UNION {{ ?c a bg:ContractRecord ; bg:publishedAmount ?m }} FILTER NOT EXISTS {{ ?c bg:initialAmount ?i }} }} }}""")
     assert (int(rows[0]["n"]), Decimal(rows[0]["total"])) == (len(found), expected_total)
     assert len(found) == 7316 and expected_total == Decimal("4186021619.83")
     per_row = sum(Decimal(r["montant"]) for r in csv_rows(TABULAR) if identified(r))
@@ -109,7 +111,7 @@ def test_tabular_awards_sharing_an_identifier_are_linked_to_it(store):
     uid = f"<{BASE}/id/contrat/21280164100011/2024202414>"
     rows = select(store, f"""SELECT ?award ?date ?amount WHERE {{ {uid} a bg:ContractIdentifier ;
         bg:awardCount 2 ; dct:hasPart ?award . ?award dct:isPartOf {uid} ;
-        epo:hasContractConclusionDate ?date ; bg:initialAmount ?amount }} ORDER BY ?award""")
+        epo:hasContractConclusionDate ?date ; bg:currentAmount ?amount }} ORDER BY ?award""")
     assert [(r["award"].rsplit("/", 1)[1], r["date"], r["amount"]) for r in rows] == [
         ("1", "2024-09-20", "79147.49"), ("2", "2024-12-31", "81063.49")]
 
@@ -137,7 +139,9 @@ def test_awards_and_identifiers_query_says_what_it_counts(store):
     found = awards([r for r in csv_rows(TABULAR) if identified(r)])
     uids = {key[0] for key in found}
     assert (int(tabular["awards"]), int(tabular["identifiers"])) == (len(found), len(uids)) == (7316, 5180)
-    assert Decimal(tabular["totalInitialAmount"]) == sum(Decimal(k[AWARD.index("montant")]) for k in found)
+    # the export's montant is the amount after amendments: summed as the current amount, never as initial
+    assert Decimal(tabular["totalCurrentAmount"]) == sum(Decimal(k[AWARD.index("montant")]) for k in found)
+    assert "totalInitialAmount" not in tabular
 
 
 def test_an_exact_duplicate_row_is_reported_and_lifted_once(tmp_path):

@@ -157,8 +157,9 @@ def test_an_award_links_its_identifier_and_the_identifier_lists_its_awards(clien
     text = page(client, identifier)
     for n, key in enumerate(found, 1):
         assert f'href="{BASE}{identifier}/{n}"' in text
-        line = f"attribution {n} — notifiée le {french_date(key[AWARD.index('dateNotification')])} — montant initial " \
-               f"{euros(Decimal(key[AWARD.index('montant')]), 2)}"
+        # the tabular export's montant is the amount after amendments, not the initial one
+        line = f"attribution {n} — notifiée le {french_date(key[AWARD.index('dateNotification')])} — montant à " \
+               f"jour des avenants {euros(Decimal(key[AWARD.index('montant')]), 2)}"
         assert line in plain(text)
         assert f'href="{BASE}{identifier}"' in page(client, f"{identifier}/{n}")
     assert figures(text)["attributions publiées sous cet identifiant"] == "2"

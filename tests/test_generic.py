@@ -114,8 +114,8 @@ def test_sirene_marseille_links_establishments_and_postal_codes(store):
     found = store.select(PREFIXES + f"""SELECT ?siret ?unit ?naf WHERE {{
         GRAPH <{BASE}/graph/tab-sirene-etablissements-marseille-5630z> {{
           ?row a bg:Record ; <{cols['SIRET']['property']}> ?etab ;
-               <{cols["Activité principale de l'établissement"]['property']}> ?naf .
-          ?etab org:unitOf ?unit }}
+               <{cols["Activité principale de l'établissement"]['property']}> ?naf }}
+        ?etab org:unitOf ?unit
         BIND(STRAFTER(STR(?etab), "/id/etablissement/") AS ?siret) }}""")
     assert Counter(r["siret"] for r in found) == Counter(r["SIRET"] for r in rows)
     assert all(r["unit"] == f"{BASE}/id/entreprise/{r['siret'][:9]}" for r in found)

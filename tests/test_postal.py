@@ -201,7 +201,7 @@ def test_a_buyer_given_by_its_siren_is_the_entreprise_and_keys_the_contract(stor
     found = select(store, f"""SELECT ?c ?date ?amount (COUNT(DISTINCT ?s) AS ?suppliers) WHERE {{ GRAPH {tabular} {{
         ?c bg:buyer <{BASE}/id/entreprise/884123902> ; bg:qualityIssue bg:SirenForSiret ;
            dct:isPartOf <{BASE}/id/contrat/884123902/F202401> ; epo:hasContractConclusionDate ?date ;
-           bg:initialAmount ?amount ; bg:supplier ?s }} }} GROUP BY ?c ?date ?amount ORDER BY ?c""")
+           bg:currentAmount ?amount ; bg:supplier ?s }} }} GROUP BY ?c ?date ?amount ORDER BY ?c""")
     expected = sorted({(r["dateNotification"], r["montant"]) for r in rows})
     assert [(r["c"].removeprefix(f"{BASE}/id/"), r["date"], r["amount"], int(r["suppliers"])) for r in found] == [
         (f"contrat/884123902/F202401/{n}", date, amount, 2) for n, (date, amount) in enumerate(expected, start=1)]
@@ -217,33 +217,37 @@ def test_a_siren_given_for_a_siret_is_the_entreprise(store):
     assert sirens == {"324454578", "796820173"}
     for siren in sirens:
         rows = select(store, f"""SELECT DISTINCT ?s WHERE {{ GRAPH <{BASE}/graph/decp-tabulaire-2024s2-travaux> {{
-            ?c bg:supplier ?s FILTER(CONTAINS(STR(?s), "{siren}")) FILTER NOT EXISTS {{ ?s org:unitOf ?u }} }} }}""")
+            ?c bg:supplier ?s FILTER(CONTAINS(STR(?s), "{siren}")) }} FILTER NOT EXISTS {{ ?s org:unitOf ?u }} }}""")
         assert [r["s"] for r in rows] == [f"{BASE}/id/entreprise/{siren}"]
 
 
 # --- names ------------------------------------------------------------------------------------------
 
 def test_companies_carry_the_names_decp_declares(store):
-    """/id/entreprise/329338883 (Colas) was titled by its number: it now carries DECP's names, and a
-    label search for "colas" finds it."""
-    rows = select(store, f"""SELECT ?label WHERE {{ <{BASE}/id/entreprise/329338883> rdfs:label ?label ;
+    """/id/entreprise/329338883 (Colas) was titled by its number: it now carries DECP's names (one of them its
+    one skos:prefLabel, SIRENE not describing it), and a label search for "colas" finds it."""
+    rows = select(store, f"""SELECT ?label WHERE {{ <{BASE}/id/entreprise/329338883> skos:prefLabel ?label ;
         bg:declaredName ?label }}""")
-    assert rows and all("COLAS" in r["label"] for r in rows)
-    found = select(store, f"""SELECT DISTINCT ?e WHERE {{ ?e rdfs:label ?l
+    assert len(rows) == 1 and "COLAS" in rows[0]["label"]
+    found = select(store, f"""SELECT DISTINCT ?e WHERE {{ ?e skos:prefLabel|skos:altLabel ?l
         FILTER(STRSTARTS(STR(?e), "{BASE}/id/entreprise/") && CONTAINS(LCASE(?l), "colas")) }}""")
     assert f"{BASE}/id/entreprise/329338883" in {r["e"] for r in found}
 
 
 def test_sirene_names_come_first(store):
-    """A company SIRENE describes keeps SIRENE's name as its only label; DECP's names are declared
-    names beside it."""
+    """A company SIRENE describes keeps SIRENE's name as its only prefLabel (its rov:legalName); DECP's
+    names are declared names beside it (the naming rule: mappings/organisations.py)."""
     rows = select(store, f"""SELECT DISTINCT ?e ?g WHERE {{
         GRAPH <{BASE}/graph/sirene-unites-legales> {{ ?e rov:legalName ?name }}
         GRAPH ?g {{ ?e bg:declaredName ?declared }} }}""")
     assert rows
-    labels = select(store, f"""SELECT DISTINCT ?g WHERE {{
-        GRAPH <{BASE}/graph/sirene-unites-legales> {{ ?e rov:legalName ?name }} GRAPH ?g {{ ?e rdfs:label ?l }} }}""")
-    assert {r["g"] for r in labels} == {f"{BASE}/graph/sirene-unites-legales"}
+    labels = select(store, f"""SELECT ?e (COUNT(DISTINCT ?l) AS ?n) (SAMPLE(?g) AS ?graph) (SAMPLE(?name) AS ?legal)
+        (SAMPLE(?l) AS ?label) WHERE {{ GRAPH <{BASE}/graph/sirene-unites-legales> {{ ?e rov:legalName ?name }}
+        GRAPH ?g {{ ?e skos:prefLabel ?l }} }} GROUP BY ?e""")
+    assert labels and all(r["n"] == "1" and r["label"] == r["legal"] for r in labels)
+    assert {r["graph"] for r in labels} == {f"{BASE}/graph/sirene-unites-legales"}
+    assert not select(store, f"""SELECT ?e WHERE {{ GRAPH <{BASE}/graph/sirene-unites-legales> {{
+        ?e rov:legalName ?name }} ?e rdfs:label ?l }}""")
 
 
 # --- the question users ask: contracts executed in a commune ---------------------------------------

@@ -2,17 +2,19 @@
 atomically, so a failed build never touches the last good graph and readers never see half a store.
 
 The default graph is stored, as the RDF merge of the named graphs. Each source keeps its own named
-graph, exactly as lifted (what its dump, its validation and the Graph Store Protocol give), and two
-sources may state the same triple (a DECP establishment's type and name, a cube's dimension). A
+graph, exactly as lifted (what its dump, its validation and the Graph Store Protocol give). Sources
+should not state the same triple twice (organisations are described once, in the graph `organisations`:
+`mappings/organisations.py`; `tests/test_each_fact_once.py` lists the exceptions left), but the merge keeps
+the default graph a set whatever they do. A
 query's default graph must be an RDF graph, a set: Oxigraph's union of the named graphs is a bag
 (1,178,025 rows for 1,174,741 distinct triples), so every COUNT would be inflated. Each file is
 therefore loaded once as quads and once as triples into the default graph, where a triple stated
 twice is stored once.
 
-Why not keep each shared triple in one named graph only (the first source stating it)? It is
-cheaper (no second copy), but a graph would no longer hold what its source said: a later DECP feed
-would lose its buyers' types, so `bercy-graph validate` would find violations the build did not,
-and the per-graph dumps and triple counts would differ from the lifted files. The merge doubles the
+Why not keep each shared triple in the first graph stating it only? A graph would no longer hold
+what its source said, and `bercy-graph validate` would miss the types its shapes read. For organisations
+that is now the rule, done so that validation still sees them: they are a graph of their own, and the
+shape sets of the graphs linking to them read it too (`shape_sets.ShapeSet.organisations`). The merge doubles the
 loader's work (the build's 1.18M quads: 22-27 s before, 45-59 s with the default graph, on the shared
 2-core machine; store 307 -> 454 MB), all of it in Oxigraph's bulk loader: each chunk of a file is
 given twice, never a quad at a time through Python.

@@ -34,6 +34,7 @@ from graph_service.config import Settings
 from graph_service.shacl import shape_sets
 from graph_service.snapshot import SnapshotError, sha256
 from graph_service.store import CURRENT, GraphStore, new_build_id
+from mappings import organisations
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
 from mappings.source import Context, Source
@@ -108,8 +109,9 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
     records = source.read(file)
     with result.nquads.open("w", encoding="utf-8") as out:
         for triple in source.preamble(ctx):
-            out.write(nquad(triple, graph))
-            result.triples += 1
+            if not ctx.share(triple, source.name):  # organisations: their one graph
+                out.write(nquad(triple, graph))
+                result.triples += 1
         bar = tqdm(records, desc=f"lift {source.name}", unit=" rows", disable=not progress, leave=False)
         for record in bar:
             result.rows += 1
@@ -117,7 +119,7 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
             try:
                 if None in record.data:
                     raise Reject("(row)", str(record.data[None]))
-                triples = list(source.lift(record, ctx))
+                triples = [t for t in source.lift(record, ctx) if not ctx.share(t, source.name)]
             except Reject as exc:
                 value = "" if exc.value is None else str(exc.value)
                 result.rejected.append(Rejection(source.name, source.path, record.line,
@@ -154,6 +156,16 @@ def lift_or_reuse(source: Source, ctx: Context, out_dir: Path, cache_dir: Path, 
     return result, entry_key
 
 
+def write_organisations(ctx: Context, out_dir: Path) -> tuple[Path, int]:
+    """The shared `organisations` graph, once all sources are lifted: its file and triple count."""
+    path = out_dir / f"{organisations.GRAPH}.nq"
+    graph = ctx.mint.graph(organisations.GRAPH)
+    triples = ctx.organisations.triples()
+    with path.open("w", encoding="utf-8") as out:
+        out.write("".join(nquad(t, graph) for t in triples))
+    return path, len(triples)
+
+
 def build(settings: Settings, sources: Sequence[Source] | None = None, *, progress: bool = True,
           validate: bool = True, reuse: bool = False) -> BuildReport:
     """Build a new store from the sources and swap it in; raise BuildError on failure.
@@ -180,11 +192,13 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         cache_dir = settings.home / "lifted"
         lifted = [lift_or_reuse(s, ctx, work, cache_dir, reuse, progress) for s in sources]
         results = [result for result, _ in lifted]
-        outcomes = shape_sets.run(results) if validate else []
+        shared_file, shared_triples = write_organisations(ctx, work)
+        outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file)) \
+            if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
         documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan, documents)
+        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan, documents, shared_triples)
         links = coverage.compute(results, ctx)
         links_file = work / "linksets.nq"
         coverage.write(links_file, links, ctx, results)
@@ -196,12 +210,13 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             raise BuildError(f"validation failed: {names}; see {report_dir}")
         served = settings.store_root / CURRENT
         log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
-                                      {r.graph: r.nquads for r in results}, ctx.mint, build_id, started, work,
+                                      {**{r.graph: r.nquads for r in results}, organisations.GRAPH: shared_file}, ctx.mint, build_id, started, work,
                                       settings.change_retention_days)
         fresh_file = work / "freshness.nq"
         freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
                         ctx.mint, started)
-        files = [(r.nquads, "") for r in results] + [(prov_file, ""), (links_file, ""), (log, ""), (fresh_file, "")]
+        files = [(r.nquads, "") for r in results] + [(shared_file, ""), (prov_file, ""), (links_file, ""), (log, ""),
+                                                     (fresh_file, "")]
         files += [(d.path, ctx.mint.graph(d.name)[1:-1]) for d in documents]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)

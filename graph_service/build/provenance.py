@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from mappings import organisations
 from mappings.namespaces import BG, DCT, PROV, RDFS, SPDX, VOID, XSD
 from mappings.source import Context
 from mappings.terms import Triple, is_a, iri, literal, nquad, typed
@@ -20,7 +21,7 @@ from graph_service.build.vocabulary import Document
 
 
 def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None,
-            documents: Sequence[Document] = ()) -> list[Triple]:
+            documents: Sequence[Document] = (), shared_triples: int = 0) -> list[Triple]:
     mint = ctx.mint
     activity = mint.resource(f"build/{build_id}")
     agent = mint.resource("software/bercy-graph")
@@ -75,6 +76,14 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
                 (file, DCT.identifier, literal(document.relative)), (graph, DCT.license, iri(document.licence))]
     for name, shapes in vocabulary.conforms_to(outcomes).items():
         out += [(mint.graph(name), DCT.conformsTo, mint.graph(s)) for s in shapes]
+    shared = mint.graph(organisations.GRAPH)  # written from what the sources say (mappings/organisations.py)
+    out += [*is_a(shared, PROV.Entity, VOID.Dataset),
+            (shared, DCT.title, literal(organisations.TITLE, lang="fr")),
+            (shared, PROV.wasGeneratedBy, activity),
+            (shared, VOID.triples, typed(shared_triples, XSD.integer)),
+            (shared, BG.mapping, literal(organisations.__name__)),
+            (shared, DCT.license, iri(organisations.LICENCE)),
+            *((shared, PROV.wasDerivedFrom, mint.graph(name)) for name in ctx.organisations.sources)]
     for outcome in outcomes:
         for name in outcome.graphs:
             graph = mint.graph(name)
@@ -85,12 +94,12 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
 
 
 def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None,
-          documents: Sequence[Document] = ()) -> None:
+          documents: Sequence[Document] = (), shared_triples: int = 0) -> None:
     """Write the provenance graph as N-Quads (`plan`: the snapshot binding, None for given sources;
-    `documents`: the vocabulary and shapes graphs)."""
+    `documents`: the vocabulary and shapes graphs; `shared_triples`: the organisations graph's size)."""
     graph = ctx.mint.graph("provenance")
     with path.open("w", encoding="utf-8") as out:
-        for triple in triples(results, outcomes, ctx, build_id, started, plan, documents):
+        for triple in triples(results, outcomes, ctx, build_id, started, plan, documents, shared_triples):
             out.write(nquad(triple, graph))
 
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from urllib.parse import unquote
 
+from mappings import organisations
 from mappings.iri import Minter
 from mappings.registry import SOURCES
 
@@ -35,4 +36,11 @@ def revalidate(store: GraphStore, settings: Settings,
             path = Path(tmp) / f"{name}.nq"
             store.dump_graph(mint.graph(name)[1:-1], path)
             results.append(SimpleNamespace(source=SimpleNamespace(name=name), nquads=path))
-        return validation.run(results, shape_sets=sets)
+        shared = Path(tmp) / f"{organisations.GRAPH}.nq"
+        store.dump_graph(mint.graph(organisations.GRAPH)[1:-1], shared)
+        registries = [SimpleNamespace(source=SimpleNamespace(name=name), nquads=Path(tmp) / f"{name}.nq")
+                      for name in names if organisations.is_registry(name)]
+        for r in registries:
+            if not r.nquads.exists():
+                store.dump_graph(mint.graph(r.source.name)[1:-1], r.nquads)
+        return validation.run(results, shape_sets=sets, shared=validation.organisation_files(registries, shared))

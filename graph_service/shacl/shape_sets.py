@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappings.catalog import is_catalog
+from mappings.organisations import is_registry
 
 from graph_service.config import PROJECT_ROOT
 from graph_service.shacl.fast import fast_engine
@@ -36,6 +37,9 @@ class ShapeSet:
     blocking: bool = True
     engine: str = "pyshacl"
     per_graph: bool = False  # validate each graph on its own (an outcome named after the graph)
+    #: also read the organisations the graphs link to (the shared graph and the registries'), since
+    #: a source's graph no longer describes them (mappings/organisations.py)
+    organisations: bool = False
 
     def shape_files(self) -> list[Path]:
         return [SHAPES_DIR / name for name in self.shapes]
@@ -85,7 +89,7 @@ SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("budget", ("budget.ttl",), starts_with("budget-"), engine="fast"),
     # DECP contracts, modifications, parties and audit measurements: each feed on its own graph
     # (one contract may be published, with other values, by two feeds: the graphs keep them apart).
-    *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast")
+    *(ShapeSet(name, ("decp.ttl",), starts_with(name), engine="fast", organisations=True)
       for name in ("decp-2019-e-marchespublics", "decp-2019-pes", "decp-2019-aife", "decp-2024-paris",
                    "decp-tabulaire")),
     # any other DECP feed of a snapshot (its graph is named after its kind, graph_service/build/binding.py)
@@ -95,7 +99,7 @@ SHAPE_SETS: list[ShapeSet] = [
     # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
     # local-authority accounts, SIRENE legal units.
     ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
-    ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast"),
+    ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast", organisations=True),
     ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
     # La Poste's postal codes and the communes they serve.
     ShapeSet("codes-postaux", ("postal.ttl",), starts_with("codes-postaux"), engine="fast"),
@@ -112,14 +116,22 @@ SHAPE_SETS: list[ShapeSet] = [
 ]
 
 
-def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None) -> list[Outcome]:
-    """Run every shape set on the N-Quads of the sources it applies to."""
+def organisation_files(results: Sequence, shared: Path) -> list[Path]:
+    """The files describing organisations: the shared graph and the registries' graphs."""
+    return [shared, *(r.nquads for r in results if is_registry(r.source.name))]
+
+
+def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
+        shared: Sequence[Path] = ()) -> list[Outcome]:
+    """Run every shape set on the N-Quads of the sources it applies to (with the `shared` files
+    describing organisations, for the sets that read them)."""
     outcomes = []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
         for group in ([[f] for f in files] if shape_set.per_graph else [files] if files else []):
             name = group[0].stem if shape_set.per_graph else shape_set.name
             outcome = Outcome(name, shape_set.blocking, [f.stem for f in group], shapes=shape_set.shape_files())
-            outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), group)
+            extra = [f for f in shared if f not in group] if shape_set.organisations else []
+            outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), group + extra)
             outcomes.append(outcome)
     return outcomes

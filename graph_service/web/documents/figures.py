@@ -476,8 +476,8 @@ def programme(store: GraphStore, t: str) -> Figures:
 
 def cpv(store: GraphStore, t: str) -> Figures:
     """A CPV code: the contracts classified under it, exactly or under a finer code."""
-    out = contracts(store, f"?c epo:hasMainClassification {t} .", "classés sous ce code")
-    finer = contracts(store, f"?code skos:broader+ {t} . ?c epo:hasMainClassification ?code .",
+    out = contracts(store, f"?c bg:cpv {t} .", "classés sous ce code")
+    finer = contracts(store, f"?code skos:broader+ {t} . ?c bg:cpv ?code .",
                       "classés sous un code plus fin")
     out = out.add(finer)
     narrower = _rows(store, f"?x skos:broader {t}", "(COUNT(DISTINCT ?x) AS ?n)")
@@ -560,21 +560,29 @@ def cents(value: Decimal | str) -> str:
     return html.number(float(value), 2) + "\u00a0€"
 
 
+def award_amount(row: dict) -> str:
+    """An award's amount as its feed means it: the initial one, else (the tabular export) the current one."""
+    if "amount" in row:
+        return f"montant initial {cents(row['amount'])}"
+    if "current" in row:
+        return f"montant à jour des avenants {cents(row['current'])}"
+    return "montant initial non publié"
+
+
 def contract(store: GraphStore, t: str) -> Figures:
     """A DECP award: its amounts (both readings when an amendment looks like an increase), its amendments
     in notification order, and the shared identifier it is part of; or a shared identifier: its awards."""
     out = Figures()
     awards = _rows(store, f"{t} a bg:ContractIdentifier ; dct:hasPart ?c . OPTIONAL {{ ?c bg:initialAmount ?a }} "
-                          f"OPTIONAL {{ ?c epo:hasContractConclusionDate ?d }}",
-                   "?c (MAX(?a) AS ?amount) (MAX(?d) AS ?date)", "GROUP BY ?c")
+                          f"OPTIONAL {{ ?c bg:currentAmount ?k }} OPTIONAL {{ ?c epo:hasContractConclusionDate ?d }}",
+                   "?c (MAX(?a) AS ?amount) (MAX(?k) AS ?current) (MAX(?d) AS ?date)", "GROUP BY ?c")
     if awards:
         out.items.append(("attributions publiées sous cet identifiant", html.number(len(awards))))
         out.notes.append(AWARDS_NOTE)
         entries = sorted(awards, key=lambda r: (r.get("date", ""), r["c"]))
         out.lists.append(("Attributions publiées sous cet identifiant (chacune compte une fois)", [
-            (r["c"], f"attribution {r['c'].rsplit('/', 1)[-1]} — notifiée le {french_date(r.get('date', '?'))} "
-                     f"— montant "
-                     f"initial {cents(r['amount']) if 'amount' in r else 'non publié'}") for r in entries]))
+            (r["c"], f"attribution {r['c'].rsplit('/', 1)[-1]} — notifiée le {french_date(r.get('date', '?'))} — "
+                     + award_amount(r)) for r in entries]))
         return out
     row = (_rows(store, f"{t} a epo:Contract . OPTIONAL {{ {t} bg:initialAmount ?i }} "
                         f"OPTIONAL {{ {t} bg:currentAmount ?c }} OPTIONAL {{ {t} bg:currentAmountIfIncrements ?x }}",
