@@ -359,10 +359,21 @@ def cell(ctx: Context, subject: str, prop: str, d: Decision, raw: str) -> list[T
     if kind.entity == "entreprise" and key is not None:
         ctx.link("entreprise", key)
         return [(subject, prop, ctx.entity("entreprise", key))]
-    if key is not None and (target := ctx.link(kind.referential or kind.entity or "", key)):
+    if key is None and kind.referential is not None:
+        key = normalised(kind, raw)  # a code no longer current may resolve through the history (`Context.link`)
+    if key is None:
+        ctx.unresolvable(kind.referential or kind.entity or kind.name, raw)
+    elif target := ctx.link(kind.referential or kind.entity or "", key):  # (an unknown key is counted there)
         return [(subject, prop, target)]
-    ctx.unresolvable(kind.referential or kind.entity or kind.name, raw)
     return [(subject, prop, literal(raw))]
+
+
+def normalised(kind: Kind, raw: str) -> str | None:
+    """A value in the form of its kind (not checked against the referential), or None."""
+    try:
+        return kind.normalise(raw)
+    except ValueError:
+        return None
 
 
 def generic_source(name: str, title: str, path: str, *, delimiter: str = ",", json_array: bool = False,
