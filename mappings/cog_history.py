@@ -183,6 +183,11 @@ def build(data_dir: Path) -> History:
                 starts[code].add(eff)
             elif mod in STARTS:
                 starts[code].add(eff)
+    for mvt in sorted((data_dir / DIR).glob(MVT_GLOB)):
+        for v in mvt_ends(read_mvt(mvt), f"{DIR}{mvt.name}"):
+            for successor in v.successors:
+                ends.setdefault((v.code, v.end), Version(v.code, v.name, None, v.end, [], v.source, v.line,
+                                                         v.mod)).successors.append(successor)
     history = History()
     by_code: dict[str, list[Version]] = defaultdict(list)
     for (code, _), v in sorted(ends.items(), key=lambda item: (item[0][0], item[0][1])):
@@ -218,6 +223,64 @@ def undated(data_dir: Path) -> Iterator[tuple[str, str, str, str, int]]:
         for row in read_json_records(path):
             for old in row.get("anciensCodes", None) or ():
                 yield old, "", row.get("code"), OLD_CODES_2026, row.line
+
+
+#: INSEE's "mouvements des communes" file (`v_mvt_commune_YYYY.csv`, COG 2019+), when a harvester stages it:
+#: its documented layout, one row per (commune before, commune after) of an event.
+MVT_GLOB = "v_mvt_commune_*.csv"
+MVT_COLUMNS = ("MOD", "DATE_EFF", "TYPECOM_AV", "COM_AV", "TNCC_AV", "NCC_AV", "NCCENR_AV", "LIBELLE_AV",
+               "TYPECOM_AP", "COM_AP", "TNCC_AP", "NCC_AP", "NCCENR_AP", "LIBELLE_AP")
+#: Its MOD codes (2 digits): 10 name, 20 creation, 21 re-establishment, 30 removal, 31 simple merger,
+#: 32 commune nouvelle, 33 merger-association, 34 association -> simple merger, 41 code change (département),
+#: 50 code change (chef-lieu), 70 associated -> delegated commune.
+MVT_CLASSES = {10: BG.ChangementDeNom, 20: BG.Creation, 21: BG.Retablissement, 30: BG.Suppression,
+               31: BG.Fusion, 32: BG.Fusion, 33: BG.Fusion, 34: BG.Fusion, 41: BG.ChangementDeCode,
+               50: BG.ChangementDeCode, 70: BG.Fusion}
+
+
+def read_mvt(path: Path) -> Iterator[Record]:
+    """v_mvt_commune_YYYY.csv: UTF-8, `,`, the 14 documented columns."""
+    return read_csv(path, columns=MVT_COLUMNS)
+
+
+def mvt_ends(rows: Iterable[Record], source: str) -> list[Version]:
+    """The ends of commune codes an INSEE movements file states: for one event (MOD, date, code before), the
+    communes (`TYPECOM_AP` COM) after it; the code ends when none of them keeps it (a commune nouvelle's
+    chef-lieu keeps its code, a name change too)."""
+    after: dict[tuple[str, str, str], list[tuple[str, Record]]] = defaultdict(list)
+    for row in rows:
+        if row.get("TYPECOM_AV") == "COM" and row.get("TYPECOM_AP") == "COM" and row.get("COM_AV"):
+            after[(row.get("MOD"), row.get("DATE_EFF"), row.get("COM_AV"))].append((row.get("COM_AP"), row))
+    out = []
+    for (mod, when, code), successors in after.items():
+        codes = [c for c, _ in successors]
+        if code in codes or not mod.isdigit():
+            continue
+        first = successors[0][1]
+        out.append(Version(code, first.get("LIBELLE_AV"), None, date.fromisoformat(when), codes, source,
+                           first.line, int(mod)))
+    return out
+
+
+def lift_mvt(row: Record, ctx: Context, path: str) -> Iterable[Triple]:
+    """A row of a movements file: the version whose end it reveals, with its dated event."""
+    history = history_of(ctx.data_dir)
+    out: list[Triple] = []
+    for v in _revealed(history, path, row.line):
+        event = ctx.entity(EVENT, f"{Path(path).stem}-{row.line}")
+        out += [(event, RDFS.label, fr(f"{v.name} ({v.code}) : MOD {v.mod} au {v.end}")),
+                (event, BG.codeMouvement, literal(str(v.mod)))]
+        out += end_event(ctx, history, v, MVT_CLASSES.get(v.mod or 0, BG.AutreEvenement), event)
+        out += version_triples(ctx, history, v)
+    return out
+
+
+def mvt_source(path: str) -> Source:
+    """The source of a staged movements file (`referentials/cog-history/v_mvt_commune_YYYY.csv`): added to
+    the build after the 2017 history when a harvester has fetched one (none is embedded)."""
+    return Source(name=f"cog-historique-{Path(path).stem.replace('_', '-')}",
+                  title=f"INSEE — mouvements des communes ({Path(path).name})", path=path, read=read_mvt,
+                  lift=partial(lift_mvt, path=path), mapping=__name__, preamble=preamble)
 
 
 _CACHE: dict[Path, History] = {}

@@ -118,8 +118,9 @@ def contracts(store: GraphStore, pattern: str, what: str) -> Figures:
 
 def territory(store: GraphStore, t: str) -> Figures:
     """A commune, département, région...: contracts executed there, property sales, subdivisions."""
-    out = contracts(store, f"?c dct:spatial {t} .", "exécutés sur ce territoire")
-    sales = f"?m a bg:Mutation ; dct:spatial {t} . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
+    # `dct:spatial/bg:communeActuelle?`: a record under a former code counts for today's commune (cog_history)
+    out = contracts(store, f"?c dct:spatial/bg:communeActuelle? {t} .", "exécutés sur ce territoire")
+    sales = f"?m a bg:Mutation ; dct:spatial/bg:communeActuelle? {t} . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
     n, total = _count_and_sum(store, sales, "?m", "?price")
     if n:
         out.items.append(("ventes immobilières (DVF)", html.number(n)))
@@ -128,6 +129,11 @@ def territory(store: GraphStore, t: str) -> Figures:
         months = _per_period(store, sales + " ?m bg:dateMutation ?date", "?m", "?date", 7)
         if len(months) > 1:
             out.charts.append(html.bar_chart(months, title="Ventes immobilières par mois (DVF)"))
+    former = _rows(store, f"?v bg:communeActuelle {t} . ?r ?p ?v . FILTER NOT EXISTS {{ ?r igeo:detruit ?v }}",
+                   "(COUNT(DISTINCT ?r) AS ?n)")
+    if former and int(former[0]["n"]):
+        out.items.append(("enregistrements sous un ancien code (historique des communes)",
+                          html.number(int(former[0]["n"]))))
     communes = _rows(store, f"?x igeo:subdivisionDe {t} ; a igeo:Commune", "(COUNT(DISTINCT ?x) AS ?n)")
     if communes and int(communes[0]["n"]):
         out.items.append(("communes", html.number(int(communes[0]["n"]))))
