@@ -100,8 +100,13 @@ class Version:
     mod: int | None = None
 
     @property
+    def keys(self) -> tuple[str, str]:
+        """The IRI keys: `commune-version/{code}/{end date or sans-date}`."""
+        return self.code, self.end.isoformat() if self.end else "sans-date"
+
+    @property
     def key(self) -> str:
-        return f"{self.code}/{self.end.isoformat() if self.end else 'sans-date'}"
+        return "/".join(self.keys)
 
 
 @dataclass
@@ -134,7 +139,7 @@ class History:
             v = nxt
         return None
 
-    def successor_entity(self, v: Version, today: set[str]) -> tuple[str, str] | None:
+    def successor_entity(self, v: Version, today: set[str]) -> tuple[str, ...] | None:
         """(kind, key) of what an end event created: today's commune, or the successor's version then."""
         if len(set(v.successors)) != 1:
             return None
@@ -142,7 +147,7 @@ class History:
         if successor in today:
             return "commune", successor
         nxt = self.at(successor, v.end)
-        return (VERSION, nxt.key) if nxt else None
+        return (VERSION, *nxt.keys) if nxt else None
 
     def events(self) -> dict[str, int]:
         """Versions by how their end is known (for the report)."""
@@ -297,7 +302,7 @@ def history_of(data_dir: Path) -> History:
 
 def version_triples(ctx: Context, history: History, v: Version) -> list[Triple]:
     """Declare a version (and register its period for `Context.link`), with the commune it leads to today."""
-    subject = ctx.define(VERSION, v.key)
+    subject = ctx.define(VERSION, *v.keys)
     today = history.current(v, ctx.known["commune"])
     until = f"jusqu'au {v.end.isoformat()}" if v.end else "fin non datée"
     label = f"{v.name or 'commune'} ({v.code}, {until})"
@@ -322,7 +327,7 @@ def version_triples(ctx: Context, history: History, v: Version) -> list[Triple]:
 def end_event(ctx: Context, history: History, v: Version, cls: str, event: str) -> list[Triple]:
     """The event that ended a version: what it destroyed, what it created, when (or that the date is unknown)."""
     out: list[Triple] = [(event, A, IGEO.EvenementGeographique), (event, A, cls),
-                         (event, IGEO.detruit, ctx.entity(VERSION, v.key))]
+                         (event, IGEO.detruit, ctx.entity(VERSION, *v.keys))]
     if created := history.successor_entity(v, ctx.known["commune"]):
         out.append((event, IGEO.cree, ctx.entity(*created)))
     if v.end:
@@ -369,7 +374,7 @@ def lift_historiq(row: Record, ctx: Context) -> Iterable[Triple]:
         if code in ctx.known["commune"] and history.at(code, eff) is None:
             out.append((event, IGEO.cree, ctx.entity("commune", code)))
         elif (v := history.at(code, eff)) is not None:
-            out.append((event, IGEO.cree, ctx.entity(VERSION, v.key)))
+            out.append((event, IGEO.cree, ctx.entity(VERSION, *v.keys)))
     return out
 
 

@@ -84,7 +84,7 @@ class Context:
             self.links[(self.source, kind)] += 1
             self.linked_lines[(self.source, kind)].add(self.line)
             self.history_lines[(self.source, kind)].add(self.line)
-            return self.mint.entity(f"{kind}-version", version)
+            return self.mint.entity(f"{kind}-version", *version.split("/"))
         self.unresolvable(kind, key)
         return None
 
