@@ -163,3 +163,32 @@ def test_report_figures(capsys):
     versions = cog_history.build(DATA).events()
     assert sum(classes.values()) == len(historiq()) and versions["dated"] > 0 and versions["undated"] > 0
     print(dict(classes), versions)
+
+
+def test_shapes_catch_a_broken_version_event_and_csvw_column(tmp_path):
+    """shapes/cog_history.ttl and shapes/generic.ttl on the real lifted graphs: conform as lifted; an event
+    stripped of its date (without the unknown-date flag), a version with two communes of today and a column
+    whose resolved share exceeds 1 are each a violation of the fast engine."""
+    from graph_service.shacl.shape_sets import ENGINES, SHAPES_DIR
+    ctx, results = lift("tab-georef-communes-bordeaux-metropole")
+    history = [results[n].nquads for n in results if n.startswith("cog-historique")]
+    table = results["tab-georef-communes-bordeaux-metropole"].nquads
+    fast = ENGINES["fast"]
+    assert fast([SHAPES_DIR / "cog_history.ttl"], history)[0] == []
+    assert fast([SHAPES_DIR / "generic.ttl"], [table])[0] == []
+    text = history[0].read_text(encoding="utf-8")
+    version = f"<{BASE}/id/commune-version/50600/2017-01-01>"
+    event_date = next(line for line in text.splitlines() if "<http://rdf.insee.fr/def/geo#date>" in line)
+    broken = text.replace(event_date + "\n", "", 1).replace(
+        f"{version} <https://w3id.org/bercy-graph/def#communeActuelle>",
+        f"{version} <https://w3id.org/bercy-graph/def#communeActuelle> <{BASE}/id/commune/50001> <{BASE}/graph/x> .\n"
+        f"{version} <https://w3id.org/bercy-graph/def#communeActuelle>", 1)
+    path = tmp_path / "history.nq"
+    path.write_text(broken, encoding="utf-8")
+    found = fast([SHAPES_DIR / "cog_history.ttl"], [path, *history[1:]])[0]
+    assert {r.focus for r in found} >= {version[1:-1], event_date.split(" ", 1)[0][1:-1]}
+    share = next(line for line in table.read_text(encoding="utf-8").splitlines() if "#resolvedShare>" in line)
+    path = tmp_path / "table.nq"
+    path.write_text(table.read_text(encoding="utf-8").replace(share, re.sub(r'"[0-9.]+"', '"1.5000"', share)),
+                    encoding="utf-8")
+    assert len(fast([SHAPES_DIR / "generic.ttl"], [path])[0]) == 1
