@@ -23,7 +23,7 @@ from mappings.registry import GENERIC_SOURCES, SOURCES
 from mappings.source import Context
 
 from .conftest import BASE, DATA
-from .test_queries import run
+from .test_queries import DECP_JSON, buyer_id, departement_of_place, lifted, run  # noqa: F401 (a fixture)
 
 CSVW = "http://www.w3.org/ns/csvw#"
 PREFIXES = f"""PREFIX bg: <https://w3id.org/bercy-graph/def#>
@@ -342,3 +342,21 @@ def test_opendatasoft_fields_give_csvw_titles_and_descriptions(tmp_path):
     assert str(graph.value(column, URIRef("http://purl.org/dc/terms/description"))) == described["description"]
     note = str(graph.value(column, URIRef("https://w3id.org/bercy-graph/def#recognitionNote")))
     assert f"portal type: {described['type']}" in note
+
+
+def test_generic_query_signalconso_reports_and_contracts_by_departement(store, settings, built,
+                                                                       departement_of_place):
+    """queries/generic_signalconso_decp_by_departement.rq: SignalConso reports per département (its dep_code,
+    recognised by the generic lift) with the DECP contracts executed there, both counted from the files."""
+    departement_of = departement_of_place
+    reports = Counter(values.departement(r["dep_code"]) for r in rows_of(SIGNALCONSO) if r["dep_code"])
+    contracts: dict[str, set] = {}
+    for source in DECP_JSON:
+        for r in lifted(settings, built, source):
+            if (d := departement_of(r.get("lieuExecution"))) in reports:
+                contracts.setdefault(d, set()).add((buyer_id(r), str(r["id"]).strip()))
+    rows = {r["code"]: r for r in run(store, "generic_signalconso_decp_by_departement")}
+    assert {code: int(r["reports"]) for code, r in rows.items()} == dict(reports)
+    assert {code: int(r["contracts"]) for code, r in rows.items()} == {
+        code: len(contracts.get(code, ())) for code in reports}
+    assert int(rows["75"]["reports"]) == 298 and int(rows["75"]["contracts"]) > 0  # Paris: Ville de Paris' feed
