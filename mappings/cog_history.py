@@ -225,9 +225,9 @@ def undated(data_dir: Path) -> Iterator[tuple[str, str, str, str, int]]:
                 yield row.get("code"), row.get("nom"), successor, ABSORBED_2018, row.line
     path = data_dir / OLD_CODES_2026
     if path.exists():
-        for row in read_json_records(path):
-            for old in row.get("anciensCodes", None) or ():
-                yield old, "", row.get("code"), OLD_CODES_2026, row.line
+        for entry in read_json_records(path):  # a JSON object: no header to check
+            for old in entry.get("anciensCodes", None) or ():
+                yield old, "", entry.get("code"), OLD_CODES_2026, entry.line
 
 
 #: INSEE's "mouvements des communes" file (`v_mvt_commune_YYYY.csv`, COG 2019+), when a harvester stages it:
@@ -253,9 +253,10 @@ def mvt_ends(rows: Iterable[Record], source: str) -> list[Version]:
     communes (`TYPECOM_AP` COM) after it; the code ends when none of them keeps it (a commune nouvelle's
     chef-lieu keeps its code, a name change too)."""
     after: dict[tuple[str, str, str], list[tuple[str, Record]]] = defaultdict(list)
-    for row in rows:
-        if row.get("TYPECOM_AV") == "COM" and row.get("TYPECOM_AP") == "COM" and row.get("COM_AV"):
-            after[(row.get("MOD"), row.get("DATE_EFF"), row.get("COM_AV"))].append((row.get("COM_AP"), row))
+    for movement in rows:  # read by `read_mvt`, which checks MVT_COLUMNS in the header
+        if movement.get("TYPECOM_AV") == "COM" and movement.get("TYPECOM_AP") == "COM" and movement.get("COM_AV"):
+            after[(movement.get("MOD"), movement.get("DATE_EFF"), movement.get("COM_AV"))].append(
+                (movement.get("COM_AP"), movement))
     out = []
     for (mod, when, code), successors in after.items():
         codes = [c for c, _ in successors]
