@@ -45,6 +45,8 @@ class Column(Protocol):
     resolved: int
     share: float
     note: str
+    titles: list[str]   # the header, then the portal's label and name when known
+    description: str    # the portal's description of the field ("" when none)
 
 
 class Table(Protocol):
@@ -92,7 +94,10 @@ def table_triples(table: Table, ctx: Context) -> list[Triple]:
             (prop, A, RDF.Property), (prop, RDFS.label, literal(d.title)),
             (column, BG.valuesChecked, typed(d.checked, XSD.integer)),
             (column, BG.recognitionNote, literal(d.note)),
+            *[(column, CSVW.title, literal(t)) for t in d.titles[1:]],
         ]
+        if d.description:
+            out += [(column, DCT.description, literal(d.description)), (prop, RDFS.comment, literal(d.description))]
         if kind is not None:
             out += [(column, BG.columnKind, literal(kind.name)),
                     (column, BG.valuesResolved, typed(d.resolved, XSD.integer)),

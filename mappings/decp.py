@@ -269,7 +269,7 @@ def place_triples(ctx: Context, subject: str, c: Contract) -> list[Triple]:
         key = None
     if kind is None or key is None:  # unknown type or malformed code
         ctx.unresolvable(f"lieuExecution {type_code}", code)
-    elif territory := ctx.link(kind, key):
+    elif territory := ctx.link(kind, key, at=values.day(c.notified)):
         out.append((subject, DCT.spatial, territory))
     return out
 
@@ -288,7 +288,7 @@ def postal_place(ctx: Context, subject: str, code: str, c: Contract) -> list[Tri
         out.append((subject, BG.executionPostalCode, postal))
     communes = ctx.related("code-postal", code, "commune")
     if len(communes) == 1:
-        territory = ctx.link("commune", communes[0])
+        territory = ctx.link("commune", communes[0], at=values.day(c.notified))
     else:
         departements = {values.departement_of_commune(k) for k in communes} or {postal_departement(code)}
         territory = ctx.link("departement", departements.pop()) if len(departements) == 1 else None

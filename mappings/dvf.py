@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import values
 from .namespaces import A, BG, DCT, GEO, LOCN, XSD
 from .read import Record, read_csv
 from .source import Context, Reader
@@ -108,7 +109,7 @@ def triples(line: SaleLine, ctx: Context) -> list[Triple]:
     mutation = ctx.entity("mutation", line.mutation)
     disposition = ctx.entity("disposition", line.mutation, str(line.disposition))
     parcel = ctx.entity("parcelle", line.parcel)
-    commune = ctx.link("commune", line.commune)
+    commune = ctx.link("commune", line.commune, at=values.day(line.date))
     out: list[Triple] = [
         (mutation, A, BG.Mutation),
         (mutation, DCT.identifier, literal(line.mutation)),

@@ -65,6 +65,7 @@ class Kind:
     weak: bool = False
     datatype: str | None = None  # literal kinds: the XSD datatype of the value
     csvw_datatype: str = "string"
+    vetoes: frozenset[str] = frozenset()  # name words saying the column codes another thing (see `OTHER_ZONINGS`)
 
 
 def _hints(*words: str) -> frozenset[str]:
@@ -81,12 +82,19 @@ def _commune(text: str) -> str:
 
 
 COMMUNE_HINTS = _hints("commune", "com", "insee", "codgeo", "depcom", "codecommune")
+#: Zonings whose codes are written as the code of their pole commune (INSEE: bassin de vie, zone d'emploi
+#: before 2020, unité urbaine, aire d'attraction) or that group communes (canton, EPCI): a column so named holds
+#: commune codes that are not the row's commune (georef's "Code Officiel Bassin vie 2022": 33063 for every
+#: commune around Bordeaux), so it is never read as a commune even when its values all resolve.
+OTHER_ZONINGS = _hints("bassin", "bv", "bv2012", "bv2022", "emploi", "ze", "uu", "uu2010", "uu2020", "au", "au2010",
+                       "aav", "aav2020", "canton", "epci", "ept", "pole")
 
 
 #: The referential codes, in the order ties are listed (the choice rule is in `choose`).
 CODE_KINDS: tuple[Kind, ...] = (
-    Kind("commune", _commune, COMMUNE_HINTS, "commune", "commune"),
-    Kind("commune-sans-zero", values.commune, COMMUNE_HINTS, "commune", "commune", weak=True),
+    Kind("commune", _commune, COMMUNE_HINTS, "commune", "commune", vetoes=OTHER_ZONINGS),
+    Kind("commune-sans-zero", values.commune, COMMUNE_HINTS, "commune", "commune", weak=True,
+         vetoes=OTHER_ZONINGS),
     Kind("code-postal", values.postal_code, _hints("postal", "cp", "codepostal", "postcode"),
          "code-postal", "code-postal"),
     Kind("departement", values.departement, _hints("departement", "dep", "dept", "dpt"),
@@ -149,6 +157,19 @@ class FieldMeta:
     description: str = ""
 
 
+def ods_fields(fields: Iterable[dict | FieldMeta]) -> tuple[FieldMeta, ...]:
+    """The field metadata of an Opendatasoft dataset (`dataset.fields` of the Explore API: name, label, type,
+    description, which may be null; other keys ignored), as the generic lift takes it."""
+    out = []
+    for f in fields:
+        if isinstance(f, FieldMeta):
+            out.append(f)
+        elif isinstance(f, dict) and f.get("name"):
+            out.append(FieldMeta(str(f["name"]), str(f.get("label") or ""), str(f.get("type") or ""),
+                                 str(f.get("description") or "")))
+    return tuple(out)
+
+
 @dataclass
 class Decision:
     """A column and what it was recognised as, with the evidence."""
@@ -160,6 +181,22 @@ class Decision:
     resolved: int = 0    # of which resolved as `kind`
     note: str = ""
     hints: frozenset[str] = field(default_factory=frozenset)
+    meta: FieldMeta | None = None  # what the portal says of the field, when known
+
+    @property
+    def titles(self) -> list[str]:
+        """The header, then the portal's label and name when they differ (CSVW titles)."""
+        found = [self.title] + ([self.meta.label, self.meta.name] if self.meta else [])
+        return list(dict.fromkeys(t for t in found if t and t.strip()))
+
+    @property
+    def description(self) -> str:
+        return self.meta.description if self.meta else ""
+
+    @property
+    def name_words(self) -> frozenset[str]:
+        """The words of the column's names (header, portal name and label; not its description)."""
+        return tokens(*self.titles)
 
     @property
     def name(self) -> str:
@@ -241,9 +278,10 @@ def recognise(header: list[str], rows: Iterable[dict], known: dict[str, set[str]
             columns[title] += cell_values(row.get(title))
     decisions = []
     for number, title in enumerate(header, start=1):
-        f = meta.get(title, FieldMeta(title))
-        decision = Decision(number, title, hints=tokens(title, f.name, f.label, f.description))
-        decide(decision, columns[title], known, f.type)
+        f = meta.get(title)
+        decision = Decision(number, title, meta=f,
+                            hints=tokens(title, *((f.name, f.label, f.description) if f else ())))
+        decide(decision, columns[title], known, f.type if f else "")
         decisions.append(decision)
     return decisions
 
@@ -251,8 +289,9 @@ def recognise(header: list[str], rows: Iterable[dict], known: dict[str, set[str]
 def decide(d: Decision, column: list[str], known: dict[str, set[str]], portal_type: str = "") -> None:
     """Fill `d` with the kind its values support (or none), its evidence and a note saying why."""
     d.checked = len(column)
+    portal = f"; portal type: {portal_type} (a hint, not a proof)" if portal_type else ""
     if not column:
-        d.note = "empty column"
+        d.note = "empty column" + portal
         return
     sample = column[:SAMPLE]
     code_words = bool(d.hints & CODE_WORDS) or portal_type == "text"
@@ -262,6 +301,10 @@ def decide(d: Decision, column: list[str], known: dict[str, set[str]], portal_ty
         if kind.datatype in (XSD.decimal,) and code_words:
             continue  # `Code ...`, `... id`: digits that name, not count
         if not _passes(kind, sample, known):
+            continue
+        if vetoed := d.name_words & kind.vetoes:
+            refused.append(f"{kind.name}: the values resolve but the name says another zoning "
+                           f"({', '.join(sorted(vetoed))})")
             continue
         resolved = _resolved(kind, column, known)
         if resolved < THRESHOLD * len(column):
@@ -274,13 +317,13 @@ def decide(d: Decision, column: list[str], known: dict[str, set[str]], portal_ty
     codes = [k for k in kept if k[0].datatype is None]
     chosen = choose(codes, d.hints, known) if codes else (kept[0] if kept else None)
     if chosen is None:
-        d.note = "not recognised" + (f" ({'; '.join(refused)})" if refused else "")
+        d.note = "not recognised" + (f" ({'; '.join(refused)})" if refused else "") + portal
         return
     d.kind, d.resolved = chosen
     others = [k.name for k, _ in kept if k is not d.kind]
     d.note = (f"{d.kind.name}: {d.resolved}/{d.checked} values resolve ({d.share:.1%}, threshold "
               f"{THRESHOLD:.0%})" + (f"; also possible: {', '.join(others)}" if others else "")
-              + (f"; refused: {'; '.join(refused)}" if refused else ""))
+              + (f"; refused: {'; '.join(refused)}" if refused else "") + portal)
 
 
 def choose(kept: list[tuple[Kind, int]], hints: frozenset[str], known: dict[str, set[str]]) -> tuple[Kind, int]:
@@ -359,17 +402,29 @@ def cell(ctx: Context, subject: str, prop: str, d: Decision, raw: str) -> list[T
     if kind.entity == "entreprise" and key is not None:
         ctx.link("entreprise", key)
         return [(subject, prop, ctx.entity("entreprise", key))]
-    if key is not None and (target := ctx.link(kind.referential or kind.entity or "", key)):
+    if key is None and kind.referential is not None:
+        key = normalised(kind, raw)  # a code no longer current may resolve through the history (`Context.link`)
+    if key is None:
+        ctx.unresolvable(kind.referential or kind.entity or kind.name, raw)
+    elif target := ctx.link(kind.referential or kind.entity or "", key):  # (an unknown key is counted there)
         return [(subject, prop, target)]
-    ctx.unresolvable(kind.referential or kind.entity or kind.name, raw)
     return [(subject, prop, literal(raw))]
 
 
+def normalised(kind: Kind, raw: str) -> str | None:
+    """A value in the form of its kind (not checked against the referential), or None."""
+    try:
+        return kind.normalise(raw)
+    except ValueError:
+        return None
+
+
 def generic_source(name: str, title: str, path: str, *, delimiter: str = ",", json_array: bool = False,
-                   fields: tuple[FieldMeta, ...] = (), dataset: str | None = None) -> Source:
-    """A source lifted generically from a CSV file (or a JSON array of objects)."""
+                   fields: Iterable[FieldMeta | dict] = (), dataset: str | None = None) -> Source:
+    """A source lifted generically from a CSV file (or a JSON array of objects). `fields`: the portal's field
+    metadata when known (Opendatasoft `fields` as the harvester saves them: a list of dicts, `ods_fields`)."""
     read: Reader = read_json_records if json_array else partial(read_csv, delimiter=delimiter)
-    table = GenericTable(name, path, read, fields, dataset)
+    table = GenericTable(name, path, read, ods_fields(fields), dataset)
     return Source(name=name, title=title, path=path, read=read, lift=table.lift, mapping=__name__,
                   preamble=table.preamble)
 

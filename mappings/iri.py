@@ -22,6 +22,8 @@ KINDS = frozenset(
         # territories (COG)
         "region", "departement", "collectivite", "arrondissement", "commune", "commune-associee",
         "commune-deleguee", "pays", "code-postal",
+        # communes through time (mappings/cog_history.py): former versions and the events that ended them
+        "commune-version", "evenement-geographique",
         # nomenclatures
         "cpv", "naf", "categorie-juridique", "ministere", "mission", "programme", "action",
         "sous-action", "budget-type", "nature-culture",

@@ -91,7 +91,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         out.append((budget, BG.nomenclatureComptable, literal(nomenclature)))
     if per_inhabitant is not None:
         out.append((observation, BG.montantParHabitant, typed(per_inhabitant, XSD.decimal)))
-    if commune := ctx.link("commune", code):
+    if commune := ctx.link("commune", code, at=values.day(f"{year}-01-01")):  # the COG of the year
         out += [(observation, SDMX_DIMENSION.refArea, commune), (legal_unit, DCT.spatial, commune)]
     return out
 

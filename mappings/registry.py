@@ -10,7 +10,7 @@ A dataset module never imports another one (only shared modules such as `budget`
 
 from __future__ import annotations
 
-from . import budget_nomenclature, collectivites, cog, cpv, legal_categories, naf, postal
+from . import budget_nomenclature, collectivites, cog, cog_history, cpv, legal_categories, naf, postal
 from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
 from . import budget_lfi, budget_nature, budget_plf
@@ -21,6 +21,7 @@ from .source import Source
 
 SOURCES: list[Source] = [
     *cog.SOURCES,
+    *cog_history.SOURCES,  # former commune codes: after the COG, before every source that links communes
     *postal.SOURCES,
     *cpv.SOURCES,
     *naf.SOURCES,

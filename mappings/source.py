@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -15,6 +16,15 @@ from .read import Record, read_csv
 from .terms import Triple
 
 _MASK = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class Period:
+    """When a former code named a version of an entity (None: not known), and that version's key."""
+
+    start: date | None
+    end: date | None
+    version: str
 
 
 @dataclass
@@ -39,6 +49,10 @@ class Context:
     owners: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     # (kind, key) -> the (kind, key) of the entities a referential relates it to (a postal code's communes)
     relations: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    # (kind, former code) -> its periods, declared by the history referential (`mappings/cog_history.py`)
+    former: dict[tuple[str, str], list[Period]] = field(default_factory=lambda: defaultdict(list))
+    # per (source, kind): the record lines whose code resolved only through the history
+    history_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     source: str = ""
     line: int = 0
     # what later sources can read of the ones before (keys defined, relations): an order-independent
@@ -99,15 +113,36 @@ class Context:
         """The keys of `other_kind` that a referential entity was related to, sorted (none: [])."""
         return sorted(k for o, k in self.relations.get((kind, key), ()) if o == other_kind)
 
-    def link(self, kind: str, key: str | None) -> str | None:
-        """The IRI term of a known referential entity, or None (counted) when unknown."""
+    def link(self, kind: str, key: str | None, at: date | None = None) -> str | None:
+        """The IRI term of a known referential entity, or None (counted) when unknown.
+
+        A former code (merged since) resolves through the history to the version it named at `at`
+        (the record's date; None: its last version), whose `bg:communeActuelle` is today's entity;
+        such links are counted apart (`history_lines`)."""
         if key is None:
             return None
         if key in self.known[kind]:
             self.links[(self.source, kind)] += 1
             self.linked_lines[(self.source, kind)].add(self.line)
             return self.mint.entity(kind, key)
+        if version := self.version_at(kind, key, at):
+            self.links[(self.source, kind)] += 1
+            self.linked_lines[(self.source, kind)].add(self.line)
+            self.history_lines[(self.source, kind)].add(self.line)
+            return self.mint.entity(f"{kind}-version", *version.split("/"))
         self.unresolvable(kind, key)
+        return None
+
+    def version_at(self, kind: str, code: str, at: date | None) -> str | None:
+        """The key of the version a former code named at a date (None: its last one), if any."""
+        periods = self.former.get((kind, code))
+        if not periods:
+            return None
+        if at is None:
+            return max(periods, key=lambda p: (p.end is None, p.end or date.min)).version
+        for p in periods:
+            if (p.start is None or p.start <= at) and (p.end is None or at < p.end):
+                return p.version
         return None
 
     def unresolvable(self, kind: str, code: str) -> None:

@@ -68,6 +68,15 @@ def date_(text: str) -> str:
     raise ValueError(f"not a date (expected dd/mm/yyyy or yyyy-mm-dd): {text!r}")
 
 
+def day(text: str | None) -> date | None:
+    """The calendar day of a date value (`dd/mm/yyyy`, `yyyy-mm-dd`, a date-time), or None when it is not one:
+    the date at which a record's codes are read (communes through time)."""
+    try:
+        return date.fromisoformat(date_(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
 def _checked_date(year: int, month: int, day: int, text: str) -> str:
     try:
         return date(year, month, day).isoformat()

@@ -16,14 +16,14 @@ from rdflib import Graph, Namespace, URIRef
 from graph_service.build.pipeline import lift_source
 from graph_service.web.app import create_app
 from mappings import values
-from mappings.generic import FieldMeta, generic_source, recognise, table_of
+from mappings.generic import FieldMeta, generic_source, ods_fields, recognise, table_of
 from mappings.iri import Minter
 from mappings.read import read_csv
 from mappings.registry import GENERIC_SOURCES, SOURCES
 from mappings.source import Context
 
 from .conftest import BASE, DATA
-from .test_queries import run
+from .test_queries import DECP_JSON, buyer_id, departement_of_place, lifted, run  # noqa: F401 (a fixture)
 
 CSVW = "http://www.w3.org/ns/csvw#"
 PREFIXES = f"""PREFIX bg: <https://w3id.org/bercy-graph/def#>
@@ -124,15 +124,20 @@ def test_sirene_marseille_links_establishments_and_postal_codes(store):
 
 
 def test_commune_codes_link_to_the_cog_and_the_rest_is_counted_unresolved(built, store):
-    """The 35,281 codes of georef-france-commune: those of the COG 2025 link to the commune, the others
-    (communes merged since the export) are counted unresolved in the build's coverage, not dropped."""
+    """The 35,281 codes of georef-france-commune: those of the COG 2025 link to the commune, those of communes
+    merged since the export link through the commune history (Etalab's former codes), the others (overseas
+    collectivities) are counted unresolved in the build's coverage, not dropped."""
     rows = rows_of(COMMUNES)
     cog = cog_codes("cog2025_communes.csv", ("COM", "ARM"))
+    former = {c for e in json.loads((DATA / "referentials/cog-history/decoupage-administratif-6.0.0_communes-"
+                                             "anciensCodes.json").read_text(encoding="utf-8")) for c in e["anciensCodes"]}
     codes = [r["Code Officiel Commune"] for r in rows if r["Code Officiel Commune"]]
     known = [c for c in codes if c in cog]
+    merged = [c for c in codes if c not in cog and c in former]
     coverage = next(c for c in built.coverage if c["source"] == "tab-georef-communes" and c["kind"] == "commune")
-    assert (coverage["records"], coverage["linked"]) == (len(codes), len(known))
-    assert 0 < coverage["distinct_unresolved"] == len(set(codes) - cog)
+    assert (coverage["records"], coverage["linked"]) == (len(codes), len(known) + len(merged))
+    assert coverage["through_history"] == len(merged) > 0
+    assert 0 < coverage["distinct_unresolved"] == len(set(codes) - cog - former)
     linked = store.select(PREFIXES + f"""SELECT (COUNT(DISTINCT ?row) AS ?n) WHERE {{
         GRAPH <{BASE}/graph/tab-georef-communes> {{ ?row a bg:Record ; ?p ?commune }}
         FILTER EXISTS {{ GRAPH <{BASE}/graph/cog-communes> {{ ?commune a ?type }} }} }}""")
@@ -290,3 +295,72 @@ def test_the_csvw_description_and_the_records_dereference(built, settings):
     prop = URIRef(f"{BASE}/graph/tab-signalconso/column/dep_code")
     assert record.value(URIRef(f"{BASE}/graph/tab-signalconso/row/2"), prop) == \
         URIRef(f"{BASE}/id/departement/{first['dep_code']}")
+
+
+def test_a_zoning_named_after_its_pole_commune_is_not_a_commune(known):
+    """georef-france-commune (Bordeaux Métropole): "Code Officiel Bassin vie 2022" holds INSEE commune codes
+    (a bassin de vie is coded by its pole commune: 33063 for most rows), every one in the COG, yet it is not the
+    row's commune: the name vetoes the reading (recorded in the note); the commune columns keep theirs."""
+    rows = rows_of(BORDEAUX)
+    cog = cog_codes("cog2025_communes.csv", ("COM", "ARM"))
+    assert all(r["Code Officiel Bassin vie 2022"] in cog for r in rows)  # the values alone would say commune
+    assert {r["Code Officiel Bassin vie 2022"] for r in rows} != {r["Code Officiel Commune"] for r in rows}
+    kinds = kinds_of(BORDEAUX, known, ";")
+    assert kinds["Code Officiel Bassin vie 2022"] is None
+    assert kinds["Code Officiel Commune"] == kinds["Code Officiel Courant Commune"] == "commune"
+    records = [r.data for r in read_csv(DATA / BORDEAUX, delimiter=";")]
+    note = next(d.note for d in recognise(list(records[0]), records, known) if d.title == "Code Officiel Bassin vie 2022")
+    assert "another zoning (bassin)" in note
+
+
+ODS_EXAMPLE = DATA.parent.parent / "shared/external/opendatasoft/ods-explore-v2.0-openapi-example-catalog-dataset.json"
+
+
+def test_opendatasoft_fields_give_csvw_titles_and_descriptions(tmp_path):
+    """The `fields` of a real Opendatasoft Explore v2 dataset (name, label, type, description, null when
+    absent): a table whose header is the field names gets the labels as further CSVW titles, the descriptions
+    as dct:description, and the portal type in the recognition note (a hint, never a proof)."""
+    if not ODS_EXAMPLE.exists():
+        pytest.skip(f"the Opendatasoft example is in the shared material ({ODS_EXAMPLE}), absent here")
+    example = json.loads(ODS_EXAMPLE.read_text(encoding="utf-8"))
+    fields = example["dataset"]["fields"]
+    metas = ods_fields(fields)
+    assert [m.name for m in metas] == [f["name"] for f in fields]
+    described = next(f for f in fields if f["description"])
+    path = tmp_path / "ods.csv"
+    # the header and one row of empty cells: no value is invented, the columns are described all the same
+    path.write_text(",".join(f["name"] for f in fields) + "\n" + "," * (len(fields) - 1) + "\n", encoding="utf-8")
+    source = generic_source("tab-ods-example", "ODS example", str(path), fields=fields)
+    ctx = Context(Minter(BASE), tmp_path)
+    graph = Graph()
+    for s_, p_, o_ in source.preamble(ctx):
+        graph.parse(data=f"{s_} {p_} {o_} .", format="nt")
+    by_name = {str(graph.value(c, URIRef(CSVW + "name"))): c for c in graph.subjects(URIRef(CSVW + "name"), None)}
+    column = by_name[described["name"]]
+    titles = {str(t) for t in graph.objects(column, URIRef(CSVW + "title"))}
+    assert titles == {described["name"], described["label"]}
+    assert str(graph.value(column, URIRef("http://purl.org/dc/terms/description"))) == described["description"]
+    note = str(graph.value(column, URIRef("https://w3id.org/bercy-graph/def#recognitionNote")))
+    assert f"portal type: {described['type']}" in note
+
+
+def test_generic_query_signalconso_reports_and_contracts_by_departement(store, settings, built,
+                                                                       departement_of_place):
+    """queries/generic_signalconso_decp_by_departement.rq: SignalConso reports per département (its dep_code,
+    recognised by the generic lift), exactly as the file counts them, with the DECP awards executed there: from
+    the JSON feeds, at least the distinct contract identifiers (buyer + id) and at most the records lifted
+    (an identifier may carry several awards; a record published by two feeds is one award)."""
+    departement_of = departement_of_place
+    reports = Counter(values.departement(r["dep_code"]) for r in rows_of(SIGNALCONSO) if r["dep_code"])
+    identifiers: dict[str, set] = {}
+    records: Counter[str] = Counter()
+    for source in DECP_JSON:
+        for r in lifted(settings, built, source):
+            if (d := departement_of(r.get("lieuExecution"))) in reports:
+                identifiers.setdefault(d, set()).add((buyer_id(r), str(r["id"]).strip()))
+                records[d] += 1
+    rows = {r["code"]: r for r in run(store, "generic_signalconso_decp_by_departement")}
+    assert {code: int(r["reports"]) for code, r in rows.items()} == dict(reports)
+    for code in reports:
+        assert len(identifiers.get(code, ())) <= int(rows[code]["contracts"]) <= records[code], code
+    assert int(rows["75"]["reports"]) == 298 and int(rows["75"]["contracts"]) == len(identifiers["75"]) > 0

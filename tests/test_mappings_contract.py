@@ -34,7 +34,7 @@ HEAD_LINES = 300
 class EveryCodeKnown(Context):
     """A build context where every code resolves, so that each lift reads as far as its record goes."""
 
-    def link(self, kind: str, key: str | None) -> str | None:
+    def link(self, kind: str, key: str | None, at=None) -> str | None:
         return None if key is None else self.mint.entity(kind, key)
 
 
@@ -51,13 +51,18 @@ def head_copy(source: Source, data: Path, lines: int = HEAD_LINES) -> Path:
 
 def rename_column(path: Path, column: str) -> None:
     """Rename one column of a file's header, as an upstream publisher might."""
-    header, _, rest = path.read_bytes().decode("utf-8-sig").partition("\n")
-    delimiter = max(",;|", key=header.count)
+    raw = path.read_bytes()
+    try:
+        encoding, text = "utf-8", raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # INSEE's historiq2017.txt is ISO-8859-1
+        encoding, text = "latin-1", raw.decode("latin-1")
+    header, _, rest = text.partition("\n")
+    delimiter = max(",;|\t", key=header.count)
     names = next(csv.reader([header.rstrip("\r")], delimiter=delimiter))
-    text = io.StringIO()
-    csv.writer(text, delimiter=delimiter, lineterminator="\n").writerow(
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerow(
         [f"{name}_renamed" if name == column else name for name in names])
-    path.write_text(text.getvalue() + rest, encoding="utf-8")
+    path.write_text(out.getvalue() + rest, encoding=encoding)
 
 
 @dataclass

@@ -7,7 +7,9 @@ lifted (rejected ones are left out):
 - `linked`: records with at least one code resolved to a referential entity;
 - `complete`: records whose codes of that kind all resolved (a contract whose buyer is in SIRENE
   but one supplier is not is linked, not complete);
-- share = linked / records.
+- share = linked / records;
+- `through_history`: linked records whose code resolved only through the commune history (a former
+  code, linked to the version it named: `mappings/cog_history.py`).
 
 A kind that other sources define (`ctx.define`) gets a `void:Linkset` from the dataset graph to
 the referential graph(s), with its link predicates and `void:triples` counted from the lifted
@@ -41,6 +43,7 @@ class Coverage:
     linked: int = 0
     complete: int = 0
     unresolved: int = 0         # unresolved code occurrences
+    through_history: int = 0    # linked records resolved only through the commune history
     unresolved_codes: list[tuple[str, int]] = field(default_factory=list)  # most frequent first
     predicates: Counter[str] = field(default_factory=Counter)  # link triples by predicate
     reached: Counter[str] = field(default_factory=Counter)     # link triples by target source
@@ -52,7 +55,8 @@ class Coverage:
     def summary(self) -> dict:
         return {"source": self.source, "kind": self.kind, "targets": sorted(self.reached or self.targets),
                 "records": self.records, "linked": self.linked, "complete": self.complete,
-                "share": round(self.share, 4), "link_triples": sum(self.predicates.values()),
+                "through_history": self.through_history, "share": round(self.share, 4),
+                "link_triples": sum(self.predicates.values()),
                 "unresolved": self.unresolved, "distinct_unresolved": len(self.unresolved_codes),
                 "top_unresolved": [c for c, _ in self.unresolved_codes[:TOP_CODES]]}
 
@@ -70,9 +74,12 @@ def compute(results, ctx: Context) -> list[Coverage]:
             bad = ctx.unresolved_lines.get((name, kind), set()) - dropped
             codes = Counter({code: n for (s, k, code), n in ctx.unresolved.items()
                              if s == name and k == kind})
-            targets = set(ctx.owners[kind].values()) - {name} if kind in ctx.owners else set()
+            owners = {*ctx.owners.get(kind, {}).values(), *ctx.owners.get(f"{kind}-version", {}).values()}
+            targets = owners - {name} if kind in ctx.owners else set()  # (a former commune: the history)
+            history = ctx.history_lines.get((name, kind), set()) - dropped
             figures.append(Coverage(name, kind, targets, records=len(good | bad), linked=len(good),
                                     complete=len(good - bad), unresolved=sum(codes.values()),
+                                    through_history=len(history),
                                     unresolved_codes=sorted(codes.items(), key=lambda c: (-c[1], c[0]))))
         crossing = {c.kind: c for c in figures if c.source == name and c.targets}
         if crossing:
@@ -90,7 +97,7 @@ def count_links(nquads: Path, ctx: Context, coverage: dict[str, Coverage]) -> No
             if not rest.startswith(prefix):
                 continue
             parsed = ctx.mint.parse(rest[1:rest.index(">")])
-            entry = coverage.get(parsed.kind) if parsed else None
+            entry = coverage.get(parsed.kind.removesuffix("-version")) if parsed else None  # a former commune
             if entry is None:
                 continue
             owner = ctx.owners[parsed.kind].get(parsed.key)
@@ -125,6 +132,7 @@ def triples(figures: list[Coverage], ctx: Context) -> list[Triple]:
             (linkset, BG.recordsWithCode, typed(c.records, XSD.integer)),
             (linkset, BG.recordsLinked, typed(c.linked, XSD.integer)),
             (linkset, BG.recordsFullyLinked, typed(c.complete, XSD.integer)),
+            (linkset, BG.recordsLinkedThroughHistory, typed(c.through_history, XSD.integer)),
             (linkset, BG.unresolvedCodes, typed(len(c.unresolved_codes), XSD.integer)),
             *[(linkset, VOID.linkPredicate, p) for p in sorted(c.predicates)],
             *[(linkset, BG.unresolvedCode, literal(code)) for code, _ in c.unresolved_codes[:TOP_CODES]],
@@ -167,12 +175,13 @@ def write(path: Path, figures: list[Coverage], ctx: Context, results=()) -> None
 
 def table(rows: list[dict], top: int = 3) -> list[str]:
     """The coverage lines of the build summary (rows as in `Coverage.summary`)."""
-    header = f"{'source':32} {'kind':30} {'records':>8} {'linked':>8} {'complete':>8} {'share':>7}"
+    header = (f"{'source':32} {'kind':30} {'records':>8} {'linked':>8} {'complete':>8} {'history':>8} "
+              f"{'share':>7}")
     lines = [header + "  unresolved (top)"]
     for r in rows:
         codes = ", ".join(r["top_unresolved"][:top])
         more = r["distinct_unresolved"] - min(top, len(r["top_unresolved"]))
         codes += f" (+{more})" if more > 0 else ""
         lines.append(f"{r['source']:32} {r['kind'][:30]:30} {r['records']:>8} {r['linked']:>8} "
-                     f"{r['complete']:>8} {r['share']:>7.1%}  {codes}")
+                     f"{r['complete']:>8} {r.get('through_history', 0):>8} {r['share']:>7.1%}  {codes}")
     return lines

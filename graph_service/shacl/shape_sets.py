@@ -82,9 +82,11 @@ DCAT_AP = "dcat-ap-3.0.1/"
 
 
 SHAPE_SETS: list[ShapeSet] = [
-    ShapeSet("referentials", ("referentials.ttl",),
+    ShapeSet("referentials", ("referentials.ttl", "cog_history.ttl"),
              starts_with("cog-", "cpv", "naf", "categories-juridiques", "collectivites-", "budget-nomenclature"),
              engine="fast"),
+    # The tables lifted generically (mappings/generic.py): their records and CSVW descriptions.
+    ShapeSet("generic", ("generic.ttl",), starts_with("tab-"), engine="fast"),
     # The State budget cubes, with the budget nomenclature and schemes their observations link to.
     ShapeSet("budget", ("budget.ttl",), starts_with("budget-"), engine="fast"),
     # DECP contracts, modifications, parties and audit measurements: each feed on its own graph

@@ -9,7 +9,7 @@ from __future__ import annotations
 from mappings.namespaces import sparql_prologue
 
 from graph_service.web.documents import figures
-from graph_service.web.documents.figures import identifier_of
+from graph_service.web.documents.figures import identifier_of, located
 from graph_service.web.documents.labels import NAME_PATH
 from graph_service.web.documents.sparql_values import Term, fill, integer
 
@@ -136,14 +136,14 @@ def communes_count(place: Term) -> str:
 def sales(place: Term, scope: str) -> str:
     """DVF sales located in the territory: how many, first and last date."""
     return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?m) AS ?n) (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE {\n  "
-                + scope + "\n  ?m a bg:Mutation ; dct:spatial ?where . OPTIONAL { ?m bg:dateMutation ?d }\n}",
+                + scope + "\n  ?m a bg:Mutation . " + located("?m") + " OPTIONAL { ?m bg:dateMutation ?d }\n}",
                 place=place)
 
 
 def contracts_in(place: Term, scope: str) -> str:
     """DECP awards whose place of execution is the territory (`n`), and their contract identifiers (`ids`)."""
     return fill(PROLOGUE + "SELECT (COUNT(DISTINCT ?k) AS ?n) (COUNT(DISTINCT ?id) AS ?ids) WHERE {\n  " + scope
-                + "\n  ?k a epo:Contract ; dct:spatial ?where .\n  " + identifier_of("?k") + "\n}", place=place)
+                + "\n  ?k a epo:Contract . " + located("?k") + "\n  " + identifier_of("?k") + "\n}", place=place)
 
 
 def organisations(place: Term) -> str:

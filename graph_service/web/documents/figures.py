@@ -211,6 +211,14 @@ IN_TERRITORY = ("{ VALUES ?where { $place } } UNION "
                 "{ ?where igeo:subdivisionDe $place ; a ?within FILTER(?within IN (igeo:Commune, igeo:Departement)) }")
 
 
+def located(x: str) -> str:
+    """`x` lies in the place ?where: directly, or under a former code of a commune that is ?where today (its
+    dct:spatial a commune version whose bg:communeActuelle is ?where: mappings/cog_history.py). One UNION
+    branch, not a `?` property path (Oxigraph runs the branches much faster)."""
+    return (f"{{ {x} dct:spatial ?where }} UNION "
+            f"{{ ?former bg:communeActuelle ?where . {x} dct:spatial ?former }}")
+
+
 def scope(kind: str, t: str) -> str:
     """The fragment binding ?where to the places counted for the territory `t` (an IRI term) of `kind`."""
     return (IN_COMMUNE if kind == "commune" else IN_TERRITORY).replace("$place", t)
@@ -221,11 +229,11 @@ def territory(store: GraphStore, t: str, kind: str = "departement") -> Figures:
     its local authority (the legal unit whose jurisdiction it is) placed as a buyer, property sales, subdivisions."""
     where = scope(kind, t)
     inside = "" if kind == "commune" else " ou dans ses communes"
-    out = contracts(store, f"{where} ?c dct:spatial ?where .", f"exécutés sur ce territoire{inside}")
+    out = contracts(store, f"{where} {located('?c')}", f"exécutés sur ce territoire{inside}")
     out = out.add(contracts(store, f"?org dct:spatial {t} ; a org:Organization . "
                                    f"{{ ?c bg:buyer ?org }} UNION {{ ?u org:unitOf ?org . ?c bg:buyer ?u }}",
                             "passés par la collectivité (acheteur)"))
-    sales = f"{where} ?m a bg:Mutation ; dct:spatial ?where . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
+    sales = f"{where} ?m a bg:Mutation . {located('?m')} OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
     n, total = _count_and_sum(store, sales, "?m", "?price")
     if n:
         out.items.append(("ventes immobilières (DVF)", html.number(n)))
@@ -242,6 +250,11 @@ def territory(store: GraphStore, t: str, kind: str = "departement") -> Figures:
             dated = _rows(store, sales + " ?m bg:dateMutation ?date", "(COUNT(DISTINCT ?m) AS ?n)")
             out.charts.append(html.bar_chart(months, title="Ventes immobilières par mois (DVF)",
                                              left_out=left_out(n - int(dated[0]["n"]), "vente", "ventes", "sans date")))
+    former = _rows(store, f"?v bg:communeActuelle {t} . ?r ?p ?v . FILTER NOT EXISTS {{ ?r igeo:detruit ?v }}",
+                   "(COUNT(DISTINCT ?r) AS ?n)")
+    if former and int(former[0]["n"]):
+        out.items.append(("enregistrements sous un ancien code (historique des communes)",
+                          html.number(int(former[0]["n"]))))
     communes = _rows(store, f"?x igeo:subdivisionDe {t} ; a igeo:Commune", "(COUNT(DISTINCT ?x) AS ?n)")
     if communes and int(communes[0]["n"]):
         out.items.append(("communes", html.number(int(communes[0]["n"]))))

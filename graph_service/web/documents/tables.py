@@ -79,8 +79,8 @@ GROUP BY ?c LIMIT """ + str(MAX_ROWS + 1)
 WON = "{ ?c bg:supplier $t } UNION { ?u org:unitOf $t . ?c bg:supplier ?u }"
 BOUGHT = "{ ?c bg:buyer $t } UNION { ?u org:unitOf $t . ?c bg:buyer ?u }"
 #: a territory's contracts: executed in it, or in its communes for a département (the scope figures.py counts)
-EXECUTED_IN_COMMUNE = figures.IN_COMMUNE.replace("$place", "$t") + " ?c dct:spatial ?where"
-EXECUTED_IN_TERRITORY = figures.IN_TERRITORY.replace("$place", "$t") + " ?c dct:spatial ?where"
+EXECUTED_IN_COMMUNE = figures.IN_COMMUNE.replace("$place", "$t") + " " + figures.located("?c")
+EXECUTED_IN_TERRITORY = figures.IN_TERRITORY.replace("$place", "$t") + " " + figures.located("?c")
 
 
 def _contracts(pattern: str) -> Callable[[GraphStore, str], list[Row]]:
