@@ -110,6 +110,7 @@ def test_the_atom_feed_tells_each_change_in_french(two_builds):
     settings, _, second, gone, retitled, new_title = two_builds
     with running_server(settings, port=int(settings.base.rsplit(":", 1)[1])) as url:
         response = requests.get(f"{url}/feed", timeout=60)
+        page = requests.get(f"{url}/id/dataset/{retitled}", headers={"Accept": "text/html"}, timeout=60).text
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
@@ -119,6 +120,7 @@ def test_the_atom_feed_tells_each_change_in_french(two_builds):
     [catalog_entry] = [e for e in feed.entries if e.link.endswith("/graph/catalog") and "supprimé" in e.title]
     assert "1 jeu de données modifié, 1 supprimé" in catalog_entry.summary
     assert feed.entries[0].updated >= feed.entries[-1].updated    # newest first
+    assert "Changements de sa description" in page and "description modifiée" in page   # the dataset's own page
 
 
 def test_a_failed_build_leaves_the_change_history_as_it_was(two_builds, tmp_path):

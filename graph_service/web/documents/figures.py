@@ -20,6 +20,7 @@ from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
 from graph_service.web import page_cache
 from graph_service.web.documents import freshness
+from graph_service.web.documents.changes import DATASET_VERBS as DATASET_CHANGES
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels, french_date
 from graph_service.web.html import layout as html
@@ -499,6 +500,9 @@ def cpv(store: GraphStore, t: str) -> Figures:
     return out
 
 
+AS = "https://www.w3.org/ns/activitystreams#"
+
+
 def dataset(store: GraphStore, t: str) -> Figures:
     """A catalog dataset: charter quality score and rules passed, distributions, coverage."""
     out = Figures()
@@ -536,6 +540,12 @@ def dataset(store: GraphStore, t: str) -> Figures:
                              f"l'éditeur annonce une fréquence « {fresh.frequency_label or fresh.frequency} » "
                              f"({html.number(fresh.days_late)} jours au-delà de deux périodes plus une semaine ; "
                              "voir la page Fraîcheur, /fraicheur).")
+    changed = _rows(store, f"?a <{AS}object> {t} ; a ?type ; <{AS}published> ?when", "?type ?when",
+                    "ORDER BY DESC(?when) LIMIT 20")
+    if changed:   # what the builds saw change in its metadata (graph `changes`; all changes: /nouveautes)
+        out.notes.append("Changements de sa description vus par les constructions du graphe : " + " ; ".join(
+            f"{french_date(r['when'][:10])} : {DATASET_CHANGES[r['type'].rsplit('#', 1)[-1]]}" for r in changed)
+            + " (toutes les nouveautés : /nouveautes).")
     return out
 
 
