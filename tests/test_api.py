@@ -256,7 +256,7 @@ def test_openapi_documents_every_api_route(client):
     paths = {p for p in spec["paths"] if p.startswith("/api/")}
     assert paths == {"/api/datasets", "/api/datasets/{id}", "/api/entities/{kind}/{key}", "/api/communes/{code}",
                      "/api/departements/{code}", "/api/organisations/{id}/contracts", "/api/labels",
-                     "/api/search"}
+                     "/api/search", "/api/freshness"}
     for path in paths:
         responses = spec["paths"][path]["get"]["responses"]
         assert PROBLEM in responses["4XX"]["content"] and "application/json" in responses["200"]["content"]

@@ -61,13 +61,14 @@ def measurements(subjects: Term, metric: Term) -> str:
 }""", subjects=subjects, metric=metric)
 
 
-def dataset_quality(dataset: Term) -> str:
-    """The charter measurements of one dataset: metric notation, English label, value."""
+def dataset_quality(dataset: Term, dimension: Term) -> str:
+    """The measurements of one dataset in one quality dimension (the charter): metric notation, English label,
+    value."""
     return fill(PROLOGUE + """SELECT ?metric ?notation ?label ?value WHERE {
   $dataset dqv:hasQualityMeasurement ?qm . ?qm dqv:isMeasurementOf ?metric ; dqv:value ?value .
-  ?metric skos:notation ?notation .
+  ?metric skos:notation ?notation ; dqv:inDimension $dimension .
   OPTIONAL { ?metric skos:prefLabel ?label FILTER(LANG(?label) = "en") }
-} ORDER BY ?notation""", dataset=dataset)
+} ORDER BY ?notation""", dataset=dataset, dimension=dimension)
 
 
 def dataset_distributions(dataset: Term) -> str:

@@ -215,7 +215,8 @@ def dataset(request: Request, id: Annotated[str, Path(max_length=300, descriptio
         raise http.HttpError(404, f"no dataset {id!r} in the catalog")
     quality = [Measurement(metric=r["notation"], label=r.get("label"),
                            value=(r["value"] == "true") if r["value"] in ("true", "false") else float(r["value"]))
-               for r in store.select(aq.dataset_quality(sv.iri(iri)))]
+               for r in store.select(aq.dataset_quality(
+                   sv.iri(iri), sv.iri(deps.minter(request).entity_iri("metric", catalog_quality.DIMENSION))))]
     dists = {}
     for r in store.select(aq.dataset_distributions(sv.iri(iri))):
         dists.setdefault(r["dist"], Distribution(iri=r["dist"], format=r.get("format"), media_type=r.get("media"),
