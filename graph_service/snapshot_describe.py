@@ -25,7 +25,7 @@ from graph_service.snapshot import (Dataset, FileEntry, Manifest, Resource, Snap
 #: catalog mapping for the codes it uses and by the DCAT-AP validation; the outlines the pages draw maps
 #: from, read by the web layer; their provenance is in their README or data/SOURCES.md)
 SUPPORT = ("decp/schema/", "vocabularies/", "geo/")
-DOCUMENTATION = (".md",)
+DOCUMENTATION = (".md", ".LICENSE")
 MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json", ".txt": "text/plain", ".xml": "application/xml",
                ".rdf": "application/rdf+xml", ".ttl": "text/turtle", ".zip": "application/zip"}
 

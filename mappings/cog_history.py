@@ -36,6 +36,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from .kinds import like
 from .namespaces import BG, DCT, IGEO, RDFS, SKOS, XSD, A
 from .read import Record, Reject, read_csv, read_json_records
 from .source import Context, Period, Source
@@ -427,3 +428,7 @@ SOURCES = [
            path=OLD_CODES_2026, read=read_json_records, lift=partial(lift_undated, path=OLD_CODES_2026),
            mapping=__name__, preamble=preamble),
 ]
+
+#: the kinds of these files (mappings/kinds.py): each read as its embedded source reads it
+KINDS = [like(SOURCES[0], SOURCES[0].name, format="txt"), like(SOURCES[1], SOURCES[1].name),
+         like(SOURCES[2], SOURCES[2].name, format="json")]

@@ -69,7 +69,7 @@ SOURCES += GENERIC_SOURCES
 
 #: every kind a mapping lifts, in build order (a kind lifted by several mappings is listed once per mapping)
 KINDS: list[Kind] = [
-    *cog.KINDS, *postal.KINDS, *cpv.KINDS, *naf.KINDS, *legal_categories.KINDS, *collectivites.KINDS,
+    *cog.KINDS, *cog_history.KINDS, *postal.KINDS, *cpv.KINDS, *naf.KINDS, *legal_categories.KINDS, *collectivites.KINDS,
     *budget_nomenclature.KINDS, *budget_nature.KINDS, *sirene.KINDS, *nature_culture.KINDS, *dvf_geo.KINDS,
     *dvf_raw.KINDS, *local_accounts.KINDS, *budget_plf.KINDS, *budget_lfi.KINDS, *catalog.KINDS,
     *catalog_quality.KINDS, *decp_v1.KINDS, *decp_v2.KINDS, *decp_tabular.KINDS,

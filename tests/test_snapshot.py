@@ -15,7 +15,7 @@ from graph_service.cli import main
 from graph_service.config import Settings
 from graph_service.snapshot import (FORMAT, Dataset, FileEntry, Manifest, Resource, SnapshotError, load, save,
                                     sha256, verify)
-from graph_service.snapshot_describe import SUPPORT, data_files
+from graph_service.snapshot_describe import DOCUMENTATION, SUPPORT, data_files
 from graph_service.store import GraphStore
 from mappings.registry import SOURCES
 
@@ -38,7 +38,7 @@ def test_embedded_manifest_lists_every_data_file_and_its_checksums_hold():
     on_disk = sorted(p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file())
     left_out = [p for p in on_disk if p not in listed]
     # only documentation, the manifest itself and the support files the mappings read beside the data
-    assert all(p.endswith(".md") or p == "manifest.json" or p.startswith(SUPPORT) for p in left_out), left_out
+    assert all(p.endswith(DOCUMENTATION) or p == "manifest.json" or p.startswith(SUPPORT) for p in left_out), left_out
     assert sorted(listed) == data_files(DATA)
     verify(DATA, manifest)  # sizes and SHA-256 of every file
     raw = json.loads((DATA / "manifest.json").read_text(encoding="utf-8"))
