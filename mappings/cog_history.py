@@ -430,5 +430,6 @@ SOURCES = [
 ]
 
 #: the kinds of these files (mappings/kinds.py): each read as its embedded source reads it
-KINDS = [like(SOURCES[0], SOURCES[0].name, format="txt"), like(SOURCES[1], SOURCES[1].name),
-         like(SOURCES[2], SOURCES[2].name, format="json")]
+KINDS = [like(SOURCES[0], SOURCES[0].name, columns=("DEP", "COM", "MOD", "EFF"), delimiter="\t"),
+         like(SOURCES[1], SOURCES[1].name),
+         like(SOURCES[2], SOURCES[2].name, format="json", array=True, keys=("code", "anciensCodes"))]

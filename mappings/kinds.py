@@ -66,8 +66,9 @@ class Kind:
 
 def header(file: Path, delimiter: str) -> list[str]:
     """The first line of a delimited text file, as fields (BOM removed)."""
-    with file.open(encoding="utf-8-sig", newline="") as handle:
-        return next(csv.reader([handle.readline()], delimiter=delimiter), [])
+    with file.open("rb") as handle:   # the first line only: a Latin-1 file (INSEE's) has an ASCII header
+        line = handle.readline().decode("utf-8-sig", errors="replace")
+    return next(csv.reader([line], delimiter=delimiter), [])
 
 
 def like(template: Source, name: str, *, datasets: tuple[str, ...] = (), columns: tuple[str, ...] | None = None,

@@ -97,7 +97,7 @@ SHAPE_SETS: list[ShapeSet] = [
     # any other DECP feed of a snapshot (its graph is named after its kind, graph_service/build/binding.py)
     ShapeSet("decp-feed", ("decp.ttl",),
              starts_with("decp-2019-json-", "decp-2024-json-", "decp-consolide-tabulaire-"), engine="fast",
-             per_graph=True),
+             per_graph=True, organisations=True),
     # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
     # local-authority accounts, SIRENE legal units.
     ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
