@@ -171,6 +171,9 @@ def records_in_file(path: str) -> int:
     if file.suffix == ".json":
         document = json.loads(file.read_text(encoding="utf-8"))
         return len(document if isinstance(document, list) else document["marches"])
+    if path.endswith("historiq2017.txt"):   # INSEE's COG history: tab-separated, Latin-1
+        with file.open(encoding="latin-1", newline="") as handle:
+            return sum(1 for _ in csv.DictReader(handle, delimiter="\t"))
     delimiter = "|" if file.suffix == ".txt" else ";" if path in SEMICOLON else ","
     with file.open(encoding="utf-8-sig", newline="") as handle:
         return sum(1 for _ in csv.DictReader(handle, delimiter=delimiter))

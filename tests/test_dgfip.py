@@ -196,8 +196,8 @@ def test_accounts_total_per_commune_equals_the_csv(store):
 def test_budgets_are_establishments_of_the_commune_legal_unit(store):
     expected = {(r["Siret Budget"], r["Code Siren Collectivité"]) for r in rows(OFGL, ";")}
     got = store.select(sparql_prologue() + f"""SELECT DISTINCT ?siret ?siren WHERE {{
-        GRAPH {OFGL_GRAPH} {{ ?o bg:budget ?b . ?b dct:identifier ?siret ; org:unitOf ?u .
-                              ?u dct:identifier ?siren }} }}""")
+        GRAPH {OFGL_GRAPH} {{ ?o bg:budget ?b }}
+        ?b dct:identifier ?siret ; org:unitOf ?u . ?u dct:identifier ?siren }}""")   # organisations: their graph
     assert {(r["siret"], r["siren"]) for r in got} == expected
     minted = Minter(BASE)
     siret, siren = sorted(expected)[0]
@@ -220,14 +220,17 @@ def test_sirene_units_with_legal_category_and_activity(store):
 
 
 def test_a_siren_met_in_decp_is_the_sirene_organisation(store):
-    """One IRI per SIREN: a DECP establishment of SIREN 301309605 is a unit of the SIRENE unit."""
+    """One IRI per SIREN: a DECP establishment of SIREN 301309605 is a unit of the SIRENE unit (what DECP says
+    of organisations is in the shared graph `organisations`, mappings/organisations.py)."""
     siren = "301309605"
     assert any(r["siren"] == siren for r in rows(SIRENE))
     assert siren in (DATA / "decp" / "decp_v1_e-marchespublics_2019-04-03.json").read_text(encoding="utf-8")
     org = Minter(BASE).entity("entreprise", siren)
     got = store.select(sparql_prologue() + f"""SELECT DISTINCT ?name ?g WHERE {{
-        {org} rov:legalName ?name . GRAPH ?g {{ ?unit org:unitOf {org} }} }}""")
-    assert {r["g"].rsplit("/", 1)[-1].split("-")[0] for r in got} >= {"sirene", "decp"}
+        {org} rov:legalName ?name . GRAPH ?g {{ ?unit org:unitOf {org} }}
+        GRAPH ?decp {{ ?c bg:buyer|bg:supplier ?unit }} FILTER(STRSTARTS(STR(?decp), "{BASE}/graph/decp-")) }}""")
+    # the link is stated once: by the registry, else in the shared organisations graph
+    assert got and {r["g"].rsplit("/", 1)[-1].split("-")[0] for r in got} <= {"sirene", "organisations"}
 
 
 # --- shapes and bad input ---------------------------------------------------------------------

@@ -76,11 +76,12 @@ def client(built, settings) -> TestClient:
 
 
 def _examples(store, base: str) -> list[str]:
-    """A commune, a CPV code, a dataset, the catalog, a company and an establishment with several names."""
+    """A commune, a CPV code, a dataset, the catalog, and an establishment or company that two sources name
+    differently (one skos:prefLabel, the others skos:altLabel: mappings/organisations.py)."""
     fixed = [f"{base}/id/{k}" for k in ("commune/83137", "cpv/45210000", "dataset/decp_augmente",
                                           "catalog/data-economie-gouv-fr")]
     several = store.select(labels._QUERY.split("SELECT")[0] + (
-        "SELECT ?x WHERE { ?x rdfs:label|rov:legalName|foaf:name ?a, ?b FILTER(STR(?a) < STR(?b)) "
+        "SELECT ?x WHERE { ?x skos:prefLabel ?a ; skos:altLabel ?b FILTER(STR(?a) != STR(?b)) "
         f"FILTER(STRSTARTS(STR(?x), \"{base}/id/etablissement/\") || STRSTARTS(STR(?x), \"{base}/id/entreprise/\")) }} "
         "ORDER BY ?x LIMIT 1"))
     return fixed + [r["x"] for r in several]
