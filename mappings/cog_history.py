@@ -418,15 +418,17 @@ def preamble(ctx: Context) -> Iterable[Triple]:
 
 SOURCES = [
     Source(name="cog-historique-insee-2017", title="INSEE COG 2017 — historique des communes depuis 1943 (daté)",
-           path=HISTORIQ, read=historiq_rows, lift=lift_historiq, mapping=__name__, preamble=preamble),
+           path=HISTORIQ, read=historiq_rows, lift=lift_historiq, mapping=__name__, preamble=preamble,
+           reads_also=(ABSORBED_2018, OLD_CODES_2026)),
     Source(name="cog-historique-etalab-2018",
            title="@etalab/cog 0.1.0 (COG 2018) — communes absorbées ou recodées (non daté)",
            path=ABSORBED_2018, read=partial(read_csv, columns=("code", "nom", "communeAbsorbante", "nouveauCode")),
-           lift=partial(lift_undated, path=ABSORBED_2018), mapping=__name__, preamble=preamble),
+           lift=partial(lift_undated, path=ABSORBED_2018), mapping=__name__, preamble=preamble,
+           reads_also=(HISTORIQ, OLD_CODES_2026)),
     Source(name="cog-historique-etalab-2026",
            title="@etalab/decoupage-administratif 6.0.0 (COG 2026) — anciens codes des communes (non daté)",
            path=OLD_CODES_2026, read=read_json_records, lift=partial(lift_undated, path=OLD_CODES_2026),
-           mapping=__name__, preamble=preamble),
+           mapping=__name__, preamble=preamble, reads_also=(HISTORIQ, ABSORBED_2018)),
 ]
 
 #: the kinds of these files (mappings/kinds.py): each read as its embedded source reads it

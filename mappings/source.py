@@ -186,6 +186,8 @@ class Source:
     mapping: str
     preamble: Preamble = no_preamble
     licence: str = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+    # other files of the snapshot its lift reads (a history built from several files): part of what it depends on
+    reads_also: tuple[str, ...] = ()
 
     def file(self, data_dir: Path) -> Path:
         """The source file under a data directory."""

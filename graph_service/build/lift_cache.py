@@ -5,8 +5,8 @@ A lift depends on its input file, on the mapping code, and on what the sources l
 defined (referential keys, relations: `Context.digest`). The cache key is the hash of the three, so a
 changed commune table re-lifts what links communes, and a changed DECP feed re-lifts that feed alone.
 An entry keeps the N-Quads (a hard link, no copy), the figures of the lift (rows, rejections) and the
-journal of what the lift added to the shared state, which a reuse replays. A mapping that reads
-another source's file directly, not through the Context, would escape the key: mappings must not.
+journal of what the lift added to the shared state, which a reuse replays. A source whose lift reads
+other files of the snapshot says so (`Source.reads_also`, the commune history): they are in its key.
 Entries the last successful build did not use are removed (`prune`).
 """
 
@@ -42,10 +42,12 @@ def mapping_version() -> str:
 
 def key(source: Source, ctx: Context) -> str:
     """The cache key of lifting `source` now (its file, the mapping code, what came before)."""
-    file = source.file(ctx.data_dir)
-    content = sha256(file) if file.is_file() else "missing"   # the reader says what is wrong with it
+    contents = []
+    for path in (source.path, *source.reads_also):
+        file = ctx.data_dir / path
+        contents.append(sha256(file) if file.is_file() else "missing")   # the reader says what is wrong
     parts = (source.name, source.path, source.title, source.mapping, source.licence,
-             content, mapping_version(), f"{ctx.digest:x}", ctx.mint.base)
+             *contents, mapping_version(), f"{ctx.digest:x}", ctx.mint.base)
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
