@@ -39,7 +39,7 @@ from pathlib import Path
 from .kinds import like
 from .namespaces import BG, DCT, IGEO, RDFS, SKOS, XSD, A
 from .read import Record, Reject, read_csv, read_json_records
-from .source import Context, Period, Source
+from .source import Context, Source
 from .terms import Triple, fr, literal, typed
 
 DIR = "referentials/cog-history/"
@@ -317,7 +317,7 @@ def version_triples(ctx: Context, history: History, v: Version) -> list[Triple]:
     if today:
         out.append((subject, BG.communeActuelle, ctx.entity("commune", today)))
         ctx.relate(VERSION, v.key, "commune", today)
-        ctx.former[("commune", v.code)].append(Period(v.start, v.end, v.key))
+        ctx.formerly("commune", v.code, v.start, v.end, v.key)
     elif len(set(v.successors)) > 1:
         out.append((subject, SKOS.note, fr(f"partagée entre {', '.join(sorted(set(v.successors)))} : "
                                            "aucune commune unique aujourd'hui")))

@@ -89,6 +89,13 @@ class Context:
             self.relations[(kind, key)].add((other_kind, other_key))
             self._note("relate", kind, key, other_kind, other_key)
 
+    def formerly(self, kind: str, code: str, start: date | None, end: date | None, version: str) -> None:
+        """Record that a former code named the version `version` from `start` to `end` (the history
+        referential: `link` resolves old codes through it)."""
+        self.former[(kind, code)].append(Period(start, end, version))
+        self._note("former", kind, code, start.isoformat() if start else "", end.isoformat() if end else "",
+                   version)
+
     def _note(self, *entry: str) -> None:
         self.digest = (self.digest + int.from_bytes(hashlib.blake2b("\x1f".join(entry).encode(),
                                                                     digest_size=8).digest(), "big")) & _MASK
@@ -104,6 +111,10 @@ class Context:
                     self.known[kind].add(key)
                     self.owners[kind][key] = owner
                     self._note(*entry)
+            elif entry[0] == "former":
+                _, kind, code, start, end, version = entry
+                self.formerly(kind, code, date.fromisoformat(start) if start else None,
+                              date.fromisoformat(end) if end else None, version)
             elif entry[0] == "share":
                 self.organisations.take(entry[1:4], entry[4])
             else:

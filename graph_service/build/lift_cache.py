@@ -27,7 +27,7 @@ from mappings.source import Context, Source
 #: What an entry holds besides its N-Quads.
 META = "lift.pickle"
 #: Per-source state of the Context that the build reports read (coverage, unresolved codes).
-PER_SOURCE = ("unresolved", "first_line", "links", "linked_lines", "unresolved_lines")
+PER_SOURCE = ("unresolved", "first_line", "links", "linked_lines", "unresolved_lines", "history_lines")
 
 
 @cache
