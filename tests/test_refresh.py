@@ -23,7 +23,8 @@ from graph_service.build.pipeline import BuildError, build
 from graph_service.build.refresh import LOCKED, exclusive, refresh
 from graph_service.config import Settings
 from graph_service.store import GraphStore
-from mappings import cog, decp_v1
+from mappings import cog, cog_history, decp_v1
+from mappings.registry import GENERIC_SOURCES
 
 from .conftest import BASE, DATA
 from .fake_portal import MEF_ORG, SIGNALCONSO, FakePortal
@@ -171,3 +172,27 @@ def test_harvest_build_serve_refresh_and_feed_against_a_portal(tmp_path):
 
 def data_rows(body: bytes) -> list[bytes]:
     return [line for line in body.splitlines()[1:] if line.strip()]
+
+
+def test_a_table_lifted_again_after_a_reused_history_links_former_codes_as_a_full_build_does(tmp_path):
+    """The georef communes table (68 codes resolved only through the commune history) changes; the COG and
+    its history are reused from the lift cache: the table's links, through history too, are those a full
+    build of the same files makes."""
+    georef = next(s for s in GENERIC_SOURCES if s.name == "tab-georef-communes")
+    sources = [*cog.SOURCES, *cog_history.SOURCES, georef]
+    data = tmp_path / "data"
+    for path in {s.path for s in sources} | {p for s in sources for p in s.reads_also}:
+        (data / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DATA / path, data / path)
+    refreshed = Settings(base=BASE, data_dir=data, home=tmp_path / "refreshed")
+    build(refreshed, sources, progress=False, validate=False)
+    table = data / georef.path
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    table.write_text("".join(lines[:-1]), encoding="utf-8")          # one commune less
+    again = refresh(refreshed, sources, progress=False, validate=False).report
+    assert {s["source"] for s in again.sources if not s["reused"]} == {georef.name}
+    fresh = build(Settings(base=BASE, data_dir=data, home=tmp_path / "fresh"), sources, progress=False,
+                  validate=False)
+    mine = [c for c in again.coverage if c["source"] == georef.name]
+    assert mine == [c for c in fresh.coverage if c["source"] == georef.name]
+    assert any(c["through_history"] for c in mine)
