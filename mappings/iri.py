@@ -46,7 +46,7 @@ _KEY_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
 _SEGMENT = re.compile(r"(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+")
 #: The roots of the other IRIs a build mints under the base (`Minter.graph`, `Minter.resource`):
 #: named graphs, source files, build activities, the software agent. They dereference like entities.
-RESOURCE_ROOTS = frozenset({"graph", "source", "build", "software"})
+RESOURCE_ROOTS = frozenset({"graph", "source", "build", "software", "changes", "snapshot"})
 
 
 def base_from_env() -> str:

@@ -20,6 +20,12 @@ from graph_service.build import vocabulary
 from graph_service.build.vocabulary import Document
 
 
+ETALAB = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+#: the graphs a build writes from its own comparisons (graph_service/build/changes.py, freshness.py)
+BUILT = {"changes": "Ce qui a changé d'une construction du graphe à l'autre (Activity Streams)",
+         "freshness": "Fraîcheur des jeux de données du catalogue (fréquence annoncée, dernière mise à jour)"}
+
+
 def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None,
             documents: Sequence[Document] = (), shared_triples: int = 0) -> list[Triple]:
     mint = ctx.mint
@@ -84,6 +90,11 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
             (shared, BG.mapping, literal(organisations.__name__)),
             (shared, DCT.license, iri(organisations.LICENCE)),
             *((shared, PROV.wasDerivedFrom, mint.graph(name)) for name in ctx.organisations.sources)]
+    for name, title in BUILT.items():   # graphs the build itself writes: void:triples counted at load
+        graph = mint.graph(name)
+        out += [*is_a(graph, PROV.Entity, VOID.Dataset), (graph, DCT.title, literal(title, lang="fr")),
+                (graph, PROV.wasGeneratedBy, activity), (graph, VOID.triples, typed(0, XSD.integer)),
+                (graph, DCT.license, iri(ETALAB))]
     for outcome in outcomes:
         for name in outcome.graphs:
             graph = mint.graph(name)
