@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from graph_service.web.documents import tables as td
 from graph_service.web.html import layout as html
 from graph_service.web.html.layout import esc, link
+from graph_service.web.html.readable import text_html
 
 SCRIPT_PATH = "/assets/tables.js"
 
@@ -41,9 +42,9 @@ def cell(column: td.Column, row: td.Row) -> str:
         return f'<td class="num" data-value="{value}">{esc(html.number(float(value), 2).rstrip("0").rstrip(","))}</td>'  # type: ignore[arg-type]
     if column.kind == td.DATE:
         return f'<td data-value="{esc(value)}">{esc(html.date(str(value)))}</td>'
-    if column.kind == td.LINK and row.get(column.key + "@iri"):
-        return f"<td>{link(str(row[column.key + '@iri']), str(value))}</td>"
-    return f"<td>{esc(value)}</td>"
+    if column.kind == td.LINK and row.get(column.key + "@iri"):   # text as readable.text_html says it (U+FFFD flagged)
+        return f'<td><a href="{esc(row[column.key + "@iri"])}">{text_html(str(value))}</a></td>'
+    return f"<td>{text_html(str(value))}</td>"
 
 
 def downloads(table: td.Table, entity: str, v: td.View) -> str:
