@@ -65,8 +65,15 @@ def test_a_refresh_lifts_again_only_the_changed_feed_and_says_what_changed(built
     gone = drop_first_contract(built)
     report = refresh(built, SOURCES, progress=False, validate=False).report
     assert {s["source"] for s in report.sources if not s["reused"]} == {FEED.name}
-    [change] = report.changes
-    assert change["graph"] == FEED.name and change["removed"]["contrat"] == 1
+    changes = {c["graph"]: c for c in report.changes}
+    assert changes[FEED.name]["removed"] == {"contrat": 1} and changes[FEED.name]["added"] == {}
+    # its supplier, named by no other contract, leaves the one organisations graph with it
+    others = {t["id"] for source in SOURCES[2:]
+              for m in json.loads((built.data_dir / source.path).read_text(encoding="utf-8"))["marches"]
+              for t in m.get("titulaires", [])}
+    alone = [t for t in gone["titulaires"] if t["id"] not in others]
+    assert changes["organisations"]["removed"].get("etablissement", 0) == len(alone) == 1
+    assert set(changes) == {FEED.name, "organisations"}
     rows = {s["source"]: s for s in report.sources}
     assert rows[FEED.name]["rows"] == len(json.loads((DATA / FEED.path).read_text(encoding="utf-8"))["marches"]) - 1
     # the graph served is the refreshed one: the contract is gone, the other feed's contracts are all there

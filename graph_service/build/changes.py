@@ -1,7 +1,7 @@
 """What changed since the last build, record by record: the facts behind the change feed.
 
-A *record* is a subject of a lifted graph (an IRI: a contract, a sale, a dataset...). Its fingerprint
-is an order-independent hash of its triples in that graph, so a record whose facts are the same in two
+A *record* is a subject of a lifted graph (an IRI: a contract, a sale, a dataset...), its parts
+(`…/contrat/X#value`) included. Its fingerprint is an order-independent hash of its triples in that graph, so a record whose facts are the same in two
 builds is unchanged whatever the order of the lines, and a changed amount, date or link is a
 modification. Comparing the fingerprints of the served build with the new one gives, per graph and per
 kind of record (`contrat`, `mutation`...), how many were added, modified and removed. Portal HTTP
@@ -71,7 +71,8 @@ def fingerprint(nquads: Path, mint: Minter) -> Fingerprints:
         for line in handle:
             if not line.startswith(b"<"):
                 continue
-            subject = line[1:line.index(b">")].decode("utf-8")
+            # a record's parts (`…/contrat/X#value`) are hashed into the record they belong to
+            subject = line[1:line.index(b">")].decode("utf-8").partition("#")[0]
             kind = kinds.get(subject)
             if kind is None:
                 kind = kinds[subject] = record_kind(mint, subject)
