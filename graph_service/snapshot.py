@@ -99,7 +99,8 @@ class Manifest:
         return {"format": body.pop("format"), **body}
 
 
-def _entry(raw: dict[str, Any]) -> FileEntry:
+def entry_from_json(raw: dict[str, Any]) -> FileEntry:
+    """A manifest's file entry from its JSON form (KeyError, TypeError or ValueError when malformed)."""
     resource = dict(raw.get("resource") or {})
     checksum = resource.pop("checksum", None)
     return FileEntry(
@@ -123,7 +124,7 @@ def load(folder: Path) -> Manifest:
         found = raw.get("format") if isinstance(raw, dict) else None
         raise SnapshotError(f"{path}: not a {FORMAT} manifest (format: {found!r})")
     try:
-        files = [_entry(f) for f in raw["files"]]
+        files = [entry_from_json(f) for f in raw["files"]]
         return Manifest(id=raw["id"], created=raw["created"], complete=bool(raw.get("complete", False)), files=files)
     except (KeyError, TypeError, ValueError) as exc:
         raise SnapshotError(f"{path}: malformed manifest ({type(exc).__name__}: {exc})") from None

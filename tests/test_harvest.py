@@ -18,7 +18,7 @@ from graph_service import cli
 from graph_service.harvest import records, udata
 from graph_service.harvest.config import parse
 from graph_service.harvest.run import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, harvest
-from graph_service.harvest.snapshot_writer import latest, load_manifest
+from graph_service.harvest.snapshot_writer import latest
 from tests.fake_portal import (
     INSEE_HISTORY,
     MEF_ORG,
@@ -73,8 +73,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def manifest_json(snapshot: Path) -> dict:
+    """The manifest as written on disk (what another tool reading the snapshot sees)."""
+    return json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+
+
 def files(snapshot: Path) -> dict[str, dict]:
-    return {f["path"]: f for f in load_manifest(snapshot)["files"]}
+    return {f["path"]: f for f in manifest_json(snapshot)["files"]}
 
 
 def by_dataset(result, dataset: str):
@@ -89,7 +94,7 @@ def snapshot_bytes(root: Path) -> dict[str, bytes]:
 def test_a_harvest_writes_a_snapshot_of_the_real_files_with_the_manifest_layout(portal, tmp_path):
     result, out, _ = run(portal, tmp_path)
     assert result.exit_code == EXIT_OK and result.complete
-    manifest = load_manifest(result.snapshot)
+    manifest = manifest_json(result.snapshot)
     assert set(manifest) == {"format", "id", "created", "complete", "files"}
     assert manifest["format"] == "bercy-graph-snapshot/1" and manifest["id"] == result.snapshot.name
     assert manifest["created"] == "2026-12-01T06:00:00Z"
@@ -167,7 +172,7 @@ def test_a_persistent_500_fails_that_dataset_only_and_keeps_its_previous_file(po
     assert (second.snapshot / key).read_bytes() == PLF25.read_bytes()
     assert snapshot_bytes(first.snapshot) == before                      # the previous snapshot untouched
     assert latest(tmp_path) == first.snapshot                            # builds keep reading it
-    assert load_manifest(second.snapshot)["complete"] is False
+    assert manifest_json(second.snapshot)["complete"] is False
 
 
 def test_429_waits_what_retry_after_says(portal, tmp_path):

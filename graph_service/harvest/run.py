@@ -49,11 +49,10 @@ from graph_service.harvest.snapshot_writer import (
     SnapshotWriter,
     iso,
     latest,
-    load_manifest,
     prune,
     utc_now,
 )
-from graph_service.snapshot import file_digest
+from graph_service.snapshot import FileEntry, entry_from_json, file_digest, load
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 OK, UNCHANGED, MISSING, REMOVED, ERROR = "ok", "unchanged", "missing", "removed", "error"
@@ -131,10 +130,9 @@ class Run:
                  sleep: Callable[[float], None] = time.sleep):
         self.config, self.root, self.now, self.progress, self.sleep = config, root, now, progress, sleep
         self.previous = latest(root, complete_only=False)
-        manifest = load_manifest(self.previous) if self.previous else {"files": []}
-        self.prev_files: dict[tuple[str, str], list[dict]] = {}
-        for entry in manifest["files"]:
-            self.prev_files.setdefault((entry["portal"], entry["dataset"]["id"]), []).append(entry)
+        self.prev_files: dict[tuple[str | None, str | None], list[FileEntry]] = {}
+        for entry in load(self.previous).files if self.previous else []:
+            self.prev_files.setdefault((entry.portal, entry.dataset.id), []).append(entry)
         report = self._previous_json(REPORT) or {}
         self.prev_missing: dict[str, str] = report.get("missing", {})
         self.prev_udata_state: dict[str, dict] = report.get("udata_state", {})
@@ -166,14 +164,14 @@ class Run:
         outcome.files.append(relative)
         previous = self._previous_entry(portal, dataset["id"], resource["id"])
         outcome.changes[relative] = self._hash_and_diff(relative, fmt, key, previous)
-        if previous and previous["sha256"] == download.sha256:
+        if previous and previous.sha256 == download.sha256:
             outcome.changes[relative]["file"] = "same content"
         elif previous:
             outcome.changes[relative]["file"] = "new content"
         else:
             outcome.changes[relative]["file"] = "new file"
 
-    def _hash_and_diff(self, relative: str, fmt: str, key: str | None, previous: dict | None) -> dict:
+    def _hash_and_diff(self, relative: str, fmt: str, key: str | None, previous: FileEntry | None) -> dict:
         if fmt not in READABLE:
             return {}
         hashes = hashes_path(relative)
@@ -182,15 +180,15 @@ class Run:
         except (ValueError, csv.Error, UnicodeDecodeError) as exc:
             return {"records": None, "note": f"records not hashed: {type(exc).__name__}: {str(exc)[:200]}"}
         result: dict[str, Any] = {"records": count}
-        old = self.previous / hashes_path(previous["path"]) if (previous and self.previous) else None
+        old = self.previous / hashes_path(previous.path) if (previous and self.previous) else None
         if old and old.is_file():
             change = diff(read_hashes(old), read_hashes(self.writer.dir / hashes))
             result.update(added=change.added, modified=change.modified, removed=change.removed)
         return result
 
-    def _previous_entry(self, portal: str, dataset_id: str, resource_id: str) -> dict | None:
+    def _previous_entry(self, portal: str, dataset_id: str, resource_id: str) -> FileEntry | None:
         for entry in self.prev_files.get((portal, dataset_id), []):
-            if entry["resource"]["id"] == resource_id:
+            if entry.resource.id == resource_id:
                 return entry
         return None
 
@@ -198,12 +196,12 @@ class Run:
         """Bring the previous snapshot's files of a dataset (or one resource) into the new one."""
         carried = 0
         for entry in self.prev_files.get((portal, dataset_id), []):
-            if resource_id is not None and entry["resource"]["id"] != resource_id:
+            if resource_id is not None and entry.resource.id != resource_id:
                 continue
             self.writer.carry(self.previous, entry)
-            if (self.previous / hashes_path(entry["path"])).is_file():
-                self.writer.link(self.previous, hashes_path(entry["path"]))
-            outcome.files.append(entry["path"])
+            if (self.previous / hashes_path(entry.path)).is_file():
+                self.writer.link(self.previous, hashes_path(entry.path))
+            outcome.files.append(entry.path)
             carried += 1
         return carried
 
@@ -322,8 +320,8 @@ def harvest_ods_dataset(run: Run, client: Client, listing: ods.Listing | None, s
         return outcome
     outcome.title = entry["title"]
     earlier = run.prev_files.get((base, uid), [])
-    if earlier and earlier[0]["dataset"]["slug"] != entry["dataset_id"]:
-        outcome.messages.append(f"slug renamed {earlier[0]['dataset']['slug']} -> {entry['dataset_id']} "
+    if earlier and earlier[0].dataset.slug != entry["dataset_id"]:
+        outcome.messages.append(f"slug renamed {earlier[0].dataset.slug} -> {entry['dataset_id']} "
                                 "(same dataset_uid: same dataset)")
     dataset = {"id": uid, "slug": entry["dataset_id"], "title": entry["title"], "page": entry["page"],
                "modified": entry["modified"], "frequency": entry["frequency"], "licence": entry["license"]}
@@ -382,7 +380,7 @@ def harvest_udata_dataset(run: Run, client: Client, selected: UdataDataset) -> O
                "frequency": document.get("frequency"), "licence": document.get("license")}
     resources = [r for r in document["resources"] if not selected.resources or r.get("id") in selected.resources]
     present = {r.get("id") for r in resources}
-    earlier = {e["resource"]["id"] for e in run.prev_files.get((base, dataset["id"]), [])}
+    earlier = {e.resource.id for e in run.prev_files.get((base, dataset["id"]), [])}
     for rid in sorted(earlier - present):
         if not selected.resources or rid in selected.resources:
             run.gone(outcome, base, dataset["id"], f"resource {rid} no longer in the dataset", resource_id=rid)
@@ -400,7 +398,7 @@ def harvest_udata_dataset(run: Run, client: Client, selected: UdataDataset) -> O
         run.udata_state[rid] = state
         if verdict == udata.UNCHANGED:
             run.carry(base, dataset["id"], outcome, rid)
-            outcome.changes[previous["path"]] = {"file": f"not downloaded: unchanged by {why}"}
+            outcome.changes[previous.path] = {"file": f"not downloaded: unchanged by {why}"}
             continue
         resource = {"id": rid, "title": r.get("title"), "url": r.get("url"), "format": fmt,
                     "modified": r.get("last_modified"), "checksum": r.get("checksum")}
@@ -462,14 +460,14 @@ def check_declared(download: Download, checksum: dict | None, size: int | None, 
 
 
 def manifest_entry(relative: str, download: Download, portal: str, dataset: dict, resource: dict,
-                   now: datetime, kind: str | None) -> dict[str, Any]:
+                   now: datetime, kind: str | None) -> FileEntry:
     fmt = resource["format"]
     media = MEDIA_TYPES.get(fmt) or download.media_type or mimetypes.guess_type(relative)[0]
-    return {"path": relative, "sha256": download.sha256, "size": download.size, "media_type": media,
+    return entry_from_json({"path": relative, "sha256": download.sha256, "size": download.size, "media_type": media,
             "portal": portal, "dataset": dataset, "resource": resource, "retrieved": iso(now),
             "http": {"status": download.status, "etag": download.etag, "last_modified": download.last_modified,
                      "content_length": download.content_length},
-            "kind": kind}
+            "kind": kind})
 
 
 def describe_changes(outcome: Outcome) -> None:

@@ -19,8 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-FORMAT = "bercy-graph-snapshot/1"
-MANIFEST = "manifest.json"
+from graph_service.snapshot import (
+    MANIFEST,
+    FileEntry,
+    Manifest,
+    SnapshotError,
+    load,
+    save,
+)
+
 REPORT = "harvest.json"       # the run's own record: per dataset status, errors, changes, missing-since
 
 
@@ -50,13 +57,17 @@ def snapshots(root: Path) -> list[Path]:
                    and (p / MANIFEST).is_file()), key=lambda p: p.name)
 
 
-def load_manifest(snapshot: Path) -> dict[str, Any]:
-    return json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
+def complete(snapshot: Path) -> bool:
+    """Whether a snapshot's run ended without failures (an unreadable manifest is not complete)."""
+    try:
+        return load(snapshot).complete
+    except SnapshotError:
+        return False
 
 
 def latest(root: Path, complete_only: bool = True) -> Path | None:
     for snapshot in reversed(snapshots(root)):
-        if not complete_only or load_manifest(snapshot).get("complete"):
+        if not complete_only or complete(snapshot):
             return snapshot
     return None
 
@@ -71,15 +82,15 @@ class SnapshotWriter:
         self.id = snapshot_id(moment, root)
         self.dir = root / f"{self.id}.partial"
         self.dir.mkdir()
-        self.files: list[dict[str, Any]] = []
+        self.files: list[FileEntry] = []
 
     def path(self, relative: str) -> Path:
         target = self.dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
-    def add(self, entry: dict[str, Any]) -> None:
-        """Record a file already placed at `entry["path"]` (its manifest entry, in the manifest's layout)."""
+    def add(self, entry: FileEntry) -> None:
+        """Record a file already placed at `entry.path` (its manifest entry)."""
         self.files.append(entry)
 
     def link(self, previous: Path, relative: str) -> None:
@@ -90,9 +101,9 @@ class SnapshotWriter:
         except OSError:
             shutil.copy2(source, target)
 
-    def carry(self, previous: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    def carry(self, previous: Path, entry: FileEntry) -> FileEntry:
         """A data file of an earlier snapshot, with its manifest entry as it was (its retrieval time too)."""
-        self.link(previous, entry["path"])
+        self.link(previous, entry.path)
         self.files.append(entry)
         return entry
 
@@ -100,9 +111,8 @@ class SnapshotWriter:
         self.path(relative).write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
 
     def finish(self, complete: bool) -> Path:
-        manifest = {"format": FORMAT, "id": self.id, "created": iso(self.created), "complete": complete,
-                    "files": sorted(self.files, key=lambda f: f["path"])}
-        self.write_json(MANIFEST, manifest)
+        save(self.dir, Manifest(id=self.id, created=iso(self.created), complete=complete,
+                                files=sorted(self.files, key=lambda f: f.path)))
         final = self.root / self.id
         self.dir.rename(final)
         self.dir = final
@@ -113,11 +123,11 @@ def prune(root: Path, keep: int = 5, running: Path | None = None) -> list[str]:
     """Apply the pruning policy (module docstring); returns the names removed."""
     removed = []
     finished = snapshots(root)
-    complete = [p for p in finished if load_manifest(p).get("complete")]
-    if not complete:
+    good = [p for p in finished if complete(p)]
+    if not good:
         return removed
-    kept = set(complete[-max(keep, 1):])
-    newest = complete[-1].name
+    kept = set(good[-max(keep, 1):])
+    newest = good[-1].name
     for snapshot in finished:
         if snapshot not in kept and snapshot.name < newest:
             shutil.rmtree(snapshot)
