@@ -22,6 +22,7 @@ import requests
 from graph_service.build import changes
 from graph_service.build.pipeline import build
 from graph_service.config import PROJECT_ROOT, Settings
+from graph_service.web.documents.changes import Activity, summary
 from mappings import catalog, cog
 from mappings.iri import Minter
 
@@ -162,3 +163,12 @@ def test_closed_pages_of_the_event_stream_are_immutable_and_the_newest_is_not(tw
     assert "immutable" in oldest.headers["Cache-Control"] and "immutable" not in newest.headers["Cache-Control"]
     assert f"/ldes/{second.build_id}" in oldest.text        # the relation to the next page
     assert again.status_code == 304
+
+
+def test_a_change_is_told_in_french_with_the_kind_s_own_noun():
+    """The feed's sentence names each kind of record as the pages do (one table of kind names), with
+    French agreement: the counts come from a record's kind, the nouns from `labels.KIND_NAMES`."""
+    activity = Activity("x", "Update", "g", "DVF Toulon", "2026-12-07",
+                        {"mutation": (0, 0, 1), "contrat": (3, 1, 0), "": (0, 2, 0)})
+    assert summary(activity) == ("DVF Toulon : 3 marchés ajoutés, 1 modifié; 1 vente supprimée; "
+                                 "2 autres enregistrements modifiés")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from graph_service.store import GraphStore
+from graph_service.web.documents.labels import KIND_NAMES, OTHER_KIND
 from graph_service.web.html.layout import number
 from mappings.iri import Minter
 from mappings.namespaces import (
@@ -29,19 +30,6 @@ from mappings.terms import Triple, iri, literal, typed
 
 FEED_PATH = "/feed"
 LDES_PATH = "/ldes"
-#: What a reader is told a record is, by kind of IRI: (singular, plural, feminine?).
-RECORD_NOUNS = {
-    "contrat": ("marché", "marchés", False), "mutation": ("vente", "ventes", True),
-    "etablissement": ("établissement", "établissements", False), "entreprise": ("entreprise", "entreprises", True),
-    "commune": ("commune", "communes", True), "departement": ("département", "départements", False),
-    "region": ("région", "régions", True), "dataset": ("jeu de données", "jeux de données", False),
-    "cpv": ("code CPV", "codes CPV", False), "naf": ("code NAF", "codes NAF", False),
-    "mission": ("mission", "missions", True), "programme": ("programme", "programmes", False),
-    "code-postal": ("code postal", "codes postaux", False), "distribution": ("distribution", "distributions", True),
-    "publisher": ("éditeur", "éditeurs", False), "catalog": ("catalogue", "catalogues", False),
-    "row": ("ligne", "lignes", True), "column": ("description de colonne", "descriptions de colonnes", True),
-}
-OTHER = ("autre enregistrement", "autres enregistrements", False)
 VERBS = {"Create": "nouvelle source", "Update": "", "Delete": "source retirée"}
 _ACTIVITIES = sparql_prologue("as", "bg", "dct") + """
 SELECT ?a ?type ?g ?title ?when ?kind ?added ?modified ?removed WHERE {
@@ -97,9 +85,10 @@ def summary(activity: Activity) -> str:
     if activity.of_dataset:
         return f"{activity.title} : {DATASET_VERBS[activity.type]}"
     parts = []
-    for kind in sorted(activity.counts, key=lambda k: (k not in RECORD_NOUNS, -sum(activity.counts[k]))):
+    for kind in sorted(activity.counts, key=lambda k: (k not in KIND_NAMES, -sum(activity.counts[k]))):
         added, modified, removed = activity.counts[kind]
-        singular, plural, feminine = RECORD_NOUNS.get(kind, OTHER)
+        name = KIND_NAMES.get(kind, OTHER_KIND)
+        singular, plural, feminine = name.singular, name.plural, name.feminine
         said = [f"{number(n)} {_agree(verb, n, feminine)}" for n, verb in
                 ((added, "ajouté"), (modified, "modifié"), (removed, "supprimé")) if n]
         if said:

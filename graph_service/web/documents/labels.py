@@ -9,6 +9,7 @@ Codes (`skos:notation`, `dct:identifier`) name a thing only when it has no name.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rdflib import Graph, Literal
@@ -31,17 +32,58 @@ LANGUAGES = ("fr", "", "en")
 #: The names as a SPARQL property path (`skos:prefLabel|rdfs:label|...`).
 NAME_PATH = "|".join(NAMES)
 
-#: What each kind of IRI we mint (`/id/{kind}/...`, `/graph/...`) is called, in French.
-KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "Région", "cpv": "Code CPV",
-              "naf": "Code NAF", "entreprise": "Entreprise (SIREN)", "etablissement": "Établissement (SIRET)",
-              "contrat": "Marché public", "dataset": "Jeu de données", "mutation": "Vente immobilière (DVF)",
-              "mission": "Mission budgétaire", "programme": "Programme budgétaire",
-              "graph": "Graphe nommé (une source)", "source": "Fichier source", "build": "Construction du graphe", "changes": "Changement enregistré",
-              "snapshot": "Instantané des données (snapshot)",
-              "software": "Logiciel", "code-postal": "Code postal (La Poste)", "local": "Local (DVF)",
-              "disposition": "Disposition d'une vente (DVF)", "parcelle": "Parcelle cadastrale",
-              "action": "Action budgétaire", "sous-action": "Sous-action budgétaire", "ministere": "Ministère",
-              "observation": "Observation statistique", "modification": "Modification de marché (avenant)"}
+@dataclass(frozen=True)
+class KindName:
+    """What a kind of IRI we mint (`/id/{kind}/...`, `/graph/...`) is called in French: as a page's
+    heading, and as a noun in a sentence ("3 marchés ajoutés", "1 vente supprimée")."""
+
+    title: str
+    singular: str
+    plural: str
+    feminine: bool = False
+
+
+def _kind(title: str, singular: str, plural: str | None = None, feminine: bool = False) -> KindName:
+    return KindName(title, singular, plural or singular + "s", feminine)
+
+
+KIND_NAMES = {
+    "commune": _kind("Commune", "commune", feminine=True),
+    "departement": _kind("Département", "département"),
+    "region": _kind("Région", "région", feminine=True),
+    "cpv": _kind("Code CPV", "code CPV", "codes CPV"),
+    "naf": _kind("Code NAF", "code NAF", "codes NAF"),
+    "entreprise": _kind("Entreprise (SIREN)", "entreprise", feminine=True),
+    "etablissement": _kind("Établissement (SIRET)", "établissement"),
+    "contrat": _kind("Marché public", "marché"),
+    "dataset": _kind("Jeu de données", "jeu de données", "jeux de données"),
+    "distribution": _kind("Distribution", "distribution", feminine=True),
+    "publisher": _kind("Éditeur", "éditeur"),
+    "catalog": _kind("Catalogue", "catalogue"),
+    "mutation": _kind("Vente immobilière (DVF)", "vente", feminine=True),
+    "mission": _kind("Mission budgétaire", "mission", feminine=True),
+    "programme": _kind("Programme budgétaire", "programme"),
+    "action": _kind("Action budgétaire", "action", feminine=True),
+    "sous-action": _kind("Sous-action budgétaire", "sous-action", feminine=True),
+    "ministere": _kind("Ministère", "ministère"),
+    "graph": _kind("Graphe nommé (une source)", "graphe"),
+    "source": _kind("Fichier source", "fichier source", "fichiers sources"),
+    "build": _kind("Construction du graphe", "construction", feminine=True),
+    "changes": _kind("Changement enregistré", "changement"),
+    "snapshot": _kind("Instantané des données (snapshot)", "instantané"),
+    "software": _kind("Logiciel", "logiciel"),
+    "code-postal": _kind("Code postal (La Poste)", "code postal", "codes postaux"),
+    "local": _kind("Local (DVF)", "local", "locaux"),
+    "disposition": _kind("Disposition d'une vente (DVF)", "disposition", feminine=True),
+    "parcelle": _kind("Parcelle cadastrale", "parcelle", feminine=True),
+    "observation": _kind("Observation statistique", "observation", feminine=True),
+    "modification": _kind("Modification de marché (avenant)", "modification", feminine=True),
+    # the rows, columns and table of a generically lifted file (`/graph/{name}/row/{n}`)
+    "row": _kind("Ligne d'un fichier", "ligne", feminine=True),
+    "column": _kind("Description de colonne", "description de colonne", "descriptions de colonnes", True),
+}
+#: A kind no entry names.
+OTHER_KIND = KindName("", "autre enregistrement", "autres enregistrements")
 
 _BATCH = 400
 _RANK = {PREFIXES[c.partition(":")[0]] + c.partition(":")[2]: i for i, c in enumerate(PROPERTIES)}
@@ -156,7 +198,7 @@ def french_date(value: str) -> str:
 
 def kind_name(kind: str) -> str:
     """What a kind of thing is called on the pages and in `/api` (the kind itself when unnamed)."""
-    return KIND_NAMES.get(kind, kind)
+    return KIND_NAMES[kind].title if kind in KIND_NAMES else kind
 
 
 # ----------------------------------------------------------------------------------- languages
