@@ -30,25 +30,25 @@ def figure(drawing_svg: str, caption: str) -> str:
 
 
 def departement(code: str) -> str:
-    shape = geo.departements().get(code)
-    if shape is None:
-        return figure("", f"Carte : aucun contour du département {esc(code)} dans les fichiers du projet "
-                          "(data/geo, data/tabular) ; rien n'est dessiné.")
-    label = f"Contour du département {shape.name} ({code})"
-    return figure(svg(geo.project([shape]), label),
-                  f"{esc(label)}. Les communes ne sont pas tracées. Source : {esc(shape.source)} (IGN Admin Express, "
-                  f"voir data/SOURCES.md) ; {PROJECTION}.")
+    return outline(geo.departements().get(code), f"du département {{name}} ({code})", "Les communes ne sont pas tracées.",
+                   f"Carte : aucun contour du département {esc(code)} dans les fichiers du projet (data/geo, "
+                   "data/tabular) ; rien n'est dessiné.")
 
 
 def region(code: str) -> str:
-    shape = geo.regions().get(code)
+    return outline(geo.regions().get(code), f"de la région {{name}} ({code})", "Les départements ne sont pas tracés.",
+                   f"Carte : les fichiers du projet n'ont pas de contour de la région {esc(code)} (les régions "
+                   "d'outre-mer manquent dans data/geo) ; rien n'est dessiné.")
+
+
+def outline(shape: geo.Shape | None, of: str, left_out: str, missing: str) -> str:
+    """A territory's outline alone (`of`: "du département {name} (83)"), or the caption saying why not."""
     if shape is None:
-        return figure("", f"Carte : les fichiers du projet n'ont pas de contour de la région {esc(code)} (les "
-                          "régions d'outre-mer manquent dans data/geo) ; rien n'est dessiné.")
-    label = f"Contour de la région {shape.name} ({code})"
+        return figure("", missing)
+    label = "Contour " + of.format(name=shape.name)
     return figure(svg(geo.project([shape]), label),
-                  f"{esc(label)}. Les départements ne sont pas tracés. Source : {esc(shape.source)} (IGN Admin "
-                  f"Express, voir data/SOURCES.md) ; {PROJECTION}.")
+                  f"{esc(label)}. {left_out} Source : {esc(shape.source)} (IGN Admin Express, "
+                  f"voir data/SOURCES.md) ; {PROJECTION}.")
 
 
 def commune(store: GraphStore, iri: str, name: str) -> str:
