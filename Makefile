@@ -52,16 +52,16 @@ $(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
 
 clients-env: $(CLIENTS)
 
-test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS) $(BENCH_ENV) $(MORPH_ENV)
-	$(BIN)/python -m pytest -q
-
-bench: $(BIN)/bercy-graph
-	$(BIN)/python -m benchmarks
-
 # The harness's anchors, each in its own environment beside ours (their pins clash with ours):
 # the Oxigraph server CLI (`oxigraph load`, `serve-read-only`) and Morph-KGC (RML).
 BENCH_ENV := .venv-bench/.installed
 MORPH_ENV := .venv-morph/.installed
+
+test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS) $(BENCH_ENV) $(MORPH_ENV)
+	$(BIN)/python -m pytest -q --durations=30
+
+bench: $(BIN)/bercy-graph
+	$(BIN)/python -m benchmarks
 
 $(BENCH_ENV): benchmarks/anchors/requirements-bench.txt
 	$(PYTHON) -m venv .venv-bench

@@ -20,7 +20,10 @@ import json
 import os
 import random
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
+
+from graph_service.snapshot import MANIFEST, Http, load, save, sha256
 
 #: share of the n DECP contracts / DVF lines each file gets (about the real national shares)
 DECP_V1 = {"decp/decp_v1_e-marchespublics_2019-04-03.json": 0.10,
@@ -278,4 +281,16 @@ def snapshot(data: Path, out: Path, n: int, seed: int = 13) -> dict:
         target = out / path
         target.unlink()
         target.write_bytes(text.encode("utf-8"))
+    restate(out, texts)
     return {"records": n, "seed": seed, "files": {p: len(t.encode()) for p, t in texts.items()}}
+
+
+def restate(out: Path, generated: dict[str, str]) -> None:
+    """The copy's manifest with the generated files' checksums and sizes (a build verifies them); they
+    keep their dataset and kind, and lose what only the real download had (retrieval time, HTTP answer)."""
+    manifest = load(out)
+    manifest.files = [replace(e, sha256=sha256(out / e.path), size=(out / e.path).stat().st_size,
+                              retrieved=None, http=Http()) if e.path in generated else e
+                      for e in manifest.files]
+    (out / MANIFEST).unlink()      # a link to the real manifest
+    save(out, manifest)
