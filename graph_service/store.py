@@ -92,12 +92,22 @@ class Store(Protocol):
     def search(self, text: str, limit: int = 10) -> list[search.Hit]: ...
 
 
-def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
-    if isinstance(term, ox.NamedNode):
-        return Term(str(term), term.value, "iri")
-    if isinstance(term, ox.BlankNode):
-        return Term(str(term), term.value, "blank")
-    return Term(str(term), term.value, "literal", term.language, term.datatype.value)
+def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
+    """A pyoxigraph term as ours."""
+    if isinstance(node, ox.NamedNode):
+        return Term(str(node), node.value, "iri")
+    if isinstance(node, ox.BlankNode):
+        return Term(str(node), node.value, "blank")
+    return Term(str(node), node.value, "literal", node.language, node.datatype.value)
+
+
+def document(triples: list[ox.Triple], media_type: str, extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples plus `extra` (N-Triples text) as one document the server builds (catalog pages): duplicates
+    dropped, grouped by subject so that Turtle comes out readable."""
+    if extra:
+        triples = triples + [q.triple for q in ox.parse(extra.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    unique = sorted(dict.fromkeys(triples), key=lambda t: (str(t.subject), str(t.predicate)))
+    return ox.serialize(unique, format=ox.RdfFormat.from_media_type(media_type), prefixes=prefixes)
 
 
 class OxigraphResults:
@@ -123,7 +133,7 @@ class OxigraphResults:
         """SELECT rows as {variable: term}, unbound variables left out."""
         names = self.variables()
         for row in self._results:
-            yield {n: _term(row[n]) for n in names if row[n] is not None}
+            yield {n: term(row[n]) for n in names if row[n] is not None}
 
     def __bool__(self) -> bool:
         return bool(self._results)
@@ -145,7 +155,7 @@ class GraphStore:
 
     @classmethod
     def current(cls, settings: Settings) -> GraphStore:
-        """The store the last successful build swapped in."""
+        """The store the last successful build swapped in (its embedded copy, when an engine serves it)."""
         return cls(settings.store_root / CURRENT)
 
     def _query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
@@ -183,16 +193,8 @@ class GraphStore:
 
     def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
                   extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
-        """A CONSTRUCT's triples plus `extra` (N-Triples text), serialized as `media_type`.
-
-        For documents the server builds (catalog pages): duplicates are dropped and triples are
-        grouped by subject, so Turtle comes out readable.
-        """
-        triples = list(self._query(sparql, default_graph=default_graph))
-        if extra:
-            triples += [q.triple for q in ox.parse(extra.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
-        unique = sorted(dict.fromkeys(triples), key=lambda t: (str(t.subject), str(t.predicate)))
-        return ox.serialize(unique, format=ox.RdfFormat.from_media_type(media_type), prefixes=prefixes)
+        """A CONSTRUCT's triples plus `extra` (N-Triples text), serialized as `media_type` (`document`)."""
+        return document(list(self._query(sparql, default_graph=default_graph)), media_type, extra, prefixes)
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs."""
@@ -231,3 +233,12 @@ class GraphStore:
         else:   # no stored merge: the distinct triples of the union
             merge = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
             self._store.query(merge).serialize(out, fmt)
+
+
+def served(settings: Settings, path: Path | None = None) -> Store:
+    """The store the commands and the web read: the remote engine when `BERCY_GRAPH_STORE` names one
+    (graph_service/remote_store.py), else the embedded store at `path` (default: the current build)."""
+    if settings.graph_store and path is None:
+        from graph_service.remote_store import RemoteStore
+        return RemoteStore(settings.graph_store, settings.store_root, timeout=settings.query_timeout)
+    return GraphStore(path or settings.store_root / CURRENT)

@@ -120,7 +120,11 @@ def _header(conn: Connection, status: int, media_type: str | None, message: str 
 
 
 def _open(current: GraphStore | None, store_path: str, writable: bool) -> GraphStore:
-    """The worker's store, reopened when `store_path` (a `current` link) points at a new build."""
+    """The worker's store, reopened when `store_path` (a `current` link) points at a new build; a URL: the
+    remote engine (graph_service/remote_store.py), one client for the worker's life."""
+    if store_path.startswith(("http://", "https://")):
+        from graph_service.remote_store import RemoteStore
+        return current or RemoteStore(store_path, timeout=24 * 3600)  # type: ignore[return-value]
     target = Path(store_path).resolve()
     if current is None or current.path != target:
         current = GraphStore(target, writable=writable)
@@ -315,7 +319,7 @@ class QueryPool:
     the network (None until one reported; a test asserts it).
     """
 
-    store_path: Path
+    store_path: Path | str   # a store directory, or a remote engine's URL
     size: int = 2
     timeout: float = 30.0
     queue_wait: float = 2.0

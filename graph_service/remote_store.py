@@ -1,0 +1,350 @@
+"""`RemoteStore`: the `Store` interface over a SPARQL 1.1 Protocol + Graph Store Protocol server (an
+Oxigraph server, Virtuoso...), selected by `BERCY_GRAPH_STORE` (graph_service/config.py), and
+`publish`, the build's upload of a finished store to it.
+
+Where the graph lives. A build still loads its embedded store first (graph_service/build/load.py: the
+merged default graph, the `void:triples` counts, the search index, the change feed all read it), then
+`publish` sends its graphs to the engine through the Graph Store Protocol (one streamed PUT per named
+graph, as N-Triples) under *staging* names `urn:bercy-graph:staging:{build}:{graph}`, and builds the merge
+(what a query's default graph is) on the engine with `ADD` (a set union: a triple stated by two graphs is
+stored once, and a blank node is the same node in its graph and in the merge).
+
+The swap. One SPARQL Update request then `MOVE`s every staging graph onto its served name, drops the
+served graphs the new build no longer has, moves the staging merge onto `MERGE`, and rewrites the pointer
+graph `POINTER` (the build id and the list of served graphs). An engine runs one update request as one
+transaction (Oxigraph: always, readers see a snapshot from before or after it; Virtuoso: in its default,
+transactional log mode), so a query sees the old build or the new one, never half of each. A failed
+build leaves only staging graphs, dropped by the next `publish`.
+
+Every query names its dataset: the default graph is `MERGE` and the named graphs are the pointer's list
+(`default-graph-uri` / `named-graph-uri`), unless the query text has its own FROM. So the staging graphs,
+the pointer and the merge are never seen as data, and the engine's own notion of the default graph (Virtuoso:
+the union, a bag, of every graph) never applies. The pointer is read at most every `POINTER_TTL`
+seconds: a query sent in the instant of a swap may pair the new data with the graph list of the build
+before (the same list unless the new build adds or drops a graph).
+
+What stays local: the search index (SQLite, graph_service/search.py) is the file the build wrote beside
+its embedded store, `{store_root}/{build id}/`; an instance on another machine needs that folder (shared
+or copied). Engine differences, handled here: result formats the engine lacks are converted from one it
+has by pyoxigraph; Virtuoso's blank node ids (`nodeID://b1`) are made N-Triples labels; DESCRIBE is the
+engine's own (the spec leaves its answer to the engine); SPARQL Update on the public endpoint is not
+offered with a remote store.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import pyoxigraph as ox
+import requests
+from requests.auth import HTTPDigestAuth
+
+from graph_service import search
+from graph_service.store import GraphStore, StoreMissing, Term, build_time, document, term
+
+MERGE = "urn:bercy-graph:merge"
+POINTER = "urn:bercy-graph:current"
+STAGING = "urn:bercy-graph:staging:"
+_NS = "urn:bercy-graph:vocabulary#"
+POINTER_TTL = 1.0      # seconds a read of the pointer graph is reused
+SOLUTIONS = "application/sparql-results+json"
+TRIPLES = "application/n-triples"
+_TEXT = re.compile(r'#[^\n]*|<[^>\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                   r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|FROM)\b", re.I)
+_ANSWER = ox.Store()   # empty: where boolean results are made to be serialized
+_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where an engine takes queries, updates and Graph Store requests, and the credentials for writes.
+
+    `BERCY_GRAPH_STORE` is the engine's base URL: `http://host:7878` is Oxigraph's layout (`/query`,
+    `/update`, `/store`); a URL ending in `/sparql` is Virtuoso's (`/sparql` to read, `/sparql-auth` and
+    `/sparql-graph-crud-auth` to write, HTTP digest with the URL's user and password)."""
+
+    query: str
+    update: str
+    store: str
+    auth: tuple[str, str] | None = None
+
+    @classmethod
+    def of(cls, url: str) -> Endpoints:
+        parts = urlsplit(url)
+        auth = (unquote(parts.username or ""), unquote(parts.password or "")) if parts.username else None
+        bare = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
+                           parts.path.rstrip("/"), "", ""))
+        if bare.endswith("/sparql"):
+            return cls(bare, bare + "-auth", bare + "-graph-crud-auth", auth)
+        return cls(bare + "/query", bare + "/update", bare + "/store", auth)
+
+
+def query_form(sparql: str) -> tuple[str, bool]:
+    """The kind of results a query gives ("solutions", "boolean", "graph") and whether its text names
+    its own dataset (FROM): read from its words outside comments, IRIs and strings."""
+    words = [m.group(1).upper() for m in _FORM.finditer(_TEXT.sub(" ", sparql))]
+    form = next((w for w in words if w in _KINDS), None)
+    if form is None:
+        raise SyntaxError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+    return _KINDS[form], "FROM" in words
+
+
+def _remote_term(cell: dict) -> Term:
+    """A term of SPARQL JSON results as ours (N-Triples text built by pyoxigraph, so escaping is right)."""
+    kind, value = cell["type"], cell["value"]
+    if kind == "uri":
+        return term(ox.NamedNode(value))
+    if kind == "bnode":   # Virtuoso: "nodeID://b10006", not an N-Triples label
+        return term(ox.BlankNode(re.sub(r"[^A-Za-z0-9_]", "_", value.removeprefix("nodeID://"))))
+    if "xml:lang" in cell:
+        return term(ox.Literal(value, language=cell["xml:lang"]))
+    datatype = cell.get("datatype")
+    return term(ox.Literal(value, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(value))
+
+
+class RemoteResults:
+    """`Results` of a remote query: sent when read, as the media type asked for (converted by pyoxigraph
+    from what the engine gives when it does not offer that type)."""
+
+    def __init__(self, store: RemoteStore, sparql: str, params: dict, kind: str) -> None:
+        self._store, self._sparql, self._params, self.kind = store, sparql, params, kind
+        self._json: dict | None = None
+
+    def _send(self, accept: str) -> requests.Response:
+        return self._store._post_query(self._sparql, self._params, accept)
+
+    def _solutions(self) -> dict:
+        if self._json is None:
+            with self._send(SOLUTIONS) as response:
+                self._json = response.json()
+        return self._json
+
+    def write(self, media_type: str, out: BinaryIO) -> None:
+        """Serialize to `out` as `media_type` (ValueError if that type cannot carry this kind)."""
+        graph = self.kind == "graph"
+        fmt = (ox.RdfFormat if graph else ox.QueryResultsFormat).from_media_type(media_type)
+        if fmt is None:
+            raise ValueError(f"{self.kind} results cannot be written as {media_type}")
+        if self.kind == "boolean":   # Virtuoso answers ASK as a one-row table: written from its value
+            return _ANSWER.query("ASK {}" if self else "ASK { FILTER(false) }").serialize(out, fmt)
+        with self._send(f"{media_type}, {TRIPLES if graph else SOLUTIONS};q=0.5") as response:
+            given = response.headers.get("Content-Type", "").split(";")[0].strip()
+            if given == media_type:
+                for chunk in response.iter_content(1 << 16):
+                    out.write(chunk)
+                return
+            response.raw.decode_content = True
+            if graph:
+                triples = ox.parse(response.raw, format=ox.RdfFormat.from_media_type(given) or ox.RdfFormat.N_TRIPLES)
+                ox.serialize(triples, out, format=fmt)
+            else:
+                ox.parse_query_results(response.raw, format=ox.QueryResultsFormat.from_media_type(given)
+                                       or ox.QueryResultsFormat.JSON).serialize(out, fmt)
+
+    def variables(self) -> list[str]:
+        return list(self._solutions()["head"].get("vars", [])) if self.kind == "solutions" else []
+
+    def rows(self) -> Iterator[dict[str, Term]]:
+        """SELECT rows as {variable: term}, unbound variables left out."""
+        for row in self._solutions()["results"]["bindings"]:
+            yield {name: _remote_term(cell) for name, cell in row.items()}
+
+    def triples(self) -> list[ox.Triple]:
+        with self._send(TRIPLES) as response:
+            response.raw.decode_content = True
+            given = response.headers.get("Content-Type", "").split(";")[0].strip()
+            return list(ox.parse(response.raw, format=ox.RdfFormat.from_media_type(given) or ox.RdfFormat.N_TRIPLES))
+
+    def __bool__(self) -> bool:
+        if self.kind != "boolean":
+            return any(True for _ in self.rows())
+        answer = self._solutions()
+        if "boolean" in answer:
+            return bool(answer["boolean"])
+        cells = [v for row in answer["results"]["bindings"] for v in row.values()]   # Virtuoso's form
+        return bool(cells) and cells[0]["value"] not in ("0", "false")
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """What the engine serves: the build id and its named graphs (the pointer graph)."""
+
+    build_id: str
+    graphs: tuple[str, ...]
+
+
+class RemoteStore:
+    """A read-only view on the build an engine serves (see the module's docstring)."""
+
+    def __init__(self, url: str, local_root: Path | None = None, *, timeout: float = 30.0) -> None:
+        self.url, self.endpoints = url, Endpoints.of(url)
+        self.local_root, self.timeout = local_root, timeout
+        self.http = requests.Session()
+        if self.endpoints.auth:
+            self.http.auth = HTTPDigestAuth(*self.endpoints.auth)
+        self._pointer: tuple[float, Pointer] | None = None
+
+    # ---- plumbing
+    def _post_query(self, sparql: str, params: dict, accept: str) -> requests.Response:
+        """POST a query (form-encoded, dataset and engine timeout as protocol parameters); the
+        response is streamed. SyntaxError for the engine's 400, OSError when it cannot answer."""
+        try:
+            response = self.http.post(self.endpoints.query, data={"query": sparql, **params},
+                                      headers={"Accept": accept}, timeout=self.timeout, stream=True,
+                                      auth=None)
+        except requests.RequestException as exc:
+            raise OSError(f"graph store {self.endpoints.query} unreachable: {exc}") from None
+        if response.status_code == 400:
+            raise SyntaxError(response.text[:500])
+        if response.status_code >= 300:
+            raise OSError(f"graph store answered {response.status_code}: {response.text[:500]}")
+        return response
+
+    def _write(self, method: str, url: str, **kwargs) -> None:
+        try:
+            response = self.http.request(method, url, timeout=max(self.timeout, 600), **kwargs)
+        except requests.RequestException as exc:
+            raise OSError(f"graph store {url} unreachable: {exc}") from None
+        if response.status_code >= 300:
+            raise OSError(f"graph store {method} {url}: {response.status_code} {response.text[:500]}")
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update on the engine (the build's publication only: never the public endpoint)."""
+        self._write("POST", self.endpoints.update, data={"update": sparql})
+
+    def pointer(self) -> Pointer:
+        """The served build (cached `POINTER_TTL` s); StoreMissing before a first publication."""
+        now = time.monotonic()
+        if self._pointer and now - self._pointer[0] < POINTER_TTL:
+            return self._pointer[1]
+        rows = list(RemoteResults(self, f"SELECT ?p ?o WHERE {{ GRAPH <{POINTER}> {{ <{POINTER}> ?p ?o }} }}",
+                                  {}, "solutions").rows())
+        build = next((r["o"].value for r in rows if r["p"].value == _NS + "build"), None)
+        if build is None:
+            raise StoreMissing(f"no build published to {self.url}: run `bercy-graph build` with BERCY_GRAPH_STORE set")
+        graphs = tuple(sorted(r["o"].value for r in rows if r["p"].value == _NS + "graph"))
+        self._pointer = (now, Pointer(build, graphs))
+        return self._pointer[1]
+
+    def _dataset(self, sparql: str, default_graph: list[str] | None, named_graphs: list[str] | None) -> tuple[str, dict]:
+        kind, own = query_form(sparql)
+        if own and default_graph is None and named_graphs is None:
+            return kind, {}
+        served = self.pointer().graphs
+        return kind, {"default-graph-uri": default_graph if default_graph is not None else [MERGE],
+                      "named-graph-uri": named_graphs if named_graphs is not None else list(served)}
+
+    # ---- the Store interface
+    @property
+    def path(self) -> Path:
+        """The served build's local folder (its search index): `{store_root}/{build id}`."""
+        return (self.local_root or Path(".")) / self.pointer().build_id
+
+    def query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> RemoteResults:
+        """Run a query; the default graph is the merge of the named graphs (`union_default_graph` is
+        always so on a built graph). A base IRI goes in as a BASE declaration."""
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        kind, params = self._dataset(sparql, default_graph, named_graphs)
+        return RemoteResults(self, sparql, params, kind)
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        return [{n: t.value for n, t in row.items()} for row in self.query(sparql).rows()]
+
+    def terms(self, sparql: str) -> list[dict[str, Term]]:
+        return list(self.query(sparql).rows())
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self.query(sparql))
+
+    def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
+                  extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
+        """As `GraphStore.construct`: the engine's triples plus `extra`, one readable document."""
+        return document(self.query(sparql, default_graph=default_graph).triples(), media_type, extra, prefixes)
+
+    def named_graphs(self) -> list[str]:
+        return list(self.pointer().graphs)
+
+    def version(self) -> tuple[str, datetime]:
+        build = self.pointer().build_id
+        return build, build_time(build) or datetime.fromtimestamp(0).astimezone()
+
+    def _graph_triples(self, graph: str | None) -> RemoteResults:
+        return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=[graph or MERGE])
+
+    def dump_graph(self, graph: str, path: Path) -> None:
+        """Write one named graph as N-Quads, graph name kept."""
+        named = ox.NamedNode(graph)
+        ox.serialize((ox.Quad(t.subject, t.predicate, t.object, named) for t in self._graph_triples(graph).triples()),
+                     str(path), format=ox.RdfFormat.N_QUADS)
+
+    def write_graph(self, graph: str | None, media_type: str, out: BinaryIO,
+                    prefixes: dict[str, str] | None = None) -> None:
+        """One named graph (None: the merge) as `media_type`, streamed from the engine (re-serialized by
+        pyoxigraph when prefixes are asked or the engine lacks the type)."""
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise ValueError(f"no RDF format for {media_type}")
+        results = self._graph_triples(graph)
+        if not prefixes:
+            return results.write(media_type, out)
+        with results._send(TRIPLES) as response:
+            response.raw.decode_content = True
+            ox.serialize(ox.parse(response.raw, format=ox.RdfFormat.N_TRIPLES), out, format=fmt, prefixes=prefixes)
+
+    def search(self, text: str, limit: int = 10) -> list[search.Hit]:
+        """Names and codes matching `text`, from the index the build wrote in its local folder."""
+        return search.search(self.path, text, limit)
+
+    # ---- publication (the build)
+    def graphs_present(self) -> list[str]:
+        rows = RemoteResults(self, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {}, "solutions").rows()
+        return [r["g"].value for r in rows]
+
+    def put_graph(self, graph: str, ntriples: Path) -> None:
+        """Replace `graph` on the engine with an N-Triples file (Graph Store Protocol PUT, streamed)."""
+        with ntriples.open("rb") as body:
+            self._write("PUT", self.endpoints.store, params={"graph": graph}, data=body,
+                        headers={"Content-Type": TRIPLES})
+
+
+def staging(build_id: str, graph: str) -> str:
+    return f"{STAGING}{build_id}:{graph}"
+
+
+def publish(url: str, store_dir: Path, build_id: str) -> None:
+    """Send the built store `store_dir` to the engine at `url` and make it the served build (module
+    docstring: staging graphs, then one update that switches)."""
+    local, remote = GraphStore(store_dir), RemoteStore(url, timeout=600)
+    graphs = local.named_graphs()
+    leftovers = [g for g in remote.graphs_present() if g.startswith(STAGING)]
+    if leftovers:   # a failed publication's staging graphs
+        remote.update(";\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
+    merge = staging(build_id, MERGE)
+    with tempfile.TemporaryDirectory(prefix="publish-") as tmp:
+        for graph in graphs:
+            file = Path(tmp) / "graph.nt"
+            with file.open("wb") as out:
+                local.write_graph(graph, TRIPLES, out)
+            remote.put_graph(staging(build_id, graph), file)
+            remote.update(f"ADD SILENT GRAPH <{staging(build_id, graph)}> TO GRAPH <{merge}>")
+    try:
+        served = remote.pointer().graphs
+    except StoreMissing:
+        served = ()
+    switch = [f"DROP SILENT GRAPH <{g}>" for g in served if g not in graphs]
+    switch += [f"MOVE SILENT GRAPH <{staging(build_id, g)}> TO GRAPH <{g}>" for g in graphs]
+    switch += [f"MOVE SILENT GRAPH <{merge}> TO GRAPH <{MERGE}>", f"DROP SILENT GRAPH <{POINTER}>"]
+    facts = [f'<{POINTER}> <{_NS}build> "{build_id}"'] + [f"<{POINTER}> <{_NS}graph> <{g}>" for g in graphs]
+    switch.append(f"INSERT DATA {{ GRAPH <{POINTER}> {{ {' . '.join(facts)} }} }}")
+    remote.update(" ;\n".join(switch))
