@@ -5,7 +5,7 @@ Oxigraph server, Virtuoso...), selected by `BERCY_GRAPH_STORE` (graph_service/co
 Where the graph lives. A build still loads its embedded store first (graph_service/build/load.py: the
 merged default graph, the `void:triples` counts, the search index, the change feed all read it), then
 `publish` sends its graphs to the engine through the Graph Store Protocol (one streamed PUT per named
-graph, as N-Triples) under *staging* names `urn:bercy-graph:staging:{build}:{graph}`, and builds the merge
+graph, as N-Triples) under *staging* names `urn:bercy-graph:staging:{graph}`, and builds the merge
 (what a query's default graph is) on the engine with `ADD` (a set union: a triple stated by two graphs is
 stored once, and a blank node is the same node in its graph and in the merge).
 
@@ -14,7 +14,8 @@ served graphs the new build no longer has, moves the staging merge onto `MERGE`,
 graph `POINTER` (the build id and the list of served graphs). An engine runs one update request as one
 transaction (Oxigraph: always, readers see a snapshot from before or after it; Virtuoso: in its default,
 transactional log mode), so a query sees the old build or the new one, never half of each. A failed
-build leaves only staging graphs, dropped by the next `publish`.
+build leaves only staging graphs, replaced by the next `publish` (a staging graph of a source that
+then leaves the build stays, unseen: no query's dataset names it).
 
 Every query names its dataset: the default graph is `MERGE` and the named graphs are the pointer's list
 (`default-graph-uri` / `named-graph-uri`), unless the query text has its own FROM. So the staging graphs,
@@ -33,6 +34,7 @@ offered with a remote store.
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 import time
@@ -76,6 +78,7 @@ class Endpoints:
     update: str
     store: str
     auth: tuple[str, str] | None = None
+    relays: bool = True   # its serializations are passed on as they are (else re-serialized by pyoxigraph)
 
     @classmethod
     def of(cls, url: str) -> Endpoints:
@@ -84,7 +87,7 @@ class Endpoints:
         bare = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""),
                            parts.path.rstrip("/"), "", ""))
         if bare.endswith("/sparql"):
-            return cls(bare, bare + "-auth", bare + "-graph-crud-auth", auth)
+            return cls(bare, bare + "-auth", bare + "-graph-crud-auth", auth, relays=False)
         return cls(bare + "/query", bare + "/update", bare + "/store", auth)
 
 
@@ -136,9 +139,11 @@ class RemoteResults:
             raise ValueError(f"{self.kind} results cannot be written as {media_type}")
         if self.kind == "boolean":   # Virtuoso answers ASK as a one-row table: written from its value
             return _ANSWER.query("ASK {}" if self else "ASK { FILTER(false) }").serialize(out, fmt)
-        with self._send(f"{media_type}, {TRIPLES if graph else SOLUTIONS};q=0.5") as response:
+        ours = TRIPLES if graph else SOLUTIONS
+        accept = f"{media_type}, {ours};q=0.5" if self._store.endpoints.relays else ours
+        with self._send(accept) as response:
             given = response.headers.get("Content-Type", "").split(";")[0].strip()
-            if given == media_type:
+            if given == media_type and self._store.endpoints.relays:
                 for chunk in response.iter_content(1 << 16):
                     out.write(chunk)
                 return
@@ -147,7 +152,7 @@ class RemoteResults:
                 triples = ox.parse(response.raw, format=ox.RdfFormat.from_media_type(given) or ox.RdfFormat.N_TRIPLES)
                 ox.serialize(triples, out, format=fmt)
             else:
-                ox.parse_query_results(response.raw, format=ox.QueryResultsFormat.from_media_type(given)
+                ox.parse_query_results(_BlankLabels(response.raw), format=ox.QueryResultsFormat.from_media_type(given)
                                        or ox.QueryResultsFormat.JSON).serialize(out, fmt)
 
     def variables(self) -> list[str]:
@@ -172,6 +177,34 @@ class RemoteResults:
             return bool(answer["boolean"])
         cells = [v for row in answer["results"]["bindings"] for v in row.values()]   # Virtuoso's form
         return bool(cells) and cells[0]["value"] not in ("0", "false")
+
+
+class _BlankLabels(io.RawIOBase):
+    """SPARQL JSON results read through, Virtuoso's blank node ids (`"nodeID://b1"`) made plain (`"b1"`),
+    so pyoxigraph reads them. A chunk's last bytes wait for the next, in case the id is cut between them."""
+
+    _ID = re.compile(rb'(?<!\\)"nodeID://')
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw, self._left, self._held = raw, b"", b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._left:
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                self._left, self._held = self._held, b""
+                if not self._left:
+                    return 0
+                break
+            text = self._ID.sub(b'"', self._held + chunk)
+            self._left, self._held = text[:-10], text[-10:]
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
 
 
 @dataclass(frozen=True)
@@ -307,10 +340,6 @@ class RemoteStore:
         return search.search(self.path, text, limit)
 
     # ---- publication (the build)
-    def graphs_present(self) -> list[str]:
-        rows = RemoteResults(self, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", {}, "solutions").rows()
-        return [r["g"].value for r in rows]
-
     def put_graph(self, graph: str, ntriples: Path) -> None:
         """Replace `graph` on the engine with an N-Triples file (Graph Store Protocol PUT, streamed)."""
         with ntriples.open("rb") as body:
@@ -318,8 +347,9 @@ class RemoteStore:
                         headers={"Content-Type": TRIPLES})
 
 
-def staging(build_id: str, graph: str) -> str:
-    return f"{STAGING}{build_id}:{graph}"
+def staging(graph: str) -> str:
+    """Where a build puts `graph` before the switch (builds are one at a time: graph_service/build/refresh.py)."""
+    return STAGING + graph
 
 
 def publish(url: str, store_dir: Path, build_id: str) -> None:
@@ -327,23 +357,21 @@ def publish(url: str, store_dir: Path, build_id: str) -> None:
     docstring: staging graphs, then one update that switches)."""
     local, remote = GraphStore(store_dir), RemoteStore(url, timeout=600)
     graphs = local.named_graphs()
-    leftovers = [g for g in remote.graphs_present() if g.startswith(STAGING)]
-    if leftovers:   # a failed publication's staging graphs
-        remote.update(";\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
-    merge = staging(build_id, MERGE)
+    merge = staging(MERGE)
+    remote.update(f"DROP SILENT GRAPH <{merge}>")   # a failed publication's (the others are replaced by PUT)
     with tempfile.TemporaryDirectory(prefix="publish-") as tmp:
         for graph in graphs:
             file = Path(tmp) / "graph.nt"
             with file.open("wb") as out:
                 local.write_graph(graph, TRIPLES, out)
-            remote.put_graph(staging(build_id, graph), file)
-            remote.update(f"ADD SILENT GRAPH <{staging(build_id, graph)}> TO GRAPH <{merge}>")
+            remote.put_graph(staging(graph), file)
+            remote.update(f"ADD SILENT GRAPH <{staging(graph)}> TO GRAPH <{merge}>")
     try:
         served = remote.pointer().graphs
     except StoreMissing:
         served = ()
     switch = [f"DROP SILENT GRAPH <{g}>" for g in served if g not in graphs]
-    switch += [f"MOVE SILENT GRAPH <{staging(build_id, g)}> TO GRAPH <{g}>" for g in graphs]
+    switch += [f"MOVE SILENT GRAPH <{staging(g)}> TO GRAPH <{g}>" for g in graphs]
     switch += [f"MOVE SILENT GRAPH <{merge}> TO GRAPH <{MERGE}>", f"DROP SILENT GRAPH <{POINTER}>"]
     facts = [f'<{POINTER}> <{_NS}build> "{build_id}"'] + [f"<{POINTER}> <{_NS}graph> <{g}>" for g in graphs]
     switch.append(f"INSERT DATA {{ GRAPH <{POINTER}> {{ {' . '.join(facts)} }} }}")
