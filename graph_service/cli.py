@@ -12,7 +12,8 @@ from mappings.iri import Minter, split_base
 from mappings.read import SourceError
 
 from graph_service.config import Settings
-from graph_service.store import GraphStore, StoreMissing, served
+from graph_service.remote_store import served
+from graph_service.store import GraphStore, StoreMissing
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:

@@ -50,7 +50,8 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from graph_service import search
-from graph_service.store import GraphStore, StoreMissing, Term, build_time, document, term
+from graph_service.config import Settings
+from graph_service.store import CURRENT, GraphStore, Store, StoreMissing, Term, build_time, document, term
 
 MERGE = "urn:bercy-graph:merge"
 POINTER = "urn:bercy-graph:current"
@@ -61,9 +62,10 @@ SOLUTIONS = "application/sparql-results+json"
 TRIPLES = "application/n-triples"
 _TEXT = re.compile(r'#[^\n]*|<[^>\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', re.S)
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|FROM)\b", re.I)
-_ANSWER = ox.Store()   # empty: where boolean results are made to be serialized
-_KINDS = {"SELECT": "solutions", "ASK": "boolean", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+_FORM = re.compile(r"\b(FROM)\b", re.I)
+_ANSWER = ox.Store()   # empty: where queries are parsed and boolean results made to be serialized
+#: Virtuoso's answer header when it stopped a query at its time limit and sent what it had (an "anytime" query)
+PARTIAL = "X-SQL-State"
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,17 @@ class Endpoints:
         return cls(bare + "/query", bare + "/update", bare + "/store", auth)
 
 
-def query_form(sparql: str) -> tuple[str, bool]:
+def query_form(sparql: str, base_iri: str | None = None) -> tuple[str, bool]:
     """The kind of results a query gives ("solutions", "boolean", "graph") and whether its text names
-    its own dataset (FROM): read from its words outside comments, IRIs and strings."""
-    words = [m.group(1).upper() for m in _FORM.finditer(_TEXT.sub(" ", sparql))]
-    form = next((w for w in words if w in _KINDS), None)
-    if form is None:
-        raise SyntaxError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
-    return _KINDS[form], "FROM" in words
+    its own dataset (FROM, read from its words outside comments, IRIs and strings).
+
+    The text is parsed by pyoxigraph first, over an empty store (its results are never read): only
+    standard SPARQL 1.1 reaches the engine, not an engine's extensions (Virtuoso's `define` pragmas,
+    its sponger's `get:soft`), and a syntax error is the same 400 as on the embedded store."""
+    parsed = _ANSWER.query(sparql, base_iri=base_iri) if base_iri else _ANSWER.query(sparql)
+    kind = ("graph" if isinstance(parsed, ox.QueryTriples)
+            else "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions")
+    return kind, "FROM" in (m.group(1).upper() for m in _FORM.finditer(_TEXT.sub(" ", sparql)))
 
 
 def _remote_term(cell: dict) -> Term:
@@ -240,6 +245,9 @@ class RemoteStore:
             raise SyntaxError(response.text[:500])
         if response.status_code >= 300:
             raise OSError(f"graph store answered {response.status_code}: {response.text[:500]}")
+        if PARTIAL in response.headers:   # partial results are refused, not passed on as if complete
+            response.close()
+            raise TimeoutError(f"the graph store stopped the query at its time limit ({response.headers[PARTIAL]})")
         return response
 
     def _write(self, method: str, url: str, **kwargs) -> None:
@@ -268,8 +276,9 @@ class RemoteStore:
         self._pointer = (now, Pointer(build, graphs))
         return self._pointer[1]
 
-    def _dataset(self, sparql: str, default_graph: list[str] | None, named_graphs: list[str] | None) -> tuple[str, dict]:
-        kind, own = query_form(sparql)
+    def _dataset(self, sparql: str, default_graph: list[str] | None, named_graphs: list[str] | None,
+                 base_iri: str | None = None) -> tuple[str, dict]:
+        kind, own = query_form(sparql, base_iri)
         if own and default_graph is None and named_graphs is None:
             return kind, {}
         served = self.pointer().graphs
@@ -286,9 +295,9 @@ class RemoteStore:
               named_graphs: list[str] | None = None, base_iri: str | None = None) -> RemoteResults:
         """Run a query; the default graph is the merge of the named graphs (`union_default_graph` is
         always so on a built graph). A base IRI goes in as a BASE declaration."""
+        kind, params = self._dataset(sparql, default_graph, named_graphs, base_iri)
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
-        kind, params = self._dataset(sparql, default_graph, named_graphs)
         return RemoteResults(self, sparql, params, kind)
 
     def select(self, sparql: str) -> list[dict[str, str]]:
@@ -376,3 +385,11 @@ def publish(url: str, store_dir: Path, build_id: str) -> None:
     facts = [f'<{POINTER}> <{_NS}build> "{build_id}"'] + [f"<{POINTER}> <{_NS}graph> <{g}>" for g in graphs]
     switch.append(f"INSERT DATA {{ GRAPH <{POINTER}> {{ {' . '.join(facts)} }} }}")
     remote.update(" ;\n".join(switch))
+
+
+def served(settings: Settings, path: Path | None = None) -> Store:
+    """The store the commands and the web read: the remote engine when `BERCY_GRAPH_STORE` names one
+    (`RemoteStore`), else the embedded store at `path` (default: the current build)."""
+    if settings.graph_store and path is None:
+        return RemoteStore(settings.graph_store, settings.store_root, timeout=settings.query_timeout)
+    return GraphStore(path or settings.store_root / CURRENT)

@@ -3,8 +3,8 @@
 talks to pyoxigraph).
 
 Callers get rows of `Term` (ours, not the library's) and bytes in a media type, so that a remote
-SPARQL 1.1 store could replace the embedded one. A built store lives in a directory named by its
-build id (`new_build_id`), which is also the served version (`Store.version`). A query's default graph
+SPARQL 1.1 engine can replace the embedded one (graph_service/remote_store.py). A built store lives in a
+directory named by its build id (`new_build_id`), which is also the served version (`Store.version`). A query's default graph
 is the RDF merge of the named graphs, a set: a built store holds it as its default graph
 (graph_service/build/load.py says why).
 """
@@ -234,11 +234,3 @@ class GraphStore:
             merge = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
             self._store.query(merge).serialize(out, fmt)
 
-
-def served(settings: Settings, path: Path | None = None) -> Store:
-    """The store the commands and the web read: the remote engine when `BERCY_GRAPH_STORE` names one
-    (graph_service/remote_store.py), else the embedded store at `path` (default: the current build)."""
-    if settings.graph_store and path is None:
-        from graph_service.remote_store import RemoteStore
-        return RemoteStore(settings.graph_store, settings.store_root, timeout=settings.query_timeout)
-    return GraphStore(path or settings.store_root / CURRENT)

@@ -22,7 +22,8 @@ import requests
 from graph_service.build.pipeline import GRAPH_COUNTS, build
 from graph_service.config import PROJECT_ROOT, Settings
 from graph_service.remote_store import MERGE, POINTER, RemoteStore, staging
-from graph_service.store import GraphStore, served
+from graph_service.remote_store import served
+from graph_service.store import GraphStore
 from mappings import cog, decp_v1
 
 from .conftest import BASE, DATA

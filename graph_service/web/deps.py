@@ -13,7 +13,8 @@ from fastapi import Request
 from mappings.iri import Minter
 
 from graph_service.config import Settings
-from graph_service.store import CURRENT, GraphStore, Store, served
+from graph_service.remote_store import served
+from graph_service.store import CURRENT, GraphStore, Store
 
 _lock = threading.Lock()
 
