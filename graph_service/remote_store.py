@@ -40,7 +40,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -168,11 +168,12 @@ class RemoteResults:
         for row in self._solutions()["results"]["bindings"]:
             yield {name: _remote_term(cell) for name, cell in row.items()}
 
-    def triples(self) -> list[ox.Triple]:
+    def triples(self) -> Iterator[ox.Triple]:
+        """A graph result's triples, read as they come."""
         with self._send(TRIPLES) as response:
             response.raw.decode_content = True
             given = response.headers.get("Content-Type", "").split(";")[0].strip()
-            return list(ox.parse(response.raw, format=ox.RdfFormat.from_media_type(given) or ox.RdfFormat.N_TRIPLES))
+            yield from ox.parse(response.raw, format=ox.RdfFormat.from_media_type(given) or ox.RdfFormat.N_TRIPLES)
 
     def __bool__(self) -> bool:
         if self.kind != "boolean":
@@ -239,6 +240,8 @@ class RemoteStore:
             response = self.http.post(self.endpoints.query, data={"query": sparql, **params},
                                       headers={"Accept": accept}, timeout=self.timeout, stream=True,
                                       auth=None)
+        except requests.Timeout:
+            raise TimeoutError(f"graph store {self.endpoints.query} did not answer in {self.timeout} s") from None
         except requests.RequestException as exc:
             raise OSError(f"graph store {self.endpoints.query} unreachable: {exc}") from None
         if response.status_code == 400:
@@ -312,14 +315,14 @@ class RemoteStore:
     def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
                   extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
         """As `GraphStore.construct`: the engine's triples plus `extra`, one readable document."""
-        return document(self.query(sparql, default_graph=default_graph).triples(), media_type, extra, prefixes)
+        return document(list(self.query(sparql, default_graph=default_graph).triples()), media_type, extra, prefixes)
 
     def named_graphs(self) -> list[str]:
         return list(self.pointer().graphs)
 
     def version(self) -> tuple[str, datetime]:
         build = self.pointer().build_id
-        return build, build_time(build) or datetime.fromtimestamp(0).astimezone()
+        return build, build_time(build) or datetime.fromtimestamp(0, tz=timezone.utc)
 
     def _graph_triples(self, graph: str | None) -> RemoteResults:
         return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=[graph or MERGE])

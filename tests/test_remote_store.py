@@ -31,6 +31,9 @@ from .engines import ENGINES
 from .serving import running_server
 
 SOURCES = [*cog.SOURCES[:2], *decp_v1.SOURCES[:2]]
+#: each engine's own time limit, in seconds. Virtuoso's (MaxQueryExecutionTime) bounds updates too, the
+#: switch's MOVE included, which takes seconds here on a loaded machine: it gets room.
+LIMITS = {"oxigraph": 10, "virtuoso": 60}
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
 
 
@@ -58,7 +61,7 @@ def engine(request, data, tmp_path_factory):
     command, server = ENGINES[name]
     if command is None:
         pytest.fail(f"{name} is not installed (`make engines` installs it)")
-    with server(tmp_path_factory.mktemp(name)) as url:
+    with server(tmp_path_factory.mktemp(name), timeout=LIMITS[name]) as url:
         settings = replace(settings, graph_store=url)
         yield settings, build(settings, SOURCES, progress=False, validate=False)
 
@@ -150,6 +153,22 @@ def test_a_departement_page_and_the_sparql_endpoint_answer_from_the_engine(engin
         update = requests.post(f"{url}/sparql", data={"update": f"DROP GRAPH <{POINTER}>"}, timeout=60)
         assert update.status_code in (400, 403, 405)
         assert served(settings).version()[0] == report.build_id   # the pointer is still there
+
+
+def test_a_query_past_its_time_is_stopped_and_said_so(engine):
+    """The HTTP call has the service's bound, and the engine its own (`LIMITS`): a query that
+    would run for hours ends in an error (never in partial rows passed on as the answer)."""
+    settings, _ = engine
+    if settings.graph_store is None or "/sparql" in settings.graph_store:
+        pytest.skip("the embedded store's bound is the worker's (tests/test_query_workers.py); Virtuoso's limit is "
+                    f"{LIMITS['virtuoso']} s here (see LIMITS): a query left running that long would stall the "
+                    "machine's other tests, and the HTTP bound is ours, the same code for every engine")
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    with pytest.raises(TimeoutError):
+        RemoteStore(settings.graph_store, timeout=1).select(endless)
+    with pytest.raises(OSError):   # the engine's limit: an error, or Virtuoso's partial answer refused
+        RemoteStore(settings.graph_store, timeout=120).select(endless)
+    assert served(settings).version()[0]   # and the engine answers on
 
 
 def test_a_second_build_switches_the_engine_to_it_and_leaves_no_staging_graph(engine):
