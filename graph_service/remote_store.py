@@ -26,10 +26,12 @@ before (the same list unless the new build adds or drops a graph).
 
 What stays local: the search index (SQLite, graph_service/search.py) is the file the build wrote beside
 its embedded store, `{store_root}/{build id}/`; an instance on another machine needs that folder (shared
-or copied). Engine differences, handled here: result formats the engine lacks are converted from one it
-has by pyoxigraph; Virtuoso's blank node ids (`nodeID://b1`) are made N-Triples labels; DESCRIBE is the
-engine's own (the spec leaves its answer to the engine); SPARQL Update on the public endpoint is not
-offered with a remote store.
+or copied). SPARQL Update on the public endpoint is not offered with a remote store.
+
+Engines differ (docs/ARCHITECTURE.md, "Remote store", lists what the tests found): an Oxigraph server's
+results are passed on as it wrote them; Virtuoso's (`typed-literal`, `nodeID://` blank nodes, ASK as a
+one-row table, IRIs quoted in TSV) are read as JSON and written again by pyoxigraph (`Endpoints.relays`).
+DESCRIBE is the engine's own (the spec leaves its answer to the engine).
 """
 
 from __future__ import annotations
