@@ -7,17 +7,19 @@ merged default graph, the `void:triples` counts, the search index, the change fe
 `publish` sends its graphs to the engine through the Graph Store Protocol (one streamed PUT per named
 graph, as N-Triples) under *staging* names `urn:bercy-graph:staging:{graph}`, and builds the merge
 (what a query's default graph is) on the engine with `ADD` (a set union: a triple stated by two graphs is
-stored once, and a blank node is the same node in its graph and in the merge).
+stored once, and a blank node is the same node in its graph and in the merge) into whichever of the two
+`MERGES` the served build does not read (emptied first: it held the build before).
 
-The swap. One SPARQL Update request then `MOVE`s every staging graph onto its served name, drops the
-served graphs the new build no longer has, moves the staging merge onto `MERGE`, and rewrites the pointer
-graph `POINTER` (the build id and the list of served graphs). An engine runs one update request as one
+The swap. One SPARQL Update request then `MOVE`s every staging graph onto its served name (named graphs
+keep their IRIs, which queries name), drops the served graphs the new build no longer has, and rewrites the
+pointer graph `POINTER` (the build id, its merge, the list of served graphs): the merge, half the data, is
+not moved, only pointed at, and the served build's stays whole until the next publication. An engine runs one update request as one
 transaction (Oxigraph: always, readers see a snapshot from before or after it; Virtuoso: in its default,
 transactional log mode), so a query sees the old build or the new one, never half of each. A failed
 build leaves only staging graphs, replaced by the next `publish` (a staging graph of a source that
 then leaves the build stays, unseen: no query's dataset names it).
 
-Every query names its dataset: the default graph is `MERGE` and the named graphs are the pointer's list
+Every query names its dataset: the default graph is the pointer's merge and the named graphs its list
 (`default-graph-uri` / `named-graph-uri`), unless the query text has its own FROM. So the staging graphs,
 the pointer and the merge are never seen as data, and the engine's own notion of the default graph (Virtuoso:
 the union, a bag, of every graph) never applies. The pointer is read at most every `POINTER_TTL`
@@ -55,7 +57,8 @@ from graph_service import search
 from graph_service.config import Settings
 from graph_service.store import CURRENT, GraphStore, Store, StoreMissing, Term, build_time, document, term
 
-MERGE = "urn:bercy-graph:merge"
+#: the two places of the merge, the served build's and the next one's (double buffering: no merge is moved)
+MERGES = ("urn:bercy-graph:merge:a", "urn:bercy-graph:merge:b")
 POINTER = "urn:bercy-graph:current"
 STAGING = "urn:bercy-graph:staging:"
 _NS = "urn:bercy-graph:vocabulary#"
@@ -221,6 +224,7 @@ class Pointer:
 
     build_id: str
     graphs: tuple[str, ...]
+    merge: str   # the graph holding their merge (one of `MERGES`)
 
 
 class RemoteStore:
@@ -278,7 +282,8 @@ class RemoteStore:
         if build is None:
             raise StoreMissing(f"no build published to {self.url}: run `bercy-graph build` with BERCY_GRAPH_STORE set")
         graphs = tuple(sorted(r["o"].value for r in rows if r["p"].value == _NS + "graph"))
-        self._pointer = (now, Pointer(build, graphs))
+        merge = next((r["o"].value for r in rows if r["p"].value == _NS + "merge"), MERGES[0])
+        self._pointer = (now, Pointer(build, graphs, merge))
         return self._pointer[1]
 
     def _dataset(self, sparql: str, default_graph: list[str] | None, named_graphs: list[str] | None,
@@ -286,9 +291,9 @@ class RemoteStore:
         kind, own = query_form(sparql, base_iri)
         if own and default_graph is None and named_graphs is None:
             return kind, {}
-        served = self.pointer().graphs
-        return kind, {"default-graph-uri": default_graph if default_graph is not None else [MERGE],
-                      "named-graph-uri": named_graphs if named_graphs is not None else list(served)}
+        served = self.pointer()
+        return kind, {"default-graph-uri": default_graph if default_graph is not None else [served.merge],
+                      "named-graph-uri": named_graphs if named_graphs is not None else list(served.graphs)}
 
     # ---- the Store interface
     @property
@@ -327,7 +332,7 @@ class RemoteStore:
         return build, build_time(build) or datetime.fromtimestamp(0, tz=timezone.utc)
 
     def _graph_triples(self, graph: str | None) -> RemoteResults:
-        return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=[graph or MERGE])
+        return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graph=[graph or self.pointer().merge])
 
     def dump_graph(self, graph: str, path: Path) -> None:
         """Write one named graph as N-Quads, graph name kept."""
@@ -371,8 +376,12 @@ def publish(url: str, store_dir: Path, build_id: str) -> None:
     docstring: staging graphs, then one update that switches)."""
     local, remote = GraphStore(store_dir), RemoteStore(url, timeout=600)
     graphs = local.named_graphs()
-    merge = staging(MERGE)
-    remote.update(f"DROP SILENT GRAPH <{merge}>")   # a failed publication's (the others are replaced by PUT)
+    try:
+        served = remote.pointer()
+    except StoreMissing:
+        served = Pointer("", (), MERGES[1])
+    merge = MERGES[1 - MERGES.index(served.merge)]   # the place the served build does not read
+    remote.update(f"DROP SILENT GRAPH <{merge}>")   # the build before the served one's (or a failed publication's)
     with tempfile.TemporaryDirectory(prefix="publish-") as tmp:
         for graph in graphs:
             file = Path(tmp) / "graph.nt"
@@ -380,14 +389,11 @@ def publish(url: str, store_dir: Path, build_id: str) -> None:
                 local.write_graph(graph, TRIPLES, out)
             remote.put_graph(staging(graph), file)
             remote.update(f"ADD SILENT GRAPH <{staging(graph)}> TO GRAPH <{merge}>")
-    try:
-        served = remote.pointer().graphs
-    except StoreMissing:
-        served = ()
-    switch = [f"DROP SILENT GRAPH <{g}>" for g in served if g not in graphs]
+    switch = [f"DROP SILENT GRAPH <{g}>" for g in served.graphs if g not in graphs]
     switch += [f"MOVE SILENT GRAPH <{staging(g)}> TO GRAPH <{g}>" for g in graphs]
-    switch += [f"MOVE SILENT GRAPH <{merge}> TO GRAPH <{MERGE}>", f"DROP SILENT GRAPH <{POINTER}>"]
-    facts = [f'<{POINTER}> <{_NS}build> "{build_id}"'] + [f"<{POINTER}> <{_NS}graph> <{g}>" for g in graphs]
+    switch.append(f"DROP SILENT GRAPH <{POINTER}>")
+    facts = [f'<{POINTER}> <{_NS}build> "{build_id}"', f"<{POINTER}> <{_NS}merge> <{merge}>"]
+    facts += [f"<{POINTER}> <{_NS}graph> <{g}>" for g in graphs]
     switch.append(f"INSERT DATA {{ GRAPH <{POINTER}> {{ {' . '.join(facts)} }} }}")
     remote.update(" ;\n".join(switch))
 
