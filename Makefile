@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 # by tests/test_browser.py (npm, pinned by the lock file)
 CLIENTS := tests/clients/node_modules/.package-lock.json
 
-.PHONY: run build test harvester-env assets browser clients-env bench bench-env bench-harness mutate clean
+.PHONY: run build test harvester-env assets browser clients-env engines bench bench-env bench-harness mutate clean
 
 $(BIN)/bercy-graph: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,12 +52,24 @@ $(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
 
 clients-env: $(CLIENTS)
 
+# Virtuoso, the second SPARQL engine tests/test_remote_store.py runs the remote store against (the first, the
+# Oxigraph server, is the test extra `oxigraph`): installed only when missing, by apt-get as root
+VIRTUOSO := /usr/bin/virtuoso-t
+$(VIRTUOSO):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends virtuoso-opensource-7-bin; \
+	else \
+		echo "Virtuoso not installed (needs root and apt-get): install virtuoso-opensource-7-bin, or tests/test_remote_store.py's Virtuoso tests fail"; \
+	fi
+
+engines: $(VIRTUOSO)
+
 # The harness's anchors, each in its own environment beside ours (their pins clash with ours):
 # the Oxigraph server CLI (`oxigraph load`, `serve-read-only`) and Morph-KGC (RML).
 BENCH_ENV := .venv-bench/.installed
 MORPH_ENV := .venv-morph/.installed
 
-test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS) $(BENCH_ENV) $(MORPH_ENV)
+test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS) $(BENCH_ENV) $(MORPH_ENV) $(VIRTUOSO)
 	$(BIN)/python -m pytest -q --durations=30
 
 bench: $(BIN)/bercy-graph

@@ -12,6 +12,7 @@ from mappings.iri import Minter, split_base
 from mappings.read import SourceError
 
 from graph_service.config import Settings
+from graph_service.remote_store import served
 from graph_service.store import GraphStore, StoreMissing
 
 
@@ -126,7 +127,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     text = args.query
     if text.startswith("@"):
         text = Path(text[1:]).read_text(encoding="utf-8")
-    store = GraphStore(Path(args.store)) if args.store else GraphStore.current(settings)
+    store = served(settings, Path(args.store) if args.store else None)
     try:
         results = store.query(text)
     except SyntaxError as exc:
@@ -155,7 +156,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from graph_service.web.app import create_app
-    from graph_service.web.deps import served_store
     from graph_service.web.server import server_config
 
     store = Path(args.store).resolve() if args.store else None
@@ -178,7 +178,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         max_connections=args.max_connections,
         forwarded_allow_ips=tuple(ip.strip() for ip in args.forwarded_allow_ips.split(",") if ip.strip()))
     if not args.enable_update:
-        warn_on_other_base(GraphStore(served_store(settings)), settings.base)
+        warn_on_other_base(served(settings, settings.store_path), settings.base)
     uvicorn.Server(server_config(create_app(settings), settings, args.log_level)).run()
     return 0
 

@@ -43,6 +43,7 @@ class Settings:
     max_connections: int = 500        # open connections (and tasks) before new requests get 503
     forwarded_allow_ips: tuple[str, ...] = ()  # proxies whose X-Forwarded-* headers count; empty = none
     change_retention_days: int = 366  # days of change history kept (graph `changes`, /feed, /ldes)
+    graph_store: str | None = None    # a SPARQL engine's URL: builds publish to it, queries go to it (remote_store.py)
 
     def public_url(self, path: str) -> str:
         """The absolute URL of a path of ours, from the configured base, never from the request's Host."""
@@ -58,9 +59,10 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """BERCY_GRAPH_BASE, BERCY_GRAPH_DATA and BERCY_GRAPH_HOME override the defaults."""
+        """BERCY_GRAPH_BASE, BERCY_GRAPH_DATA, BERCY_GRAPH_HOME and BERCY_GRAPH_STORE override the defaults."""
         return cls(
             base=base_from_env(),
             data_dir=Path(os.environ.get("BERCY_GRAPH_DATA", PROJECT_ROOT / "data")),
             home=Path(os.environ.get("BERCY_GRAPH_HOME", DEFAULT_HOME)),
+            graph_store=os.environ.get("BERCY_GRAPH_STORE") or None,
         )

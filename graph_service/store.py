@@ -3,8 +3,8 @@
 talks to pyoxigraph).
 
 Callers get rows of `Term` (ours, not the library's) and bytes in a media type, so that a remote
-SPARQL 1.1 store could replace the embedded one. A built store lives in a directory named by its
-build id (`new_build_id`), which is also the served version (`Store.version`). A query's default graph
+SPARQL 1.1 engine can replace the embedded one (graph_service/remote_store.py). A built store lives in a
+directory named by its build id (`new_build_id`), which is also the served version (`Store.version`). A query's default graph
 is the RDF merge of the named graphs, a set: a built store holds it as its default graph
 (graph_service/build/load.py says why).
 """
@@ -92,12 +92,22 @@ class Store(Protocol):
     def search(self, text: str, limit: int = 10) -> list[search.Hit]: ...
 
 
-def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
-    if isinstance(term, ox.NamedNode):
-        return Term(str(term), term.value, "iri")
-    if isinstance(term, ox.BlankNode):
-        return Term(str(term), term.value, "blank")
-    return Term(str(term), term.value, "literal", term.language, term.datatype.value)
+def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
+    """A pyoxigraph term as ours."""
+    if isinstance(node, ox.NamedNode):
+        return Term(str(node), node.value, "iri")
+    if isinstance(node, ox.BlankNode):
+        return Term(str(node), node.value, "blank")
+    return Term(str(node), node.value, "literal", node.language, node.datatype.value)
+
+
+def document(triples: list[ox.Triple], media_type: str, extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples plus `extra` (N-Triples text) as one document the server builds (catalog pages): duplicates
+    dropped, grouped by subject so that Turtle comes out readable."""
+    if extra:
+        triples = triples + [q.triple for q in ox.parse(extra.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    unique = sorted(dict.fromkeys(triples), key=lambda t: (str(t.subject), str(t.predicate)))
+    return ox.serialize(unique, format=ox.RdfFormat.from_media_type(media_type), prefixes=prefixes)
 
 
 class OxigraphResults:
@@ -123,7 +133,7 @@ class OxigraphResults:
         """SELECT rows as {variable: term}, unbound variables left out."""
         names = self.variables()
         for row in self._results:
-            yield {n: _term(row[n]) for n in names if row[n] is not None}
+            yield {n: term(row[n]) for n in names if row[n] is not None}
 
     def __bool__(self) -> bool:
         return bool(self._results)
@@ -145,7 +155,7 @@ class GraphStore:
 
     @classmethod
     def current(cls, settings: Settings) -> GraphStore:
-        """The store the last successful build swapped in."""
+        """The store the last successful build swapped in (its embedded copy, when an engine serves it)."""
         return cls(settings.store_root / CURRENT)
 
     def _query(self, sparql: str, *, union_default_graph: bool = True, default_graph: list[str] | None = None,
@@ -183,16 +193,8 @@ class GraphStore:
 
     def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
                   extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
-        """A CONSTRUCT's triples plus `extra` (N-Triples text), serialized as `media_type`.
-
-        For documents the server builds (catalog pages): duplicates are dropped and triples are
-        grouped by subject, so Turtle comes out readable.
-        """
-        triples = list(self._query(sparql, default_graph=default_graph))
-        if extra:
-            triples += [q.triple for q in ox.parse(extra.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
-        unique = sorted(dict.fromkeys(triples), key=lambda t: (str(t.subject), str(t.predicate)))
-        return ox.serialize(unique, format=ox.RdfFormat.from_media_type(media_type), prefixes=prefixes)
+        """A CONSTRUCT's triples plus `extra` (N-Triples text), serialized as `media_type` (`document`)."""
+        return document(list(self._query(sparql, default_graph=default_graph)), media_type, extra, prefixes)
 
     def named_graphs(self) -> list[str]:
         """The IRIs of the named graphs."""
@@ -231,3 +233,4 @@ class GraphStore:
         else:   # no stored merge: the distinct triples of the union
             merge = "CONSTRUCT { ?s ?p ?o } WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
             self._store.query(merge).serialize(out, fmt)
+

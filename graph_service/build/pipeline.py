@@ -33,6 +33,7 @@ from graph_service.build.load import load_new_store, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
 from graph_service.snapshot import SnapshotError, sha256
+from graph_service import remote_store
 from graph_service.store import CURRENT, GraphStore, new_build_id
 from mappings import organisations
 from mappings.iri import Minter
@@ -220,6 +221,8 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         files += [(d.path, ctx.mint.graph(d.name)[1:-1]) for d in documents]
         load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
         search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
+        if settings.graph_store:   # a remote engine serves the graph: send it there, switch it in
+            remote_store.publish(settings.graph_store, new_store, build_id)
         swap_in(settings.store_root, new_store)
         changes.keep(settings.home, work, log, new_store)
         lift_cache.prune(cache_dir, {entry_key for _, entry_key in lifted})

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from graph_service.config import Settings
 from graph_service.web import cors, docs, http, page_cache, security_headers
 from graph_service.web.api import router as api
-from graph_service.web.deps import served_store
+from graph_service.web.deps import query_target
 from graph_service.web.routers import (catalog, crawl, entities, names, pages, search, tables, updates,
                                         vocabulary, void)
 from graph_service.web.routers import docs as docs_pages
@@ -41,9 +41,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         writable = settings.update_token is not None
-        pool = QueryPool(served_store(settings), size=1 if writable else settings.query_workers,
+        remote = query_target(settings).startswith(("http://", "https://"))   # workers reach the engine
+        pool = QueryPool(query_target(settings), size=1 if writable else settings.query_workers,
                          timeout=settings.query_timeout, queue_wait=settings.queue_wait, writable=writable,
-                         network=bool(settings.service_allowlist), memory_limit=settings.worker_memory_limit,
+                         network=bool(settings.service_allowlist) or remote,
+                         memory_limit=settings.worker_memory_limit,
                          send_timeout=settings.send_timeout)
         pool.start()
         app.state.query_pool = pool

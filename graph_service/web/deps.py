@@ -13,7 +13,8 @@ from fastapi import Request
 from mappings.iri import Minter
 
 from graph_service.config import Settings
-from graph_service.store import CURRENT, GraphStore
+from graph_service.remote_store import served
+from graph_service.store import CURRENT, GraphStore, Store
 
 _lock = threading.Lock()
 
@@ -32,9 +33,22 @@ def served_store(config: Settings) -> Path:
     return config.store_path or config.store_root / CURRENT
 
 
+def query_target(config: Settings) -> str:
+    """What the query workers open: the remote engine's URL, else the served store directory."""
+    return config.graph_store if config.graph_store and not config.store_path else str(served_store(config))
+
+
 def open_store(request: Request) -> GraphStore:
-    """The app's read-only view of the served store, reopened after a build swapped a new one in."""
-    target = served_store(settings(request)).resolve()
+    """The app's read-only view of the served store, reopened after a build swapped a new one in (a remote
+    engine: one client, whose pointer graph says which build it serves)."""
+    config = settings(request)
+    if config.graph_store and not config.store_path:
+        with _lock:
+            remote: Store | None = getattr(request.app.state, "remote_store", None)
+            if remote is None:
+                remote = request.app.state.remote_store = served(config)
+        return remote  # type: ignore[return-value]
+    target = served_store(config).resolve()
     with _lock:
         current: GraphStore | None = getattr(request.app.state, "catalog_store", None)
         if current is None or current.path != target:

@@ -119,8 +119,12 @@ def _header(conn: Connection, status: int, media_type: str | None, message: str 
                                        "message": message}).encode("utf-8"))
 
 
-def _open(current: GraphStore | None, store_path: str, writable: bool) -> GraphStore:
-    """The worker's store, reopened when `store_path` (a `current` link) points at a new build."""
+def _open(current: GraphStore | None, store_path: str, writable: bool, timeout: float = 30.0) -> GraphStore:
+    """The worker's store, reopened when `store_path` (a `current` link) points at a new build; a URL: the
+    remote engine (graph_service/remote_store.py), one client for the worker's life."""
+    if store_path.startswith(("http://", "https://")):
+        from graph_service.remote_store import RemoteStore
+        return current or RemoteStore(store_path, timeout=timeout)  # type: ignore[return-value]
     target = Path(store_path).resolve()
     if current is None or current.path != target:
         current = GraphStore(target, writable=writable)
@@ -173,17 +177,18 @@ def _limit_self(conn: Connection, network: bool, memory_limit: int) -> None:
 
 
 def worker_main(conn: Connection, stderr: Connection, store_path: str, writable: bool, network: bool = False,
-                memory_limit: int = 0) -> None:
+                memory_limit: int = 0, timeout: float = 30.0) -> None:
     """Loop of a worker process: receive a job, run it, send the results; exit when the pipe closes.
 
     `stderr`: the pipe the pool reads our stderr from; `network`: allow network sockets (SERVICE
-    allow-listed); `memory_limit`: MiB, 0 = none."""
+    allow-listed); `memory_limit`: MiB, 0 = none; `timeout`: seconds a remote engine has to answer (the pool
+    also kills the worker at its deadline)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the server, which stops its workers
     os.dup2(stderr.fileno(), 2)
     _limit_self(conn, network, memory_limit)
     store = None
     try:
-        store = _open(None, store_path, writable)   # open now, not in the first query's time
+        store = _open(None, store_path, writable, timeout)   # open now, not in the first query's time
     except Exception:  # noqa: BLE001 - e.g. no build yet: reported to the first job
         store = None
     while True:
@@ -192,7 +197,7 @@ def worker_main(conn: Connection, stderr: Connection, store_path: str, writable:
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            store = _open(store, store_path, writable)
+            store = _open(store, store_path, writable, timeout)
             _run(store, job, conn)
         except (BrokenPipeError, EOFError):
             return
@@ -315,7 +320,7 @@ class QueryPool:
     the network (None until one reported; a test asserts it).
     """
 
-    store_path: Path
+    store_path: Path | str   # a store directory, or a remote engine's URL
     size: int = 2
     timeout: float = 30.0
     queue_wait: float = 2.0
@@ -350,7 +355,7 @@ class QueryPool:
         stderr, child_stderr = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(target=worker_main, daemon=True, name="bercy-graph-query-worker",
                                     args=(child, child_stderr, str(self.store_path), self.writable,
-                                          self.network, self.memory_limit))
+                                          self.network, self.memory_limit, self.timeout))
         process.start()
         child.close()
         child_stderr.close()
