@@ -41,7 +41,8 @@ KIND_NAMES = {"commune": "Commune", "departement": "Département", "region": "R�
               "software": "Logiciel", "code-postal": "Code postal (La Poste)", "local": "Local (DVF)",
               "disposition": "Disposition d'une vente (DVF)", "parcelle": "Parcelle cadastrale",
               "action": "Action budgétaire", "sous-action": "Sous-action budgétaire", "ministere": "Ministère",
-              "observation": "Observation statistique", "modification": "Modification de marché (avenant)"}
+              "observation": "Observation statistique", "modification": "Modification de marché (avenant)",
+              "type-procedure": "Procédure de passation (DECP)"}
 
 _BATCH = 400
 _RANK = {PREFIXES[c.partition(":")[0]] + c.partition(":")[2]: i for i, c in enumerate(PROPERTIES)}
