@@ -289,9 +289,11 @@ def territory_departement(ctx: Context, territory: str) -> str | None:
 
 def procedure_triples(ctx: Context, s: str, c: Contract) -> list[Triple]:
     """The award procedure the ePO way: `<contract#procedure>` an `epo:Procedure` whose
-    `epo:hasProcedureType` is the concept of our scheme the published value names (any of its
-    spellings); ePO links no contract to its procedure directly, hence `bg:awardProcedure`. A value
-    the scheme lacks stays the literal `bg:procedure` only, flagged `bg:UnknownProcedure`."""
+    `epo:hasProcedureType` is the EU procedure type (ePO's shapes want a value of the EU table) and
+    `bg:procedureType` the concept of our scheme the published value names (any of its spellings),
+    which says whether the EU type is its exact or its close match; ePO links no contract to its
+    procedure directly, hence `bg:awardProcedure`. A value the scheme lacks stays the literal
+    `bg:procedure` only, flagged `bg:UnknownProcedure`."""
     if not (c.procedure or "").strip():
         return []
     found = procurement_codes.procedure_type(c.procedure)
@@ -301,7 +303,8 @@ def procedure_triples(ctx: Context, s: str, c: Contract) -> list[Triple]:
         ctx.unresolvable("procedure", c.procedure.strip())
         return []
     node = fragment(s, "procedure")
-    return [(s, BG.awardProcedure, node), (node, A, EPO.Procedure), (node, EPO.hasProcedureType, concept)]
+    return [(s, BG.awardProcedure, node), (node, A, EPO.Procedure), (node, BG.procedureType, concept),
+            (node, EPO.hasProcedureType, procurement_codes.procedure_concept(found.eu))]
 
 
 def contract_terms(ctx: Context, s: str, cpv: str | None, territory: str | None) -> list[Triple]:

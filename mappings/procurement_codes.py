@@ -36,6 +36,8 @@ NUTS_FILE = GC_DIR + "nuts_nuts-fra-lvl3.gc"
 DEPARTEMENTS = "referentials/cog2025/cog2025_departments.csv"
 AUTHORITY = "http://publications.europa.eu/resource/authority/"
 NUTS_CODE = "http://data.europa.eu/nuts/code/"
+#: the scheme ePO 4.2's shapes want for `epo:hasNutsCode` (the eForms list is NUTS 2021)
+NUTS_SCHEME = "http://data.europa.eu/nuts/scheme/2021"
 #: the eForms SDK's licence (its LICENSE file: Creative Commons Attribution 4.0)
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 SCHEME = "type-procedure-decp"
@@ -150,6 +152,11 @@ def procedure_type(text: str | None) -> ProcedureType | None:
     return _BY_LABEL.get(fold(text)) if text else None
 
 
+def procedure_concept(code: str) -> str:
+    """The IRI term of a code of the EU table procurement-procedure-type."""
+    return iri(AUTHORITY + "procurement-procedure-type/" + code)
+
+
 def read_procedures(path: Path) -> Iterator[Record]:
     """One record per procedure of `PROCEDURES`, with the EU row it matches (None: not in the table) and
     whether it is the first to match it."""
@@ -164,7 +171,7 @@ def lift_procedure(row: Record, ctx: Context) -> Iterable[Triple]:
     if row["eu_row"] is None:
         raise Reject("eu", f"not in the EU table procurement-procedure-type ({PROCEDURE_FILE})", p.eu)
     subject = ctx.define(KIND, p.key)
-    eu = iri(AUTHORITY + "procurement-procedure-type/" + p.eu)
+    eu = procedure_concept(p.eu)
     yield from [(subject, A, SKOS.Concept), (subject, SKOS.inScheme, ctx.entity("scheme", SCHEME)),
                 (subject, SKOS.topConceptOf, ctx.entity("scheme", SCHEME)),
                 (ctx.entity("scheme", SCHEME), SKOS.hasTopConcept, subject),
@@ -248,7 +255,7 @@ def lift_nuts(row: Record, ctx: Context) -> Iterable[Triple]:
     """A NUTS 3 code of the French list; the département of the same name `skos:exactMatch` it."""
     code = row["code"]
     subject = nuts_concept(code)
-    yield from eu_concept(subject, AUTHORITY + "nuts", code, row["row"])
+    yield from eu_concept(subject, NUTS_SCHEME, code, row["row"])
     dept = departement_of_nuts(ctx.data_dir).get(code)
     if dept and (departement := ctx.link("departement", dept)):
         ctx.relate("departement", dept, "nuts", code)  # what a DECP contract's place reads (`ctx.related`)
@@ -266,6 +273,6 @@ SOURCES = [
            preamble=lambda ctx: eu_scheme(AUTHORITY + "contract-nature", "Contract nature"), licence=CC_BY),
     Source(name="nuts3-departements", title="NUTS 2021 niveau 3 (France, eForms SDK) et départements du COG 2025",
            path=NUTS_FILE, read=read_nuts, lift=lift_nuts, mapping=__name__,
-           preamble=lambda ctx: eu_scheme(AUTHORITY + "nuts", "NUTS"), licence=CC_BY,
+           preamble=lambda ctx: eu_scheme(NUTS_SCHEME, "NUTS 2021"), licence=CC_BY,
            reads_also=(DEPARTEMENTS,)),
 ]

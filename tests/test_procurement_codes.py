@@ -10,7 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 from graph_service.build.pipeline import lift_source
-from mappings import cog, procurement_codes as pc
+from mappings import cog
+from mappings import procurement_codes as pc
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
 from mappings.source import Context
@@ -102,7 +103,7 @@ def lifted(tmp_path: Path) -> tuple[Context, dict[str, list[str]]]:
 
 
 def test_the_code_list_sources_lift_every_row_of_the_real_files(tmp_path):
-    ctx, lines = lifted(tmp_path)
+    _, lines = lifted(tmp_path)
     procedures = lines["type-procedure-decp"]
     assert sum("core#prefLabel" in line and "/id/type-procedure/" in line.split()[0] for line in procedures) == 10
     assert sum("core#exactMatch" in line for line in procedures) == 4
@@ -169,13 +170,13 @@ def count(store, where: str) -> int:
 def test_contracts_carry_their_procedure_nature_and_nuts_code(store):
     contracts = count(store, "")
     with_procedure = count(store, "?c bg:procedure ?p")
-    typed = count(store, "?c bg:awardProcedure/epo:hasProcedureType/skos:inScheme ?s")
+    typed = count(store, "?c bg:awardProcedure/bg:procedureType/skos:inScheme ?s")
     flagged = count(store, "?c bg:qualityIssue bg:UnknownProcedure")
     assert with_procedure > 10000 and typed + flagged == with_procedure and flagged == 0
-    # every typed procedure reaches the EU table through its concept's match
-    assert count(store, "?c bg:awardProcedure/epo:hasProcedureType/(skos:exactMatch|skos:closeMatch) ?eu "
-                        "FILTER(STRSTARTS(STR(?eu), 'http://publications.europa.eu/resource/authority/"
-                        "procurement-procedure-type/'))") == typed
+    # every typed procedure has the EU type its concept matches, as ePO's procedure type
+    assert count(store, "?c bg:awardProcedure ?p . ?p bg:procedureType/(skos:exactMatch|skos:closeMatch) ?eu ; "
+                        "epo:hasProcedureType ?eu FILTER(STRSTARTS(STR(?eu), "
+                        "'http://publications.europa.eu/resource/authority/procurement-procedure-type/'))") == typed
     with_cpv = count(store, "?c bg:cpvCode ?code FILTER(SUBSTR(?code, 1, 2) >= '03')")
     assert count(store, "?c epo:isSubjectToContractSpecificTerm/epo:hasContractNatureType ?n") == with_cpv
     # a contract placed in a commune or a département has the NUTS 3 code of that département
