@@ -268,7 +268,7 @@ SOURCES = [
     Source(name="type-procedure-decp", title="Procédures de passation DECP et types de procédure de l'UE "
            "(eForms SDK, procurement-procedure-type)", path=PROCEDURE_FILE, read=read_procedures,
            lift=lift_procedure, mapping=__name__, preamble=procedure_preamble, licence=CC_BY),
-    Source(name="eu-contract-nature", title="Nature du marché — table de l'UE contract-nature (eForms SDK)",
+    Source(name="contract-nature", title="Nature du marché — table de l'UE contract-nature (eForms SDK)",
            path=NATURE_FILE, read=read_natures, lift=lift_nature, mapping=__name__,
            preamble=lambda ctx: eu_scheme(AUTHORITY + "contract-nature", "Contract nature"), licence=CC_BY),
     Source(name="nuts3-departements", title="NUTS 2021 niveau 3 (France, eForms SDK) et départements du COG 2025",

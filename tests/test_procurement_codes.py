@@ -112,7 +112,7 @@ def test_the_code_list_sources_lift_every_row_of_the_real_files(tmp_path):
     assert sum("core#hiddenLabel" in line for line in procedures) == 1
     assert any('"Ouverte"@fr' in line for line in procedures)  # the EU concept's label, from the .gc file
     assert len(lines) == 5 and len(set(procedures)) == len(procedures)  # each fact once
-    natures = {line.split()[0] for line in lines["eu-contract-nature"] if "core#notation" in line}
+    natures = {line.split()[0] for line in lines["contract-nature"] if "core#notation" in line}
     assert natures == {pc.nature_concept(c) for c in ("works", "supplies", "services")}
 
 
