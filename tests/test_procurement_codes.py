@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from graph_service.build.pipeline import lift_source
+from graph_service.config import PROJECT_ROOT
 from mappings import cog
 from mappings import procurement_codes as pc
 from mappings.iri import Minter
@@ -190,3 +191,19 @@ def test_contracts_carry_their_procedure_nature_and_nuts_code(store):
                         "epo:definesSpecificPlaceOfPerformance/epo:hasNutsCode ?other FILTER(?other != ?n)") == 0
     print(f"contracts {contracts}: procedure published {with_procedure}, typed {typed}, unknown {flagged}; "
           f"nature {with_cpv}; NUTS 3 {nuts}")
+
+
+def test_contracts_by_procedure_type_query_counts_each_published_value_under_its_eu_type(store):
+    """queries/decp_contracts_by_procedure_type.rq, against the published literals: each contract is counted
+    under the EU type its published value (any spelling) leads to, the match kind as the scheme states it."""
+    rows = store.select((PROJECT_ROOT / "queries" / "decp_contracts_by_procedure_type.rq").read_text(encoding="utf-8"))
+    answered = {(r["procedure"].rpartition("/")[2], r["euType"].rpartition("/")[2], r["match"]): int(r["contracts"])
+                for r in rows}
+    published = store.select(Q + "SELECT ?c ?p WHERE { ?c a epo:Contract ; bg:procedure ?p }")
+    expected: Counter[tuple[str, str, str]] = Counter()
+    for row in published:
+        p = pc.procedure_type(row["p"])
+        expected[(p.key, p.eu, "exactMatch" if p.exact else "closeMatch")] += 1
+    assert answered == dict(expected)
+    assert answered[("procedure-adaptee", "oth-single", "closeMatch")] > 5000
+    assert all(r["euLabel"] for r in rows)  # the EU's French label, from the eForms file
