@@ -296,14 +296,14 @@ def procedure_triples(ctx: Context, s: str, c: Contract) -> list[Triple]:
     `bg:procedure` only, flagged `bg:UnknownProcedure`."""
     if not (c.procedure or "").strip():
         return []
-    found = procurement_codes.procedure_type(c.procedure)
-    concept = ctx.link(procurement_codes.KIND, found.key) if found else None
-    if concept is None:
+    found = procurement_codes.procedure_type(c.procedure)  # the scheme is this table (its graph: a support source)
+    if found is None:
         c.issues.add("UnknownProcedure")
         ctx.unresolvable("procedure", c.procedure.strip())
         return []
     node = fragment(s, "procedure")
-    return [(s, BG.awardProcedure, node), (node, A, EPO.Procedure), (node, BG.procedureType, concept),
+    return [(s, BG.awardProcedure, node), (node, A, EPO.Procedure),
+            (node, BG.procedureType, ctx.entity(procurement_codes.KIND, found.key)),
             (node, EPO.hasProcedureType, procurement_codes.procedure_concept(found.eu))]
 
 

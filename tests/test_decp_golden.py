@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from mappings import decp_tabular, decp_v1, decp_v2, procurement_codes
+from mappings import decp_tabular, decp_v1, decp_v2
 
 from .conftest import DATA
 from .golden import GOLDEN, assert_golden
@@ -29,8 +29,7 @@ def known() -> dict[str, Iterable[str]]:
             "departement": codes(cog / "cog2025_departments.csv"),
             "region": codes(cog / "cog2025_regions.csv"),
             "arrondissement": codes(cog / "cog2025_arrondissements.csv"),
-            "pays": codes(cog / "cog2025_countries.csv"),
-            procurement_codes.KIND: [p.key for p in procurement_codes.PROCEDURES]}
+            "pays": codes(cog / "cog2025_countries.csv")}
 
 
 def json_records(dataset: str, name: str) -> int:
