@@ -11,7 +11,7 @@ from pathlib import Path
 
 from graph_service.build.pipeline import lift_source
 from graph_service.config import PROJECT_ROOT
-from mappings import cog
+from mappings import cog, decp_v2
 from mappings import procurement_codes as pc
 from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
@@ -207,3 +207,19 @@ def test_contracts_by_procedure_type_query_counts_each_published_value_under_its
     assert answered == dict(expected)
     assert answered[("procedure-adaptee", "oth-single", "closeMatch")] > 5000
     assert all(r["euLabel"] for r in rows)  # the EU's French label, from the eForms file
+
+
+def test_a_procedure_no_concept_names_stays_published_and_is_flagged(tmp_path):
+    """Nothing dropped: a value outside the scheme keeps its literal and its contract, flagged `bg:UnknownProcedure`
+    (and counted as unresolved), without an `epo:Procedure`."""
+    paris = FEEDS / "decp_v2_2024_ville_de_paris_21750001600019.json"
+    records = json.loads(paris.read_text(encoding="utf-8"))[:2]
+    records[0]["procedure"] = "Procédure inventée"
+    (tmp_path / "feed.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    ctx = Context(Minter(BASE), tmp_path)
+    result = lift_source(decp_v2.source("decp-test", "test", "feed.json"), ctx, tmp_path, progress=False)
+    assert result.lifted == 2 and result.rejected == []
+    text = result.nquads.read_text(encoding="utf-8")
+    assert '"Procédure inventée"' in text
+    assert text.count("def#UnknownProcedure>") == 1 and text.count("ontology#hasProcedureType>") == 1
+    assert ("decp-test", "procedure", "Procédure inventée") in ctx.unresolved
