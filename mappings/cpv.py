@@ -98,4 +98,3 @@ SOURCES = [
 KINDS = [like(SOURCES[0], "cpv-2008-fr", make=lambda graph, title, path: [
              replace(SOURCES[0], name=graph, title=title, path=path), *procurement_codes.SOURCES]),
          like(SOURCES[1], "cpv-2008-en")]
-SOURCES += procurement_codes.SOURCES
