@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 
-from . import values
+from . import procurement_codes, values
 from .kinds import like
 from .namespaces import BG, SKOS
 from .read import Record, Reject, read_csv
@@ -91,5 +92,9 @@ SOURCES = [
            licence=EU_REUSE),
 ]
 
-#: the kind(s) of file this mapping lifts (mappings/kinds.py)
-KINDS = [like(SOURCES[0], "cpv-2008-fr"), like(SOURCES[1], "cpv-2008-en")]
+#: the kind(s) of file this mapping lifts (mappings/kinds.py); the procurement code lists the DECP
+#: contracts link to (procedures, contract natures, NUTS 3: `procurement_codes`) come with the CPV, as
+#: its support sources, so that they are built with the referentials, before any DECP feed
+KINDS = [like(SOURCES[0], "cpv-2008-fr", make=lambda graph, title, path: [
+             replace(SOURCES[0], name=graph, title=title, path=path), *procurement_codes.SOURCES]),
+         like(SOURCES[1], "cpv-2008-en")]

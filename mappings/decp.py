@@ -24,7 +24,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from . import values
+from . import procurement_codes, values
 from .decp_quality import looks_like_increment
 from .iri import contract_keys
 from .namespaces import A, BG, DCT, EPO, EU, EU_CPV, ORG, PROV, RDFS, TIME, XSD
@@ -274,6 +274,59 @@ def place_triples(ctx: Context, subject: str, c: Contract) -> list[Triple]:
     return out
 
 
+def territory_departement(ctx: Context, territory: str) -> str | None:
+    """The département of a contract's territory (`dct:spatial`) when it is a département or a commune
+    (today's or a former version), read back from its IRI; None for a region, a country..."""
+    parsed = ctx.mint.parse(territory[1:-1])
+    if parsed is None or not parsed.keys:
+        return None
+    if parsed.kind == "departement":
+        return parsed.keys[0]
+    if parsed.kind in ("commune", "commune-version"):
+        return values.departement_of_commune(parsed.keys[0])
+    return None
+
+
+def procedure_triples(ctx: Context, s: str, c: Contract) -> list[Triple]:
+    """The award procedure the ePO way: `<contract#procedure>` an `epo:Procedure` whose
+    `epo:hasProcedureType` is the EU procedure type (ePO's shapes want a value of the EU table) and
+    `bg:procedureType` the concept of our scheme the published value names (any of its spellings),
+    which says whether the EU type is its exact or its close match; ePO links no contract to its
+    procedure directly, hence `bg:awardProcedure`. A value the scheme lacks stays the literal
+    `bg:procedure` only, flagged `bg:UnknownProcedure`."""
+    if not (c.procedure or "").strip():
+        return []
+    found = procurement_codes.procedure_type(c.procedure)  # the scheme is this table (its graph: a support source)
+    if found is None:
+        c.issues.add("UnknownProcedure")
+        ctx.unresolvable("procedure", c.procedure.strip())
+        return []
+    node = fragment(s, "procedure")
+    return [(s, BG.awardProcedure, node), (node, A, EPO.Procedure),
+            (node, BG.procedureType, ctx.entity(procurement_codes.KIND, found.key)),
+            (node, EPO.hasProcedureType, procurement_codes.procedure_concept(found.eu))]
+
+
+def contract_terms(ctx: Context, s: str, cpv: str | None, territory: str | None) -> list[Triple]:
+    """ePO's contract term (`<contract#terms>`, `epo:ContractTerm`, the domain of both properties): the
+    contract nature derived from the main CPV code (`procurement_codes.nature_of_cpv`; DECP publishes
+    none: `bg:natureDerivedFrom` names the CPV division it comes from) and the place of performance
+    as NUTS 3 (`<contract#place>`, a `dct:Location` with `epo:hasNutsCode`) when the place is a
+    département or a commune."""
+    terms, out = fragment(s, "terms"), []
+    if cpv and (nature := procurement_codes.nature_of_cpv(cpv)):
+        out += [(terms, EPO.hasContractNatureType, procurement_codes.nature_concept(nature)),
+                (terms, BG.natureDerivedFrom, EU_CPV[cpv[:2] + "000000"])]
+    departement = territory_departement(ctx, territory) if territory else None
+    for nuts in ctx.related("departement", departement, "nuts") if departement else ():
+        place = fragment(s, "place")
+        out += [(terms, EPO.definesSpecificPlaceOfPerformance, place), (place, A, DCT.Location),
+                (place, EPO.hasNutsCode, procurement_codes.nuts_concept(nuts))]
+    if out:
+        out[:0] = [(s, EPO.isSubjectToContractSpecificTerm, terms), (terms, A, EPO.ContractTerm)]
+    return out
+
+
 def postal_place(ctx: Context, subject: str, code: str, c: Contract) -> list[Triple]:
     """A place given as a postal code: La Poste's code (`bg:executionPostalCode`, whose
     `bg:postalCodeCommune` are the communes it serves) and, as the contract's territory, the commune
@@ -366,6 +419,8 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
     out += [(s, BG[p], literal(v)) for p, v in c.labels if v]
     out += ([(s, DCT.title, fr(c.object)), (s, RDFS.label, fr(c.object))] if c.object
             else [(s, RDFS.label, fr(title(c)))])
+    out += procedure_triples(ctx, s, c)
+    main_cpv = None
     if c.cpv:
         code = _parse(cpv_code, c.cpv, "codeCPV", c)
         if code:
@@ -373,6 +428,7 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
             if was_repaired:
                 repaired(c, "codeCPV")
             out.append((s, BG.cpvCode, literal(code)))
+            main_cpv = code
             if cpv := ctx.link("cpv", code):  # as TED: the contract's purpose, classified by the EU's CPV IRI
                 purpose = fragment(s, "purpose")
                 out += [(s, EPO.hasPurpose, purpose), (purpose, A, EPO.Purpose),
@@ -392,8 +448,12 @@ def contract_triples(c: Contract, ctx: Context, derived_from: str) -> list[Tripl
         out += monetary_value(s, EPO.hasContractValue, initial)
     if duration is not None:
         out += months(s, EPO.hasEstimatedDuration, duration)
+    territory = None
     if c.place:
-        out += place_triples(ctx, s, c)
+        place = place_triples(ctx, s, c)
+        out += place
+        territory = next((o for _, p, o in place if p == DCT.spatial), None)
+    out += contract_terms(ctx, s, main_cpv, territory)
     suppliers = party_links(ctx, c, c.suppliers, s, BG.supplier, out)
     out += contractors(s, suppliers)
     current = {"amount": amount, "duration": duration, "suppliers": suppliers, "if_increments": amount}

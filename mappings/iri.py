@@ -26,7 +26,7 @@ KINDS = frozenset(
         "commune-version", "evenement-geographique",
         # nomenclatures
         "cpv", "naf", "categorie-juridique", "ministere", "mission", "programme", "action",
-        "sous-action", "budget-type", "nature-culture",
+        "sous-action", "budget-type", "nature-culture", "type-procedure",
         # State budget cubes: nature of expense (LOLF titres, catégories), AE/CP, PLF/LFI, état A lines
         "budget-titre", "budget-categorie", "credit-type", "loi-finances", "recette", "recette-section",
         # organisations

@@ -11,6 +11,7 @@ A dataset module never imports another one (only shared modules such as `budget`
 from __future__ import annotations
 
 from . import budget_nomenclature, collectivites, cog, cog_history, cpv, legal_categories, naf, postal
+from . import procurement_codes
 from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
 from . import budget_lfi, budget_nature, budget_plf
@@ -24,6 +25,7 @@ SOURCES: list[Source] = [
     *cog_history.SOURCES,  # former commune codes: after the COG, before every source that links communes
     *postal.SOURCES,
     *cpv.SOURCES,
+    *procurement_codes.SOURCES,  # procedures, contract natures, NUTS 3: support sources of the CPV kind
     *naf.SOURCES,
     *legal_categories.SOURCES,
     *collectivites.SOURCES,

@@ -15,7 +15,7 @@ from graph_service.config import Settings
 from graph_service.snapshot import load, save
 from graph_service.snapshot_describe import describe
 from graph_service.store import GraphStore
-from mappings import cog
+from mappings import cog, procurement_codes
 from mappings.iri import Minter
 from mappings.registry import GENERIC_SOURCES, SOURCES
 from mappings.source import Context
@@ -185,6 +185,10 @@ def test_every_source_reads_every_record_of_its_file(built):
     expected = {s.name: records_in_file(s.path) for s in SOURCES if not s.name.startswith("eu-")}
     expected |= {s.name: len(EU_CODES[s.name]) if s.name in EU_CODES else "its codes, by hand, in EU_CODES"
                  for s in SOURCES if s.name.startswith("eu-")}
+    # the procurement code lists: one record per procedure of our scheme, per row of the EU genericode files
+    expected |= {"type-procedure-decp": len(procurement_codes.PROCEDURES),
+                 "contract-nature": len(procurement_codes.genericode(DATA / procurement_codes.NATURE_FILE)),
+                 "nuts3-departements": len(procurement_codes.genericode(DATA / procurement_codes.NUTS_FILE))}
     expected |= {g["graph"]: records_in_file(g["file"]) for g in built.snapshot["generic"]
                  if g["graph"] not in expected}
     assert {s["source"]: s["rows"] for s in built.sources} == expected

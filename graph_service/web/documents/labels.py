@@ -78,6 +78,8 @@ KIND_NAMES = {
     "parcelle": _kind("Parcelle cadastrale", "parcelle", feminine=True),
     "observation": _kind("Observation statistique", "observation", feminine=True),
     "modification": _kind("Modification de marché (avenant)", "modification", feminine=True),
+    "type-procedure": _kind("Procédure de passation (DECP)", "procédure de passation", "procédures de passation",
+                            True),
     # the rows, columns and table of a generically lifted file (`/graph/{name}/row/{n}`)
     "row": _kind("Ligne d'un fichier", "ligne", feminine=True),
     "column": _kind("Description de colonne", "description de colonne", "descriptions de colonnes", True),
