@@ -138,7 +138,10 @@ class RemoteResults:
     def _solutions(self) -> dict:
         if self._json is None:
             with self._send(SOLUTIONS) as response:
-                self._json = response.json()
+                try:
+                    self._json = response.json()
+                except ValueError:   # Oxigraph cancels at its limit mid-answer: a 200 whose body stops short
+                    raise TimeoutError("the graph store's answer was cut short (its time limit)") from None
         return self._json
 
     def write(self, media_type: str, out: BinaryIO) -> None:
