@@ -38,6 +38,8 @@ KINDS = frozenset(
         "metric", "quality-measurement",
         # property sales (DVF) and local accounts (OFGL)
         "disposition", "parcelle", "local", "terrain", "type-local", "agregat",
+        # fuel prices (mappings/carburants.py): stations and the price of each fuel they sell
+        "station-carburant", "prix-carburant",
     }
 )
 

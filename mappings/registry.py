@@ -16,6 +16,7 @@ from . import dvf_geo, dvf_raw, local_accounts, nature_culture, sirene
 from . import catalog, catalog_quality
 from . import budget_lfi, budget_nature, budget_plf
 from . import decp_tabular, decp_v1, decp_v2
+from . import carburants
 from .generic import generic_source
 from .kinds import Kind
 from .source import Source
@@ -43,6 +44,7 @@ SOURCES: list[Source] = [
     *decp_v1.SOURCES,
     *decp_v2.SOURCES,
     *decp_tabular.SOURCES,
+    *carburants.SOURCES,  # links postal codes: after postal
 ]
 
 #: Tables without a hand mapping, lifted by `mappings/generic.py` (columns recognised from their values),
@@ -75,6 +77,7 @@ KINDS: list[Kind] = [
     *budget_nomenclature.KINDS, *budget_nature.KINDS, *sirene.KINDS, *nature_culture.KINDS, *dvf_geo.KINDS,
     *dvf_raw.KINDS, *local_accounts.KINDS, *budget_plf.KINDS, *budget_lfi.KINDS, *catalog.KINDS,
     *catalog_quality.KINDS, *decp_v1.KINDS, *decp_v2.KINDS, *decp_tabular.KINDS,
+    *carburants.KINDS,
 ]
 
 #: (file, mapping module) -> the source of an embedded file: its graph keeps the name queries use

@@ -103,6 +103,8 @@ SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
     ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast", organisations=True),
     ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
+    # Fuel stations and their prices (prix-carburants.gouv.fr flux instantané).
+    ShapeSet("carburants", ("carburants.ttl",), starts_with("prix-carburants"), engine="fast"),
     # La Poste's postal codes and the communes they serve.
     ShapeSet("codes-postaux", ("postal.ttl",), starts_with("codes-postaux"), engine="fast"),
     # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
