@@ -165,6 +165,6 @@ SOURCES = [
     ),
 ]
 
-#: the kind(s) of file this mapping lifts (mappings/kinds.py); a zip is bound by name, not by header
-KINDS = [like(SOURCES[0], "prix-carburants", format="xml-zip",
+#: the kind(s) of file this mapping lifts (mappings/kinds.py): a zip whose one XML file's root is `pdv_liste`
+KINDS = [like(SOURCES[0], "prix-carburants", format="xml-zip", keys=("pdv_liste",),
               datasets=("prix-des-carburants-en-france-flux-instantane-v2",))]

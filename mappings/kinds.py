@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .source import Source
 
@@ -27,6 +29,7 @@ class Kind:
 
     `columns`: a CSV's header must hold them (the columns its reader checks, from its field table);
     `keys`: a JSON object's root must hold them, or, with `array`, the first object of a root array;
+    for the format `xml-zip` (a zip holding one XML file), the XML root element's name;
     `datasets`: the portal dataset ids (udata id, Opendatasoft dataset_uid) whose files are of this kind.
     """
 
@@ -48,9 +51,11 @@ class Kind:
         try:
             if self.format == "json":
                 return self._json_matches(file)
+            if self.format == "xml-zip":
+                return self._zipped_xml_matches(file)
             if self.format == "csv" and self.columns:
                 return set(self.columns) <= set(header(file, self.delimiter))
-        except (OSError, UnicodeDecodeError, ValueError, csv.Error):
+        except (OSError, UnicodeDecodeError, ValueError, csv.Error, zipfile.BadZipFile, ElementTree.ParseError):
             return False
         return False
 
@@ -62,6 +67,23 @@ class Kind:
             first = root[0] if isinstance(root, list) and root else None
             return isinstance(first, dict) and set(self.keys) <= first.keys()
         return isinstance(root, dict) and set(self.keys) <= root.keys()
+
+    def _zipped_xml_matches(self, file: Path) -> bool:
+        if not self.keys or not zipfile.is_zipfile(file):
+            return False
+        with zipfile.ZipFile(file) as archive:
+            members = [n for n in archive.namelist() if n.lower().endswith(".xml")]
+            if len(members) != 1:
+                return False
+            with archive.open(members[0]) as handle:
+                return _xml_root(handle) == self.keys[0]
+
+
+def _xml_root(handle) -> str:
+    """The name of an XML document's root element (read up to its start tag only)."""
+    for _, element in ElementTree.iterparse(handle, events=("start",)):
+        return element.tag
+    return ""
 
 
 def header(file: Path, delimiter: str) -> list[str]:
