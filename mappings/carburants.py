@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from . import values
 from .kinds import like
-from .namespaces import BG, DCT, GEO, LOCN, XSD, A
+from .namespaces import BG, DCT, GEO, LOCN, RDFS, XSD, A
 from .read import Record, SourceError
 from .source import Context, Source
 from .terms import Triple, fr, literal, typed
@@ -110,7 +110,9 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
     key, id_issue = station_key(row.require("id"), postcode)
     station = ctx.entity("station-carburant", key)
     issues = {id_issue} if id_issue else set()
-    out: list[Triple] = [(station, A, BG.StationCarburant), (station, DCT.identifier, literal(key))]
+    place = ", ".join(part for part in (row.get("adresse"), row.get("ville")) if part)
+    out: list[Triple] = [(station, A, BG.StationCarburant), (station, DCT.identifier, literal(key)),
+                         (station, RDFS.label, fr(f"Station-service {place or key}"))]
     if address := row.get("adresse"):
         out.append((station, LOCN.fullAddress, literal(address)))
     if town := row.get("ville"):
@@ -142,7 +144,7 @@ def price_triples(ctx: Context, station: str, key: str, price: dict[str, str], i
     fuel = price.get("nom", "").strip()
     node = ctx.entity("prix-carburant", key, price.get("id", "").strip() or fuel)
     out: list[Triple] = [(station, BG.prixCarburant, node), (node, A, BG.PrixCarburant),
-                         (node, BG.carburant, literal(fuel))]
+                         (node, BG.carburant, literal(fuel)), (node, RDFS.label, fr(f"Prix du {fuel}, station {key}"))]
     try:
         out.append((node, BG.prixLitre, typed(values.decimal(price.get("valeur") or ""), XSD.decimal)))
     except ValueError:

@@ -95,6 +95,10 @@ def test_postal_codes_link_to_la_postes_table(lifted):
     (row,) = select(store, f"<{station}> bg:stationPostalCode ?p ; locn:postCode ?cp ; locn:postName ?town")
     assert row["p"] == Minter(BASE).entity_iri("code-postal", "18230") and "18230" in listed
     assert (row["cp"], row["town"]) == ("18230", "SAINT-DOULCHARD")
+    # named for people by its address and town, as the feed gives them
+    xml = next(s for s in stations() if s.get("id") == "18230001")
+    (named,) = select(store, f"<{station}> rdfs:label ?label")
+    assert named["label"] == f"Station-service {xml.findtext('adresse')}, SAINT-DOULCHARD"
 
 
 def test_seven_digit_ids_are_restored_where_the_postal_code_agrees(lifted):

@@ -78,6 +78,8 @@ KIND_NAMES = {
     "parcelle": _kind("Parcelle cadastrale", "parcelle", feminine=True),
     "observation": _kind("Observation statistique", "observation", feminine=True),
     "modification": _kind("Modification de marché (avenant)", "modification", feminine=True),
+    "station-carburant": _kind("Station-service (prix des carburants)", "station-service", "stations-service", True),
+    "prix-carburant": _kind("Prix d'un carburant", "prix de carburant", "prix de carburants"),
     "type-procedure": _kind("Procédure de passation (DECP)", "procédure de passation", "procédures de passation",
                             True),
     # the rows, columns and table of a generically lifted file (`/graph/{name}/row/{n}`)
