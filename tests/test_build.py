@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -171,6 +173,9 @@ def records_in_file(path: str) -> int:
     if file.suffix == ".json":
         document = json.loads(file.read_text(encoding="utf-8"))
         return len(document if isinstance(document, list) else document["marches"])
+    if file.suffix == ".zip":   # the fuel prices feed: one XML file, a record per station (<pdv>)
+        with zipfile.ZipFile(file) as archive, archive.open(archive.namelist()[0]) as xml:
+            return sum(1 for _, element in ElementTree.iterparse(xml) if element.tag == "pdv")
     if path.endswith("historiq2017.txt"):   # INSEE's COG history: tab-separated, Latin-1
         with file.open(encoding="latin-1", newline="") as handle:
             return sum(1 for _ in csv.DictReader(handle, delimiter="\t"))
