@@ -36,10 +36,11 @@ def store(built: BuildReport, settings: Settings) -> GraphStore:
 @pytest.fixture(scope="session")
 def served_build(settings: Settings, tmp_path_factory) -> tuple[Settings, GraphStore]:
     """A full build whose base is `http://127.0.0.1:{a free port}`, for the tests that dereference our IRIs
-    with real clients (a server for it listens on that port): built once per session, shared."""
+    with real clients (a server for it listens on that port): built once per session, shared. Not validated:
+    the session's build (`built`) is, from the same files, and these tests read pages and links, not reports."""
     from .serving import free_port
     mine = replace(settings, base=f"http://127.0.0.1:{free_port()}", home=tmp_path_factory.mktemp("served-home"))
-    build(mine, progress=False)
+    build(mine, progress=False, validate=False)
     return mine, GraphStore.current(mine)
 
 
