@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +15,14 @@ import requests
 
 from graph_service.config import PROJECT_ROOT
 
-from .serving import free_port
+from .serving import free_port, stop, wait_until
 
 #: the venv's (test extra `oxigraph`), else the benchmarks' anchor environment's, else one on the PATH
 OXIGRAPH = (shutil.which("oxigraph", path=str(Path(sys.executable).parent))
             or shutil.which("oxigraph", path=str(PROJECT_ROOT / ".venv-bench" / "bin")) or shutil.which("oxigraph"))
 VIRTUOSO = shutil.which("virtuoso-t")
+#: seconds an engine may take to start (Virtuoso creates its database first)
+STARTUP = 120.0
 
 VIRTUOSO_INI = """[Database]
 DatabaseFile = {db}/virtuoso.db
@@ -51,28 +52,9 @@ MaxQueryCostEstimationTime = 0
 """
 
 
-def _wait(process: subprocess.Popen, url: str, log: Path, startup: float = 120.0) -> None:
-    deadline = time.monotonic() + startup
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"engine exited with {process.returncode}: {log.read_text(errors='replace')}")
-        try:
-            if requests.post(url, data={"query": "ASK {}"}, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"engine did not start: {log.read_text(errors='replace')}")
-        time.sleep(0.3)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def ask(query_url: str) -> bool:
+    """Whether the engine answers a SPARQL query."""
+    return requests.post(query_url, data={"query": "ASK {}"}, timeout=5).status_code == 200
 
 
 @contextmanager
@@ -85,10 +67,10 @@ def oxigraph_server(folder: Path, timeout: int = 30) -> Iterator[str]:
                                    stdout=out, stderr=out)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(process, url + "/query", log)
+        wait_until(process, lambda: ask(url + "/query"), log, STARTUP)
         yield url
     finally:
-        _stop(process)
+        stop(process, 30)
 
 
 @contextmanager
@@ -103,10 +85,10 @@ def virtuoso_server(folder: Path, timeout: int = 30) -> Iterator[str]:
         process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=folder,
                                    stdout=out, stderr=out)
     try:
-        _wait(process, f"http://127.0.0.1:{http}/sparql", log)
+        wait_until(process, lambda: ask(f"http://127.0.0.1:{http}/sparql"), log, STARTUP)
         yield f"http://dba:dba@127.0.0.1:{http}/sparql"
     finally:
-        _stop(process)
+        stop(process, 30)
 
 
 ENGINES = {"oxigraph": (OXIGRAPH, oxigraph_server), "virtuoso": (VIRTUOSO, virtuoso_server)}

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,19 +22,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(process: subprocess.Popen, url: str, log: Path, startup: float = 60.0) -> None:
-    """Return once the server at `url` answers; fail with its log if it exits or never answers."""
+def wait_until(process: subprocess.Popen, ready: Callable[[], bool], log: Path, startup: float = 60.0) -> None:
+    """Return once `ready()` (an HTTP probe) is true; fail with the process's log if it exits or never is."""
     deadline = time.monotonic() + startup
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {log.read_text()}")
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}: {log.read_text(errors='replace')}")
         try:
-            requests.get(f"{url}/sparql", headers={"Accept": "text/turtle"}, timeout=2)
-            return
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text()}") from None
-            time.sleep(0.2)
+            if ready():
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{process.args[0]} did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+def wait_for(process: subprocess.Popen, url: str, log: Path, startup: float = 60.0) -> None:
+    """Return once our server at `url` answers (any status)."""
+    wait_until(process, lambda: bool(requests.get(f"{url}/sparql", headers={"Accept": "text/turtle"}, timeout=2)
+                                      .status_code), log, startup)
+
+
+def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Terminate, then kill what is still running after `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -55,9 +72,4 @@ def running_server(settings: Settings, *args: str, startup: float = 60.0,
         wait_for(process, url, log, startup)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
