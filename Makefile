@@ -70,7 +70,7 @@ BENCH_ENV := .venv-bench/.installed
 MORPH_ENV := .venv-morph/.installed
 
 test: $(BIN)/bercy-graph $(HARVESTER) $(ASSETS) $(CHROMIUM) $(CLIENTS) $(BENCH_ENV) $(MORPH_ENV) $(VIRTUOSO)
-	$(BIN)/python -m pytest -q --durations=30
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=30
 
 bench: $(BIN)/bercy-graph
 	$(BIN)/python -m benchmarks
