@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 
 from . import values
 from .kinds import like
-from .namespaces import BG, DCT, GEO, LOCN, RDFS, XSD, A
+from .namespaces import BG, DCT, LOCN, RDFS, XSD, A
 from .read import Record, SourceError
 from .source import Context, Source
-from .terms import Triple, fr, literal, typed
+from .terms import Triple, fr, literal, point, typed
 
 #: the feed's coordinates are degrees times this
 COORDINATE_SCALE = Decimal(100000)
@@ -125,9 +125,7 @@ def lift(row: Record, ctx: Context) -> Iterable[Triple]:
         out.append((station, BG.typeRoute, fr(route)))
     latitude, longitude = coordinate(row.get("latitude") or None, 90), coordinate(row.get("longitude") or None, 180)
     if latitude and longitude:
-        point = station[:-1] + "#point>"
-        out += [(station, GEO.hasGeometry, point), (point, A, GEO.Geometry),
-                (point, GEO.asWKT, typed(f"POINT({longitude} {latitude})", GEO.wktLiteral))]
+        out += point(station, longitude, latitude)
     else:
         issues.add("InvalidCoordinates")
     prices = row["prix"]

@@ -34,7 +34,7 @@ from . import values
 from .namespaces import A, BG, DCT, GEO, LOCN, XSD
 from .read import Record, read_csv
 from .source import Context, Reader
-from .terms import Triple, fr, literal, typed
+from .terms import Triple, fr, literal, point, typed
 
 #: The field `numbered` adds to a line: how many identical lines came before it, plus one.
 COPY = "(copy)"
@@ -128,9 +128,7 @@ def triples(line: SaleLine, ctx: Context) -> list[Triple]:
     if commune:
         out += [(mutation, DCT.spatial, commune), (parcel, DCT.spatial, commune)]
     if line.longitude is not None and line.latitude is not None:
-        point = parcel[:-1] + '#point>'
-        out += [(parcel, GEO.hasGeometry, point), (point, A, GEO.Geometry),
-                (point, GEO.asWKT, typed(f"POINT({line.longitude} {line.latitude})", GEO.wktLiteral))]
+        out += point(parcel, line.longitude, line.latitude)
     if line.has_premises:
         out += premises(line, ctx, disposition, parcel)
     if line.has_land:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .namespaces import RDF, XSD
+from .namespaces import GEO, RDF, XSD
 
 Triple = tuple[str, str, str]
 
@@ -55,3 +55,10 @@ def nquad(triple: Triple, graph: str) -> str:
 def is_a(subject: str, *classes: str) -> list[Triple]:
     """rdf:type triples for a subject."""
     return [(subject, RDF.type, cls) for cls in classes]
+
+
+def point(feature: str, longitude: str, latitude: str) -> list[Triple]:
+    """A feature's WGS84 position as a GeoSPARQL geometry `<feature#point>` (WKT: longitude first)."""
+    geometry = feature[:-1] + "#point>"
+    return [(feature, GEO.hasGeometry, geometry), (geometry, RDF.type, GEO.Geometry),
+            (geometry, GEO.asWKT, literal(f"POINT({longitude} {latitude})", GEO.wktLiteral))]
