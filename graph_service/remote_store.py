@@ -55,7 +55,7 @@ from requests.auth import HTTPDigestAuth
 
 from graph_service import search
 from graph_service.config import Settings
-from graph_service.store import CURRENT, GraphStore, Store, StoreMissing, Term, build_time, document, term
+from graph_service.store import CURRENT, GraphStore, Shortcuts, Store, StoreMissing, Term, build_time, document, term
 
 #: the two places of the merge, the served build's and the next one's (double buffering: no merge is moved)
 MERGES = ("urn:bercy-graph:merge:a", "urn:bercy-graph:merge:b")
@@ -230,7 +230,7 @@ class Pointer:
     merge: str   # the graph holding their merge (one of `MERGES`)
 
 
-class RemoteStore:
+class RemoteStore(Shortcuts):
     """A read-only view on the build an engine serves (see the module's docstring)."""
 
     def __init__(self, url: str, local_root: Path | None = None, *, timeout: float = 30.0) -> None:
@@ -312,15 +312,6 @@ class RemoteStore:
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         return RemoteResults(self, sparql, params, kind)
-
-    def select(self, sparql: str) -> list[dict[str, str]]:
-        return [{n: t.value for n, t in row.items()} for row in self.query(sparql).rows()]
-
-    def terms(self, sparql: str) -> list[dict[str, Term]]:
-        return list(self.query(sparql).rows())
-
-    def ask(self, sparql: str) -> bool:
-        return bool(self.query(sparql))
 
     def construct(self, sparql: str, media_type: str, *, default_graph: list[str] | None = None,
                   extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:

@@ -139,7 +139,22 @@ class OxigraphResults:
         return bool(self._results)
 
 
-class GraphStore:
+class Shortcuts:
+    """`select`, `terms` and `ask` over the subclass's `query`: written once for the embedded and the remote store."""
+
+    def select(self, sparql: str) -> list[dict[str, str]]:
+        """A SELECT query's rows as {variable: lexical value} (handy for summaries and tests)."""
+        return [{n: t.value for n, t in row.items()} for row in self.query(sparql).rows()]
+
+    def terms(self, sparql: str) -> list[dict[str, Term]]:
+        """A SELECT query's rows as {variable: term}, for callers that tell IRIs from literals."""
+        return list(self.query(sparql).rows())
+
+    def ask(self, sparql: str) -> bool:
+        return bool(self.query(sparql))
+
+
+class GraphStore(Shortcuts):
     """A read-only view on a built store (the embedded Oxigraph `Store`)."""
 
     def __init__(self, path: Path, *, writable: bool = False) -> None:
@@ -175,17 +190,6 @@ class GraphStore:
         return OxigraphResults(self._query(sparql, union_default_graph=union_default_graph,
                                            default_graph=default_graph, named_graphs=named_graphs,
                                            base_iri=base_iri))
-
-    def select(self, sparql: str) -> list[dict[str, str]]:
-        """A SELECT query's rows as {variable: lexical value} (handy for summaries and tests)."""
-        return [{n: t.value for n, t in row.items()} for row in self.query(sparql).rows()]
-
-    def terms(self, sparql: str) -> list[dict[str, Term]]:
-        """A SELECT query's rows as {variable: term}, for callers that tell IRIs from literals."""
-        return list(self.query(sparql).rows())
-
-    def ask(self, sparql: str) -> bool:
-        return bool(self._query(sparql))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL update (transactional); the store must have been opened writable."""
