@@ -1,11 +1,11 @@
-"""`python -m benchmarks harness [--size tiny|10k|100k|1m] [--table]`."""
+"""`python -m benchmarks harness [--size tiny|10k|100k|1m] [--national] [--table]`."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from benchmarks.harness import run, table
+from benchmarks.harness import national, run, table
 
 
 def main(argv: list[str]) -> int:
@@ -19,9 +19,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--validation-cap", type=float, default=600.0, help="seconds before an engine is stopped")
     p.add_argument("--reuse", action="store_true",
                    help="reuse the snapshot, build and load of an interrupted run of this size (queries on)")
+    p.add_argument("--national", action="store_true",
+                   help="the national-size run instead: build time, peak memory, store size, each query of queries/")
     p.add_argument("--table", action="store_true", help="only rewrite README's table from benchmarks/results/")
     args = p.parse_args(argv)
-    if not args.table:
+    if args.national and not args.table:
+        national.national(args.size, args.work)
+    elif not args.table:
         run.run(args.size, args.work, args.repeats, args.clients_seconds, args.validation_cap, reuse=args.reuse)
     table.write_readme()
     return 0

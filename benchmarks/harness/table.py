@@ -54,12 +54,31 @@ def one(r: dict) -> list[str]:
     return lines
 
 
+def national(r: dict) -> list[str]:
+    """A national-size run: the build, then each query of queries/ with the service's time limit."""
+    build, m, p = r["build"], r["machine"], r["parameters"]
+    phases = ", ".join(f"{k} {v} s" for k, v in build["phases"].items())
+    lines = [f"**National size, {r['size']}** ({p['records']:,} DECP contracts, {p['records']:,} DVF lines, "
+             f"{p['records'] // 4:,} SIRENE legal units, the real referentials; {build['rows lifted']:,} rows lifted, "
+             f"{build['quads']:,} quads; {m['cores']} cores, load average {m['load_average_at_start'][0]:.1f} at "
+             f"start; {r['started']}): built in {build['seconds']} s ({phases}); peak memory "
+             f"{build['peak_rss_mib']:,} MiB; store {build['store_mib']:,} MiB. Queries of `queries/` through "
+             f"`/sparql` (limit {p['query time limit seconds']:.0f} s): {r['queries within the limit']} answered "
+             "within it.", "", "| query | time | rows |", "|---|---|---|"]
+    for name, q in r["queries"].items():
+        answer = q["rows"] if "rows" in q else f"{q.get('status', '')} {q.get('error', '')[:80]}".strip()
+        lines.append(f"| `{name}` | {q['seconds']} s | {answer} |")
+    return lines + [""]
+
+
 def write_readme(readme: Path = ROOT / "README.md") -> None:
     results = [json.loads(p.read_text()) for p in RESULTS.glob("harness-*.json")]
     results.sort(key=lambda r: SIZES.get(r["size"], 0))
     body = [START, ""]
     for r in results:
         body += one(r)
+    for path in sorted(RESULTS.glob("national-*.json")):
+        body += national(json.loads(path.read_text()))
     body.append(END)
     text = readme.read_text(encoding="utf-8")
     if START in text:
