@@ -401,6 +401,19 @@ def test_amended_contracts_query_shows_initial_and_current(store):
     assert (Decimal(row["initialAmount"]), Decimal(row["currentAmount"])) == (Decimal("51681.38"), Decimal("3564.59"))
 
 
+def test_amended_contracts_query_lists_contracts_without_a_title(store):
+    """Every amended contract of every feed is listed, with or without a title: none of the AIFE 2019
+    feed's amended records has an `objet` (an earlier version of the query dropped them all)."""
+    rows = store.select((PROJECT_ROOT / "queries" / "decp_amended_contracts.rq").read_text(encoding="utf-8"))
+    amended = store.select(PREFIXES + """SELECT DISTINCT ?feed ?contract
+        WHERE { GRAPH ?feed { ?contract a epo:Contract ; bg:modification ?m } }""")
+    assert {(r["feed"], r["contract"]) for r in rows} == {(r["feed"], r["contract"]) for r in amended}
+    records = json.loads((DECP / "decp_v1_data.gouv.fr_aife_2019-04-04_subset1000.json").read_text(encoding="utf-8"))
+    untitled = [r for r in records["marches"] if r.get("modifications") and not r.get("objet")]
+    aife = [r for r in rows if r["feed"].endswith("/graph/decp-2019-aife")]
+    assert untitled and aife and not any("object" in r for r in aife)
+
+
 def test_quality_query_gives_one_row_per_graph_and_metric(store):
     rows = store.select((PROJECT_ROOT / "queries" / "decp_quality_by_source.rq").read_text(encoding="utf-8"))
     aife = {r["metric"].rsplit("#", 1)[1]: r for r in rows if r["graph"].endswith("/graph/decp-2019-aife")}
