@@ -34,6 +34,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import select
 import signal
 import sys
 import time
@@ -43,7 +44,7 @@ from pathlib import Path
 
 from graph_service.store import GraphStore
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024   # bytes: a result under it comes in one message; a larger one in messages of this size
 MID_STREAM_GRACE = 1.0   # s a worker whose client left mid-stream has to end its results, else killed
 OUT_OF_MEMORY = b"memory allocation of "   # how Rust's allocation failure handler starts, before abort()
 log = logging.getLogger("bercy_graph.query_workers")
@@ -378,7 +379,7 @@ class QueryPool:
         self._closed = False
         self._loop = asyncio.get_running_loop()
         self._ctx = mp.get_context("spawn")
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()   # the worker used last (its caches warm) goes first
         for _ in range(self.size):
             self._idle.put_nowait(self._spawn())
 
@@ -540,7 +541,7 @@ async def _readable(conn: Connection, timeout: float) -> bool:
     Nothing is read here: a wait cut short by a timeout or a cancellation leaves the pipe intact,
     so the worker can still be drained and reused. One future and one timer on the event loop
     (`asyncio.wait_for` would start a task for each wait)."""
-    if conn.poll(0):   # already there (the next chunk of a stream, usually)
+    if select.select([conn], [], [], 0)[0]:   # already there (the next chunk of a stream, usually)
         return True
     loop, fd = asyncio.get_running_loop(), conn.fileno()
     ready = loop.create_future()
@@ -556,3 +557,4 @@ async def _readable(conn: Connection, timeout: float) -> bool:
     finally:
         timer.cancel()
         loop.remove_reader(fd)
+        os.set_blocking(fd, True)   # uvloop made it non-blocking: a message is then read whole
