@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from graph_service.web.sparql.workers import Job, Outcome, QueryPool, QueryTimeout, Saturated
 from graph_service.build.load import load_new_store
@@ -137,7 +138,7 @@ def test_a_small_result_comes_whole_and_frees_its_worker_at_once(store_path):
     """A result under one chunk, an error and an update's answer come in one message: the outcome
     carries the whole body, and the worker takes the next job without waiting for anyone to read."""
     async def go():
-        pool = QueryPool(store_path, size=1, timeout=20, queue_wait=0.5)
+        pool = QueryPool(store_path, size=1, timeout=60, queue_wait=0.5)
         pool.start()
         try:
             small = await pool.run(Job("SELECT ?s WHERE { ?s a ?t }", accept="text/csv"))
@@ -174,3 +175,20 @@ def test_results_dropped_mid_stream_get_their_worker_replaced(store_path):
     before, after, doc = run(go())
     assert len(after) == 1 and after != before
     assert doc["boolean"] is True
+
+
+def test_large_results_arrive_whole_on_the_servers_event_loop(store_path):
+    """`bercy-graph serve` runs uvloop, whose readers make the worker's pipe non-blocking: a message of
+    several hundred KB must still be read whole (it was cut short: the response ended prematurely)."""
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=60, queue_wait=30)
+        pool.start()
+        try:
+            outcome = await pool.run(Job(SOME_ROWS, accept="text/tab-separated-values"))
+            return b"".join([chunk async for chunk in outcome.chunks])
+        finally:
+            pool.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        body = runner.run(go())
+    assert body.count(b"\n") == 50_001 and body.startswith(b"?o0\t")
