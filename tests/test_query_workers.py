@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from graph_service.web.sparql.workers import Job, Outcome, QueryPool, QueryTimeout, Saturated
 from graph_service.build.load import load_new_store
@@ -34,7 +35,7 @@ async def fetch(pool: QueryPool, job: Job) -> tuple[Outcome, bytes]:
     """Run a job and read its whole body (empty for an error answer)."""
     outcome = await pool.run(job)
     if outcome.chunks is None:
-        return outcome, b""
+        return outcome, outcome.body or b""
     return outcome, b"".join([chunk async for chunk in outcome.chunks])
 
 
@@ -102,6 +103,8 @@ def test_saturated_pool_refuses_after_queue_wait(store_path):
 # 3 triples joined with themselves 13 times: 1.6 million rows, about a second of work
 MEDIUM = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(13)) + " }"
 ROWS = "SELECT * WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(13)) + " }"
+# its first 50,000 rows (about a second of work): more than one message, so they stream
+SOME_ROWS = ROWS + " LIMIT 50000"
 
 
 def test_a_job_given_up_before_its_results_keeps_its_worker(store_path):
@@ -118,8 +121,9 @@ def test_a_job_given_up_before_its_results_keeps_its_worker(store_path):
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            outcome = await pool.run(Job(MEDIUM, accept=JSON))   # once the first one has ended
-            outcome.chunks.close()
+            outcome = await pool.run(Job(SOME_ROWS, accept=JSON))   # once the first one has ended
+            assert outcome.chunks is not None
+            outcome.chunks.close()   # before its first chunk
             _, body = await fetch(pool, Job("ASK {}", accept=JSON))
             return before, [w.process.pid for w in pool._all], json.loads(body)
         finally:
@@ -128,6 +132,28 @@ def test_a_job_given_up_before_its_results_keeps_its_worker(store_path):
     before, after, doc = run(go())
     assert after == before
     assert doc["boolean"] is True
+
+
+def test_a_small_result_comes_whole_and_frees_its_worker_at_once(store_path):
+    """A result under one chunk, an error and an update's answer come in one message: the outcome
+    carries the whole body, and the worker takes the next job without waiting for anyone to read."""
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=60, queue_wait=0.5)
+        pool.start()
+        try:
+            small = await pool.run(Job("SELECT ?s WHERE { ?s a ?t }", accept="text/csv"))
+            refused = await pool.run(Job("SELECT ?s WHERE {", accept=JSON))
+            large = await pool.run(Job(SOME_ROWS, accept="text/tab-separated-values"))
+            body = b"".join([chunk async for chunk in large.chunks])
+            return small, refused, large, body
+        finally:
+            pool.close()
+
+    small, refused, large, body = run(go())
+    assert small.chunks is None and small.media_type == "text/csv"
+    assert sorted(small.body.decode().split("\r\n")[1:-1]) == sorted(GRAPHS)
+    assert refused.status == 400 and refused.body == b"" and "syntax" in refused.message
+    assert large.body is None and body.count(b"\n") == 50_001   # header line + rows
 
 
 def test_results_dropped_mid_stream_get_their_worker_replaced(store_path):
@@ -149,3 +175,20 @@ def test_results_dropped_mid_stream_get_their_worker_replaced(store_path):
     before, after, doc = run(go())
     assert len(after) == 1 and after != before
     assert doc["boolean"] is True
+
+
+def test_large_results_arrive_whole_on_the_servers_event_loop(store_path):
+    """`bercy-graph serve` runs uvloop, whose readers make the worker's pipe non-blocking: a message of
+    several hundred KB must still be read whole (it was cut short: the response ended prematurely)."""
+    async def go():
+        pool = QueryPool(store_path, size=1, timeout=60, queue_wait=30)
+        pool.start()
+        try:
+            outcome = await pool.run(Job(SOME_ROWS, accept="text/tab-separated-values"))
+            return b"".join([chunk async for chunk in outcome.chunks])
+        finally:
+            pool.close()
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        body = runner.run(go())
+    assert body.count(b"\n") == 50_001 and body.startswith(b"?o0\t")

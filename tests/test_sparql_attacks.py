@@ -17,6 +17,7 @@ import httpx
 import pytest
 import requests
 
+from graph_service.web.sparql import router as sparql_router
 from graph_service.web.sparql import scan as sparql_scan
 from graph_service.web.app import create_app
 from graph_service.config import Settings
@@ -141,11 +142,12 @@ def test_a_body_no_query_could_fill_is_refused_unread(url):
 
 # ------------------------------------------------------------------------------ the event loop
 
-def test_lexing_runs_off_the_event_loop_once_per_request(built, settings, monkeypatch):
-    """While one request's text is being lexed, the app answers another; each text is lexed once.
+def test_lexing_a_long_text_runs_off_the_event_loop_once_per_request(built, settings, monkeypatch):
+    """While one request's long text is being lexed, the app answers another; each text is lexed once.
 
     The lexing of the first request is held (in its thread) until the second request was answered;
-    had it run on the event loop, the second could not be answered until it gave up waiting."""
+    had it run on the event loop, the second could not be answered until it gave up waiting. (A text
+    of at most `INLINE_SCAN` characters is lexed on the loop: under a millisecond, less than a thread hop.)"""
     started, answered = threading.Event(), threading.Event()
     calls: list[str] = []
     real_scan = sparql_scan.scan
@@ -159,7 +161,8 @@ def test_lexing_runs_off_the_event_loop_once_per_request(built, settings, monkey
 
     monkeypatch.setattr(sparql_scan, "scan", held_scan)
     app = create_app(settings)
-    held = "SELECT * WHERE { SERVICE <http://a/held> {} }"    # refused by the scanner: no worker needed
+    # refused by the scanner (no worker needed); long enough to be lexed in a thread
+    held = "SELECT * WHERE { SERVICE <http://a/held> {} }" + " " * sparql_router.INLINE_SCAN
 
     async def scenario() -> tuple[int, int, bool]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:

@@ -2,8 +2,8 @@
 
 The app owns the pool of query worker processes (started and stopped with the app), which every
 router that runs SPARQL shares through `app.state.query_pool`. Around the routers: security headers,
-CORS, the bound on concurrent store work of the pages and the API (graph_service/web/slots.py), and
-one handler for every error (graph_service/web/http.py).
+CORS, the SPARQL endpoint's own lane (its requests skip the routing), the bound on concurrent store
+work of the pages and the API (graph_service/web/slots.py), and one handler for every error (graph_service/web/http.py).
 Absolute URLs come from the configured base, never from the request's Host header.
 """
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Linked open data of the French Ministry of Economy and Finance")
     app.state.settings = settings
     app.add_middleware(StoreSlots, slots=settings.page_slots, wait=settings.queue_wait)
+    app.add_middleware(sparql.Lane)   # /sparql straight to its endpoint, inside the header layers
     page_cache.PAGES.resize(settings.page_cache_mib * 2**20)
     app.add_middleware(http.EveryResponse, headers=cors.headers, answer=cors.preflight_answer)
     app.add_middleware(http.EveryResponse, headers=security_headers.headers)   # added last, runs first: on every answer

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Character classes of the grammar as Oxigraph 0.5 spells them (PN_CHARS_BASE has no astral planes).
 _BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -62,8 +63,9 @@ class ScanError(ValueError):
     """Text the store's SPARQL parser would refuse too; the lexer stops there rather than guess."""
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One significant token (a tuple: a query has dozens, lexed on every request)."""
+
     kind: str      # "word" (keyword or bare name), "iri", "string", "var", "name", "open", "close", "other"
     text: str
     start: int

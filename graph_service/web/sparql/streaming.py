@@ -34,7 +34,8 @@ class ResultsResponse(StreamingResponse):
         async def bounded_send(message: Message) -> None:
             limit = self.results.send_limit()
             try:
-                await asyncio.wait_for(send(message), max(limit, 0))
+                async with asyncio.timeout(max(limit, 0)):   # a timer, no task per send (asyncio.wait_for)
+                    await send(message)
             except TimeoutError:
                 raise StalledClient(limit) from None
 

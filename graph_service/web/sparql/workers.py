@@ -3,7 +3,8 @@
 Why processes: pyoxigraph has no query timeout and holds the GIL-free Rust evaluation where a
 thread cannot be stopped. Each worker opens the store itself (read-only; writable only for the
 operator-enabled update test store), runs one job at a time, serializes the results and sends them
-back in chunks over a pipe. A job past its time limit gets its worker killed (SIGKILL) and replaced;
+back over a pipe: a small result in one message, a large one in chunks. A job past its time limit
+gets its worker killed (SIGKILL) and replaced;
 the other workers go on answering. Each worker first puts OS limits on itself (web/sparql/
 sandbox.py): no network socket unless SERVICE is allow-listed, a bounded data segment (an
 allocation past it aborts the worker: the client is told the query needed too much memory).
@@ -13,20 +14,27 @@ finishes in the background (until the deadline) and goes back to the pool. One t
 middle of the results, or stops reading them, has its worker killed: it may be producing a huge
 result nobody reads. Messages from a worker, one per `send_bytes`:
 
-    R{json}   once, when it starts: {"network_guard": bool, "problems": [its limits that failed]}
-    H{json}   header: {"status", "media_type", "message"}; only for status < 300 does more follow
-    D<bytes>  a chunk of the serialized results
-    E         end of the results
-    X<text>   an error after some results were sent (the HTTP response is then cut short)
+    R{json}          once, when it starts: {"network_guard": bool, "problems": [its limits that failed]}
+    A{json}\n<bytes> a whole answer: header {"status", "media_type", "message"} and the complete body (a
+                     result under CHUNK bytes, an error, an update's 204): one pipe message, one wake-up
+    H{json}          the header of a larger result, which follows in chunks:
+    D<bytes>         a chunk of the serialized results
+    E                end of the results
+    X<text>          an error after some results were sent (the HTTP response is then cut short)
+
+A small query thus costs one message each way; the pool waits on a pipe with the event loop's own
+reader (no thread, no task), and the store is reopened only when `current` points at another build.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import multiprocessing as mp
 import os
+import select
 import signal
 import sys
 import time
@@ -36,7 +44,7 @@ from pathlib import Path
 
 from graph_service.store import GraphStore
 
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024   # bytes: a result under it comes in one message; a larger one in messages of this size
 MID_STREAM_GRACE = 1.0   # s a worker whose client left mid-stream has to end its results, else killed
 OUT_OF_MEMORY = b"memory allocation of "   # how Rust's allocation failure handler starts, before abort()
 log = logging.getLogger("bercy_graph.query_workers")
@@ -97,13 +105,16 @@ class _ChunkWriter:
 
     def _send(self) -> None:
         if not self.started:
-            _header(self.conn, self.status, self.media_type)
+            self.conn.send_bytes(b"H" + _head(self.status, self.media_type))
             self.started = True
         if self.buffer:
             self.conn.send_bytes(b"D" + bytes(self.buffer))
             self.buffer.clear()
 
     def close(self) -> None:
+        if not self.started:   # all of it fits in one message
+            _answer(self.conn, self.status, self.media_type, body=self.buffer)
+            return
         self._send()
         self.conn.send_bytes(b"E")
 
@@ -111,52 +122,80 @@ class _ChunkWriter:
         if self.started:
             self.conn.send_bytes(b"X" + message.encode("utf-8"))
         else:
-            _header(self.conn, status, None, message)
+            _answer(self.conn, status, None, message)
 
 
-def _header(conn: Connection, status: int, media_type: str | None, message: str | None = None) -> None:
-    conn.send_bytes(b"H" + json.dumps({"status": status, "media_type": media_type,
-                                       "message": message}).encode("utf-8"))
+def _head(status: int, media_type: str | None, message: str | None = None) -> bytes:
+    return json.dumps({"status": status, "media_type": media_type, "message": message}).encode("utf-8")
 
 
-def _open(current: GraphStore | None, store_path: str, writable: bool, timeout: float = 30.0) -> GraphStore:
-    """The worker's store, reopened when `store_path` (a `current` link) points at a new build; a URL: the
-    remote engine (graph_service/remote_store.py), one client for the worker's life."""
-    if store_path.startswith(("http://", "https://")):
-        from graph_service.remote_store import RemoteStore
-        return current or RemoteStore(store_path, timeout=timeout)  # type: ignore[return-value]
-    target = Path(store_path).resolve()
-    if current is None or current.path != target:
-        current = GraphStore(target, writable=writable)
-    return current
+def _answer(conn: Connection, status: int, media_type: str | None, message: str | None = None,
+            body: bytes | bytearray = b"") -> None:
+    """A whole answer in one message (JSON escapes newlines: the first one ends the header)."""
+    conn.send_bytes(b"A" + _head(status, media_type, message) + b"\n" + body)
+
+
+class _Served:
+    """The worker's store, reopened when `store_path` (a `current` link) points at a new build: one
+    `stat` a job tells (the directory the link leads to). A URL: the remote engine
+    (graph_service/remote_store.py), one client for the worker's life."""
+
+    def __init__(self, store_path: str, writable: bool, timeout: float = 30.0) -> None:
+        self.store_path, self.writable, self.timeout = store_path, writable, timeout
+        self.store: GraphStore | None = None
+        self.identity: tuple[int, int] | None = None
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            found = os.stat(self.store_path)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def get(self) -> GraphStore:
+        if self.store_path.startswith(("http://", "https://")):
+            if self.store is None:
+                from graph_service.remote_store import RemoteStore
+                self.store = RemoteStore(self.store_path, timeout=self.timeout)  # type: ignore[assignment]
+            return self.store  # type: ignore[return-value]
+        identity = self._identity()
+        if self.store is None or identity is None or identity != self.identity:
+            self.store = None   # the old build's store closes before another opens
+            self.store = GraphStore(Path(self.store_path).resolve(), writable=self.writable)
+            self.identity = self._identity()
+        return self.store
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate(accept: str | None, kind: str) -> tuple[str | None, tuple[str, ...]]:
+    """The media type a job's Accept picks for a result kind (clients repeat the same few headers)."""
+    from graph_service.web.conneg import negotiate
+    from graph_service.web.sparql import results as rf
+
+    offers = tuple(rf.offers(kind))
+    return negotiate(accept, list(offers)), offers
 
 
 def _run(store: GraphStore, job: Job, conn: Connection) -> None:
-    from graph_service.web.sparql import results as rf
-    from graph_service.web.conneg import negotiate
-
     if job.update:
         try:
             store.update(job.text, base_iri=job.base_iri)
         except SyntaxError as exc:
-            return _header(conn, 400, None, f"update syntax error: {exc}")
+            return _answer(conn, 400, None, f"update syntax error: {exc}")
         except Exception as exc:  # noqa: BLE001 - reported to the client, the worker goes on
-            return _header(conn, 400, None, f"update failed: {exc}")
-        _header(conn, 204, None)
-        conn.send_bytes(b"E")
-        return
+            return _answer(conn, 400, None, f"update failed: {exc}")
+        return _answer(conn, 204, None)
     try:
         results = store.query(job.text, union_default_graph=job.union_default_graph,
                               default_graph=job.default_graphs, named_graphs=job.named_graphs,
                               base_iri=job.base_iri)
     except SyntaxError as exc:
-        return _header(conn, 400, None, f"query syntax error: {exc}")
+        return _answer(conn, 400, None, f"query syntax error: {exc}")
     except Exception as exc:  # noqa: BLE001
-        return _header(conn, 400, None, f"query failed: {exc}")
-    offers = rf.offers(results.kind)
-    media = negotiate(job.accept, offers)
+        return _answer(conn, 400, None, f"query failed: {exc}")
+    media, offers = _negotiate(job.accept, results.kind)
     if media is None:
-        return _header(conn, 406, None, f"this query's results are available as: {', '.join(offers)}")
+        return _answer(conn, 406, None, f"this query's results are available as: {', '.join(offers)}")
     writer = _ChunkWriter(conn, 200, media)
     try:
         results.write(media, writer)
@@ -186,23 +225,22 @@ def worker_main(conn: Connection, stderr: Connection, store_path: str, writable:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C stops the server, which stops its workers
     os.dup2(stderr.fileno(), 2)
     _limit_self(conn, network, memory_limit)
-    store = None
+    served = _Served(store_path, writable, timeout)
     try:
-        store = _open(None, store_path, writable, timeout)   # open now, not in the first query's time
+        served.get()   # open now, not in the first query's time
     except Exception:  # noqa: BLE001 - e.g. no build yet: reported to the first job
-        store = None
+        pass
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         try:
-            store = _open(store, store_path, writable, timeout)
-            _run(store, job, conn)
+            _run(served.get(), job, conn)
         except (BrokenPipeError, EOFError):
             return
         except Exception as exc:  # noqa: BLE001 - e.g. the store cannot be opened
-            _header(conn, 503, None, f"the graph store is not available: {exc}")
+            _answer(conn, 503, None, f"the graph store is not available: {exc}")
 
 
 # ----------------------------------------------------------------------------------- server side
@@ -231,12 +269,14 @@ class _Worker:
 
 @dataclass
 class Outcome:
-    """A job's header and, for a success, the stream of its serialized results."""
+    """A job's header and, for a success, its serialized results: the whole `body` when it came in one
+    message (its worker is already back in the pool), else the stream of its `chunks`."""
 
     status: int
     media_type: str | None
     message: str | None
     chunks: Results | None = None
+    body: bytes | None = None
 
 
 class Results:
@@ -339,7 +379,7 @@ class QueryPool:
         self._closed = False
         self._loop = asyncio.get_running_loop()
         self._ctx = mp.get_context("spawn")
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()   # the worker used last (its caches warm) goes first
         for _ in range(self.size):
             self._idle.put_nowait(self._spawn())
 
@@ -457,10 +497,13 @@ class QueryPool:
 
     async def run(self, job: Job) -> Outcome:
         """Run a job on a free worker. Raises Saturated, QueryTimeout or WorkerFailed."""
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.queue_wait)
-        except TimeoutError:
-            raise Saturated() from None
+        if not self._idle.empty():
+            worker = self._idle.get_nowait()
+        else:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.queue_wait)
+            except TimeoutError:
+                raise Saturated() from None
         deadline = time.monotonic() + self.timeout
         try:
             worker.conn.send(job)
@@ -474,34 +517,44 @@ class QueryPool:
         except BaseException as exc:
             self._replace(worker, f"{type(exc).__name__} before the results: {exc}")
             raise
-        if not message.startswith(b"H"):
+        tag = message[:1]
+        if tag == b"A":   # the whole answer: the worker is free again
+            self._release(worker)
+            head, _, body = message[1:].partition(b"\n")
+            header = json.loads(head)
+            return Outcome(header["status"], header["media_type"], header["message"], body=body)
+        if tag != b"H":
             self._replace(worker, "unexpected message")
             raise WorkerFailed("unexpected message from the query worker")
         header = json.loads(message[1:])
-        if header["status"] >= 300:
-            self._release(worker)
-            return Outcome(header["status"], None, header["message"])
         return Outcome(header["status"], header["media_type"], None, Results(self, worker, deadline))
 
 
 def _ends_job(message: bytes) -> bool:
-    """Whether a message is a job's last: its end, a mid-stream error, or an error header."""
-    tag = message[:1]
-    return tag in (b"E", b"X") or (tag == b"H" and json.loads(message[1:])["status"] >= 300)
+    """Whether a message is a job's last: a whole answer, the end of a stream, or a mid-stream error."""
+    return message[:1] in (b"A", b"E", b"X")
 
 
 async def _readable(conn: Connection, timeout: float) -> bool:
     """Wait until the worker's pipe has something to read (a message or its end), up to `timeout` s.
 
     Nothing is read here: a wait cut short by a timeout or a cancellation leaves the pipe intact,
-    so the worker can still be drained and reused."""
+    so the worker can still be drained and reused. One future and one timer on the event loop
+    (`asyncio.wait_for` would start a task for each wait)."""
+    if select.select([conn], [], [], 0)[0]:   # already there (the next chunk of a stream, usually)
+        return True
     loop, fd = asyncio.get_running_loop(), conn.fileno()
     ready = loop.create_future()
-    loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+
+    def settle(value: bool) -> None:
+        if not ready.done():
+            ready.set_result(value)
+
+    loop.add_reader(fd, settle, True)
+    timer = loop.call_later(timeout, settle, False)
     try:
-        await asyncio.wait_for(ready, timeout)
-        return True
-    except TimeoutError:
-        return False
+        return await ready
     finally:
+        timer.cancel()
         loop.remove_reader(fd)
+        os.set_blocking(fd, True)   # uvloop made it non-blocking: a message is then read whole
