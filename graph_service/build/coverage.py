@@ -20,7 +20,7 @@ several sources (`entreprise`: SIRENE and the OFGL budgets' legal units) has one
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,16 +64,19 @@ class Coverage:
 def compute(results, ctx: Context) -> list[Coverage]:
     """Coverage of every (source, kind) the mappings linked or failed to link."""
     figures: list[Coverage] = []
+    kinds_of: dict[str, set[str]] = defaultdict(set)
+    for source, kind in (*ctx.linked_lines, *ctx.unresolved_lines):
+        kinds_of[source].add(kind)
+    codes_of: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for (source, kind, code), n in ctx.unresolved.items():
+        codes_of[(source, kind)][code] = n
     for result in results:
         name = result.source.name
         dropped = {r.line for r in result.rejected} | {0}  # 0: the preamble, not a record
-        kinds = sorted({k for s, k in ctx.linked_lines if s == name} |
-                       {k for s, k in ctx.unresolved_lines if s == name})
-        for kind in kinds:
+        for kind in sorted(kinds_of[name]):
             good = ctx.linked_lines.get((name, kind), set()) - dropped
             bad = ctx.unresolved_lines.get((name, kind), set()) - dropped
-            codes = Counter({code: n for (s, k, code), n in ctx.unresolved.items()
-                             if s == name and k == kind})
+            codes = codes_of.get((name, kind), Counter())
             owners = {*ctx.owners.get(kind, {}).values(), *ctx.owners.get(f"{kind}-version", {}).values()}
             targets = owners - {name} if kind in ctx.owners else set()  # (a former commune: the history)
             history = ctx.history_lines.get((name, kind), set()) - dropped
@@ -88,26 +91,40 @@ def compute(results, ctx: Context) -> list[Coverage]:
 
 
 def count_links(nquads: Path, ctx: Context, coverage: dict[str, Coverage]) -> None:
-    """Distinct triples of a lifted file whose object is an entity a referential defines."""
+    """Distinct triples of a lifted file whose object is an entity a referential defines (each object
+    IRI read once: a commune or a CPV code is the object of thousands of links)."""
     prefix = f"<{ctx.mint.base}/id/"
+    marker = " " + prefix   # only an object (or a literal quoting one) starts with it after a space
+    counted: dict[str, tuple[Coverage, str] | None] = {}   # object -> (its linkset, its owner), or not a link
     seen: set[tuple[str, str, str]] = set()
     with nquads.open(encoding="utf-8") as lines:
         for line in lines:
+            if marker not in line:
+                continue
             subject, predicate, rest = line.split(" ", 2)
             if not rest.startswith(prefix):
                 continue
-            parsed = ctx.mint.parse(rest[1:rest.index(">")])
-            entry = coverage.get(parsed.kind.removesuffix("-version")) if parsed else None  # a former commune
-            if entry is None:
+            obj = rest[:rest.index(">") + 1]
+            if obj not in counted:
+                counted[obj] = link_target(obj, ctx, coverage)
+            target = counted[obj]
+            if target is None or (subject, predicate, obj) in seen:
                 continue
-            owner = ctx.owners[parsed.kind].get(parsed.key)
-            if owner not in entry.targets:  # unknown code, or an entity of this same source
-                continue
-            triple = (subject, predicate, rest[:rest.index(">") + 1])
-            if triple not in seen:
-                seen.add(triple)
-                entry.predicates[predicate] += 1
-                entry.reached[owner] += 1
+            seen.add((subject, predicate, obj))
+            entry, owner = target
+            entry.predicates[predicate] += 1
+            entry.reached[owner] += 1
+
+
+def link_target(obj: str, ctx: Context, coverage: dict[str, Coverage]) -> tuple[Coverage, str] | None:
+    """The linkset a link to `obj` (an IRI in N-Quads syntax) counts in and the source defining `obj`;
+    None for an unknown code or an entity of this same source."""
+    parsed = ctx.mint.parse(obj[1:-1])
+    entry = coverage.get(parsed.kind.removesuffix("-version")) if parsed else None  # a former commune
+    if entry is None:
+        return None
+    owner = ctx.owners[parsed.kind].get(parsed.key)
+    return (entry, owner) if owner in entry.targets else None
 
 
 def triples(figures: list[Coverage], ctx: Context) -> list[Triple]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import Dataset, Graph
@@ -11,8 +13,33 @@ from rdflib.namespace import SH
 from graph_service.shacl.report import ValidationResult, focus_text, path_text, term_text
 
 
+#: inside `parsed_once`: the data graphs parsed, by the files' identity
+_parsed: dict[tuple, Graph] | None = None
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within the block, the same unchanged files are parsed once (the catalog is validated against three
+    shape sets in a row, `shape_sets.tasks`, and its parse is a fifth of each run); pyshacl only reads them."""
+    global _parsed
+    _parsed = {}
+    try:
+        yield
+    finally:
+        _parsed = None
+
+
 def load_graph(data: list[Path]) -> Graph:
     """One rdflib graph holding the triples of every data file (graph names dropped)."""
+    if _parsed is None:
+        return parse(data)
+    identity = tuple((str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size) for p in data)
+    if identity not in _parsed:
+        _parsed[identity] = parse(data)
+    return _parsed[identity]
+
+
+def parse(data: list[Path]) -> Graph:
     graph = Graph()
     for path in data:
         if path.suffix == ".nq":

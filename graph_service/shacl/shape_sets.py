@@ -7,17 +7,21 @@ large data graphs by the fast engine (SHACL Core compiled to SPARQL, run in Oxig
 
 from __future__ import annotations
 
+import multiprocessing
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappings.catalog import is_catalog
 from mappings.organisations import is_registry
+from mappings.read import SourceError
 
 from graph_service.config import PROJECT_ROOT
-from graph_service.shacl.fast import fast_engine
-from graph_service.shacl.pyshacl_engine import pyshacl_engine
+from graph_service.shacl.fast import fast_engine, keeping
+from graph_service.shacl.pyshacl_engine import parsed_once, pyshacl_engine
 from graph_service.shacl.report import ValidationResult
 
 SHAPES_DIR = PROJECT_ROOT / "shapes"
@@ -55,6 +59,8 @@ class Outcome:
     results: list[ValidationResult] = field(default_factory=list)
     text: str = ""
     shapes: list[Path] = field(default_factory=list)   # the shape files the graphs were validated against
+    engine: str = ""
+    seconds: float = 0.0   # the engine's time on these graphs (the first of a shared parse pays for it)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -125,17 +131,85 @@ def organisation_files(results: Sequence, shared: Path) -> list[Path]:
     return [shared, *(r.nquads for r in results if is_registry(r.source.name))]
 
 
+#: processes validating at once (the machine's cores): the shape sets are independent
+WORKERS = 2
+#: how much slower than the fast engine pyshacl is per byte of N-Quads, to start the longest work first
+PYSHACL_WEIGHT = 20
+
+
+@dataclass(frozen=True)
+class Job:
+    """One engine on one group of files with one set's shapes: an Outcome to fill."""
+
+    engine: str
+    shapes: tuple[Path, ...]
+    data: tuple[Path, ...]
+    shared: tuple[Path, ...] = ()   # those of `data` that describe organisations (several sets read them)
+
+
 def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
-        shared: Sequence[Path] = ()) -> list[Outcome]:
+        shared: Sequence[Path] = (), workers: int = WORKERS) -> list[Outcome]:
     """Run every shape set on the N-Quads of the sources it applies to (with the `shared` files
-    describing organisations, for the sets that read them)."""
-    outcomes = []
+    describing organisations, for the sets that read them), in `workers` processes."""
+    outcomes, jobs = [], []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
         for group in ([[f] for f in files] if shape_set.per_graph else [files] if files else []):
             name = group[0].stem if shape_set.per_graph else shape_set.name
-            outcome = Outcome(name, shape_set.blocking, [f.stem for f in group], shapes=shape_set.shape_files())
+            outcomes.append(Outcome(name, shape_set.blocking, [f.stem for f in group], shapes=shape_set.shape_files(),
+                                    engine=shape_set.engine))
             extra = [f for f in shared if f not in group] if shape_set.organisations else []
-            outcome.results, outcome.text = ENGINES[shape_set.engine](shape_set.shape_files(), group + extra)
-            outcomes.append(outcome)
+            jobs.append(Job(shape_set.engine, tuple(shape_set.shape_files()), tuple(group + extra), tuple(extra)))
+    for indexes, answers in run_tasks(tasks(jobs), workers):
+        for i, (results_, text, seconds) in zip(indexes, answers):
+            outcomes[i].results, outcomes[i].text, outcomes[i].seconds = results_, text, seconds
     return outcomes
+
+
+def tasks(jobs: list[Job]) -> list[tuple[list[int], list[Job]]]:
+    """The jobs grouped into the units a process runs, longest first: pyshacl's jobs on the same files go
+    together (the catalog's three DCAT-AP sets: one parse, `pyshacl_engine.parsed_once`), and so do the fast
+    engine's jobs reading the same organisations (loaded once, `fast.keeping`)."""
+    grouped: dict[tuple, list[int]] = {}
+    for i, job in enumerate(jobs):
+        together = (job.engine, job.data) if job.engine == "pyshacl" else (job.engine, job.shared) if job.shared \
+            else (i,)
+        grouped.setdefault(together, []).append(i)
+
+    def cost(indexes: list[int]) -> int:
+        size = sum(p.stat().st_size for i in indexes for p in jobs[i].data if p.exists())
+        return size * (PYSHACL_WEIGHT if jobs[indexes[0]].engine == "pyshacl" else 1)
+    units = sorted(grouped.values(), key=cost, reverse=True)
+    return [(indexes, [jobs[i] for i in indexes]) for indexes in units]
+
+
+def run_tasks(units: list[tuple[list[int], list[Job]]], workers: int):
+    """Each unit's answers, in the units' order; in a pool of processes when there is more than one unit
+    (forked: they see the engines as the caller set them)."""
+    if workers <= 1 or len(units) <= 1:
+        answers = [run_unit(jobs) for _, jobs in units]
+    else:
+        with ProcessPoolExecutor(min(workers, len(units)), mp_context=multiprocessing.get_context("fork")) as pool:
+            answers = list(pool.map(run_unit, [jobs for _, jobs in units]))
+    return [(indexes, answer) for (indexes, _), answer in zip(units, answers)]
+
+
+def run_unit(jobs: list[Job]) -> list[tuple[list[ValidationResult], str, float]]:
+    """The (results, text, seconds) of each job, one after the other."""
+    out = []
+    with parsed_once(), keeping(jobs[0].shared if jobs else ()):
+        for job in jobs:
+            start = time.perf_counter()
+            try:
+                results, text = ENGINES[job.engine](list(job.shapes), list(job.data))
+            except SourceError as exc:   # as one that crosses a process boundary
+                raise ShapesError(exc.path, exc.message, exc.line) from None
+            out.append((results, text, time.perf_counter() - start))
+    return out
+
+
+class ShapesError(SourceError):
+    """A SourceError a validating process can hand back (its constructor's arguments are pickled)."""
+
+    def __reduce__(self):
+        return ShapesError, (self.path, self.message, self.line)
