@@ -121,6 +121,14 @@ def test_graphs_stating_each_triple_once_are_read_through_their_union(settings, 
         {ox.Triple(*t) for t in ground}
 
 
+def test_the_default_build_stores_no_merge(built, store):
+    """No triple of the default build is in two graphs (tests/test_each_fact_once.py), so the build stores
+    no merge: its default graph is the union of the named graphs, marked checked, and says so."""
+    assert built.shared_quads == 0
+    assert store.union_is_a_set and not store.merged
+    assert size(store) == count(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")["n"]
+
+
 def test_void_counts_what_the_store_holds(store, settings):
     """VoID: each graph's `void:triples` is its size in the store (not the lines its lift wrote, some twice),
     and the whole dataset's is the default graph's. Each fact is stated in one graph (test_each_fact_once.py),
