@@ -18,7 +18,13 @@ one `bulk_load` stream 17.7 s, 392 MB (`oxigraph load` of the same files: 23.0 s
 to Oxigraph's bulk loader as ONE stream, from a thread (`Loader`: `bulk_load` releases the GIL) that takes
 each lifted file as soon as the lift wrote it. `bulk_load` gives each call's blank node labels their own
 scope, so a file that may hold blank nodes (the bytes `_:` anywhere in it) gets a call of its own; all
-others share one.
+others share one (a triple file is parsed with its blank nodes renamed at random: it shares too).
+
+Measured here on the default build's store (2.28M quads, the shared 2-core machine, load average 7-9, so
+ratios only): `optimize` pays: after it, a join + GROUP BY took 226 ms against 486, GROUP BY over types
+255 against 303, 200 lookups 45 against 62, the full ASK check 34.5 s against 58 (the store grows, 440 ->
+740 MB); the check per predicate (`union_is_a_set`) took 18 s against 34.5 s for the one ASK over all
+quads, in ~100 MB. The whole default build's CPU time was 178 s before and 198 s after (the check is new).
 """
 
 from __future__ import annotations
