@@ -24,7 +24,8 @@ Measured here on the default build's store (2.28M quads, the shared 2-core machi
 ratios only): `optimize` pays: after it, a join + GROUP BY took 226 ms against 486, GROUP BY over types
 255 against 303, 200 lookups 45 against 62, the full ASK check 34.5 s against 58 (the store grows, 440 ->
 740 MB); the check per predicate (`union_is_a_set`) took 18 s against 34.5 s for the one ASK over all
-quads (11.4 s at load average 4), in 75 MB peak. The whole default build's CPU time was 178 s before and 198 s after (the check is new).
+quads (11.4 s at load average 4), in 75 MB peak. The whole default build's CPU time was 178 s before
+and 198 s after (the check is new).
 """
 
 from __future__ import annotations
