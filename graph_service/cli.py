@@ -71,7 +71,8 @@ def format_summary(report) -> str:
              f"{'source':40} {'rows':>8} {'lifted':>8} {'rejected':>8} {'triples':>9}"]
     for s in report.sources:
         lines.append(f"{s['source']:40} {s['rows']:>8} {s['lifted']:>8} {s['rejected']:>8} {s['triples']:>9}")
-    lines += ["", f"graphs: {len(report.graphs)}, triples: {sum(report.graphs.values())}", "", "entities per class:"]
+    lines += ["", f"graphs: {len(report.graphs)}, triples: {sum(report.graphs.values())}", default_graph_line(report),
+              "", "entities per class:"]
     lines += [f"  {n:>8}  {cls}" for cls, n in list(report.classes.items())[:25]]
     lines += ["", "validation:"]
     for v in report.validation:
@@ -89,6 +90,14 @@ def format_summary(report) -> str:
     lines += snapshot_lines(report.snapshot)
     lines.append(f"\nrejected rows: {report.rejected} (see reports/{report.build_id}/rejected.csv)")
     return "\n".join(lines)
+
+
+def default_graph_line(report) -> str:
+    """What a query's default graph is in this build (graph_service/build/load.py)."""
+    if not report.shared_quads:
+        return "default graph: the union of the named graphs (checked: no triple is in two graphs)"
+    return (f"default graph: their merge, stored ({report.shared_quads} quads repeat a triple another graph "
+            "states: see tests/test_each_fact_once.py)")
 
 
 def snapshot_lines(snapshot: dict) -> list[str]:

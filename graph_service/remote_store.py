@@ -3,7 +3,7 @@ Oxigraph server, Virtuoso...), selected by `BERCY_GRAPH_STORE` (graph_service/co
 `publish`, the build's upload of a finished store to it.
 
 Where the graph lives. A build still loads its embedded store first (graph_service/build/load.py: the
-merged default graph, the `void:triples` counts, the search index, the change feed all read it), then
+`void:triples` counts, the search index, the change feed all read it; `publish` reads its named graphs), then
 `publish` sends its graphs to the engine through the Graph Store Protocol (one streamed PUT per named
 graph, as N-Triples) under *staging* names `urn:bercy-graph:staging:{graph}`, and builds the merge
 (what a query's default graph is) on the engine with `ADD` (a set union: a triple stated by two graphs is

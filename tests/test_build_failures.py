@@ -1,6 +1,7 @@
 """A build that fails must leave the served graph as it was: the error said, `current` unchanged, no
-half-built `build-*` store left behind. Three ways to fail after a first good build: data that violates
-a blocking shape, a failure while loading the new store, a failure while swapping it in."""
+half-built `build-*` store left behind. Four ways to fail after a first good build: data that violates
+a blocking shape, a failure in the loader thread while it loads the new store, one once it is loaded, a
+failure while swapping it in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.build import pipeline
+from graph_service.build import load, pipeline
 from graph_service.build.pipeline import BuildError, build
 from graph_service.config import Settings
 from graph_service.store import GraphStore
@@ -71,14 +72,25 @@ def disk_full(*args, **kwargs) -> None:
 
 
 def test_a_failure_while_loading_leaves_the_graph_untouched(good_build, monkeypatch):
+    """The disk fills while the loader thread streams a lifted file into the new store: the build stops
+    with the one message naming the file, nothing of the new store stays."""
+    before, kept = served(good_build), stores(good_build)
+    monkeypatch.setattr(load._Chunks, "readinto", disk_full)
+    with pytest.raises(BuildError, match=r"loading naf\.nq: .*No space left on device"):
+        build(good_build, naf.SOURCES, progress=False)
+    assert_untouched(good_build, before, kept)
+
+
+def test_a_failure_after_loading_leaves_the_graph_untouched(good_build, monkeypatch):
     before, kept = served(good_build), stores(good_build)
 
-    def load_then_fail(path: Path, files) -> None:
-        real_load(path, files)  # the new store exists on disk when the failure comes
+    def settle_then_fail(path: Path, union_is_set: bool) -> int:
+        real_settle(path, union_is_set)  # the new store is whole on disk when the failure comes
         disk_full()
+        return 0
 
-    real_load = pipeline.load_new_store
-    monkeypatch.setattr(pipeline, "load_new_store", load_then_fail)
+    real_settle = load.settle_default_graph
+    monkeypatch.setattr(load, "settle_default_graph", settle_then_fail)
     with pytest.raises(BuildError, match="No space left on device"):
         build(good_build, naf.SOURCES, progress=False)
     assert_untouched(good_build, before, kept)

@@ -1,10 +1,12 @@
-"""The default graph of a query is an RDF graph, a set: a triple stated by several graphs (a cube's
-dimension, declared by each budget, until the cubes share one graph) is one row, so COUNTs and rdflib's
-`len()` count what is there. The named graphs keep what each source said (graph_service/build/load.py
-stores their merge as the default graph). Organisations and contracts several feeds publish are stated
-once (tests/test_each_fact_once.py)."""
+"""The default graph of a query is an RDF graph, a set: a triple stated by several graphs is one row, so
+COUNTs and rdflib's `len()` count what is there. The named graphs keep what each source said; their union
+is the default graph when the loader checked that no triple is in two of them, else the loader stores their
+merge (graph_service/build/load.py). Organisations and contracts several feeds publish are stated once
+(tests/test_each_fact_once.py)."""
 
 from __future__ import annotations
+
+import io
 
 import pyoxigraph as ox
 
@@ -77,8 +79,10 @@ def test_the_loader_keeps_every_lifted_triple_once(settings, tmp_path):
     copy.write_text(pes.replace("/graph/decp-2019-pes> .", "/graph/copy> ."), encoding="utf-8")
     paths = [r.nquads for r in results] + [copy]
     path = tmp_path / "store"
-    load_new_store(path, [(p, "") for p in paths])
+    shared = load_new_store(path, [(p, "") for p in paths])
     files = [q for p in paths for q in ox.parse(path=str(p), format=ox.RdfFormat.N_QUADS)]
+    # each quad of the copy repeats a triple of decp-2019-pes (the catalog's blank nodes are its own)
+    assert shared == len(set(files)) - len({(q.subject, q.predicate, q.object) for q in files}) > 0
     ground = [q for q in files if not any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))]
     assert len(ground) < len(files)   # the catalog's periods and extents are blank nodes
 
@@ -93,6 +97,36 @@ def test_the_loader_keeps_every_lifted_triple_once(settings, tmp_path):
     assert quads == len({(q.subject, q.predicate, q.object, q.graph_name) for q in files}) > len(triples)
     assert not store.ask("ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) "
                          "FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }")
+
+
+def test_graphs_stating_each_triple_once_are_read_through_their_union(settings, tmp_path):
+    """Two DECP feeds and the catalog (blank nodes: a `bulk_load` call of its own), no triple in two of
+    them: no merge is stored, the union is marked a set; a query's default graph and the Graph Store
+    Protocol's (streamed graph after graph, no DISTINCT) hold each triple of the files once."""
+    results = lifted(("decp-2019-pes", "decp-2024-paris", "catalog"), tmp_path, settings)
+    path = tmp_path / "store"
+    assert load_new_store(path, [(r.nquads, "") for r in results]) == 0
+    store = GraphStore(path)
+    assert not store.merged and store.union_is_a_set
+    assert not store.ask("ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }")
+    files = {q for r in results for q in ox.parse(path=str(r.nquads), format=ox.RdfFormat.N_QUADS)}
+    triples = {(q.subject, q.predicate, q.object) for q in files}
+    assert size(store) == len(triples) == len(files)
+    out = io.BytesIO()
+    store.write_graph(None, "application/n-triples", out)
+    written = [q.triple for q in ox.parse(out.getvalue(), format=ox.RdfFormat.N_TRIPLES)]
+    ground = {t for t in triples if not any(isinstance(x, ox.BlankNode) for x in t)}
+    assert len(written) == len(triples) > len(ground)
+    assert {t for t in written if not any(isinstance(x, ox.BlankNode) for x in t)} == \
+        {ox.Triple(*t) for t in ground}
+
+
+def test_the_default_build_stores_no_merge(built, store):
+    """No triple of the default build is in two graphs (tests/test_each_fact_once.py), so the build stores
+    no merge: its default graph is the union of the named graphs, marked checked, and says so."""
+    assert built.shared_quads == 0
+    assert store.union_is_a_set and not store.merged
+    assert size(store) == count(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")["n"]
 
 
 def test_void_counts_what_the_store_holds(store, settings):

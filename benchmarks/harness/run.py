@@ -31,6 +31,7 @@ from pathlib import Path
 import requests
 
 from benchmarks.harness import generate
+from graph_service.store import UNION_IS_A_SET
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -203,8 +204,10 @@ def queries(home: Path, store: Path, repeats: int, seconds: float) -> dict:
     try:
         if OXIGRAPH.exists():
             port = free_port()
+            # no stored merge (graph_service/build/load.py): the default graph is the union, as ours reads it
+            union = ["--union-default-graph"] if (store / UNION_IS_A_SET).exists() else []
             servers["oxigraph serve-read-only"] = Server(
-                [str(OXIGRAPH), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
+                [str(OXIGRAPH), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}", *union],
                 f"http://127.0.0.1:{port}/query")
         else:
             sides["oxigraph serve-read-only"] = {"absent": f"{OXIGRAPH} not installed (make bench-env)"}

@@ -1,95 +1,223 @@
 """Load a build's files into a NEW store directory, then swap it in: `current` is repointed
 atomically, so a failed build never touches the last good graph and readers never see half a store.
 
-The default graph is stored, as the RDF merge of the named graphs. Each source keeps its own named
-graph, exactly as lifted (what its dump, its validation and the Graph Store Protocol give). Sources
-should not state the same triple twice (organisations are described once, in the graph `organisations`:
-`mappings/organisations.py`; `tests/test_each_fact_once.py` lists the exceptions left), but the merge keeps
-the default graph a set whatever they do. A
-query's default graph must be an RDF graph, a set: Oxigraph's union of the named graphs is a bag
-(1,178,025 rows for 1,174,741 distinct triples), so every COUNT would be inflated. Each file is
-therefore loaded once as quads and once as triples into the default graph, where a triple stated
-twice is stored once.
+Each source keeps its own named graph, exactly as lifted (what its dump, its validation and the Graph
+Store Protocol give). A query's default graph must be an RDF graph, a set, the merge of the named graphs.
+Oxigraph's union of the named graphs (`use_default_graph_as_union`) is that merge when no triple is in
+two graphs, and a bag otherwise (a triple in two graphs is two rows, so every COUNT is inflated). Sources
+state each fact once (organisations in their own graph, `mappings/organisations.py`;
+`tests/test_each_fact_once.py`), so the loader loads each named graph once and then *checks* that no
+triple is in two graphs (`SHARED`, a nested loop of index lookups: bounded memory). Checked, the store is
+marked (`UNION_IS_A_SET`, a file in its directory) and read through the union; should a triple be stated
+twice, the merge is stored as the default graph after all (each quad copied without its graph name, a set),
+as every store was before, and the build's summary says how many quads repeated a triple.
 
-Why not keep each shared triple in the first graph stating it only? A graph would no longer hold
-what its source said, and `bercy-graph validate` would miss the types its shapes read. For organisations
-that is now the rule, done so that validation still sees them: they are a graph of their own, and the
-shape sets of the graphs linking to them read it too (`shape_sets.ShapeSet.organisations`). The merge doubles the
-loader's work (the build's 1.18M quads: 22-27 s before, 45-59 s with the default graph, on the shared
-2-core machine; store 307 -> 454 MB), all of it in Oxigraph's bulk loader: each chunk of a file is
-given twice, never a quad at a time through Python.
+The default build's 80 files (2.28M quads, quiet 2-core machine, the lead's figures): each file loaded
+twice (quads, then the merge) 47.5 s + optimize 5.1 s, 899 MB; once each 24.7 s + 3.0 s, 612 MB; all in
+one `bulk_load` stream 17.7 s, 392 MB (`oxigraph load` of the same files: 23.0 s, 589 MB). So the files go
+to Oxigraph's bulk loader as ONE stream, from a thread (`Loader`: `bulk_load` releases the GIL) that takes
+each lifted file as soon as the lift wrote it. `bulk_load` gives each call's blank node labels their own
+scope, so a file that may hold blank nodes (the bytes `_:` anywhere in it) gets a call of its own; all
+others share one (a triple file is parsed with its blank nodes renamed at random: it shares too).
+
+Measured here on the default build's store (2.28M quads, the shared 2-core machine, load average 7-9, so
+ratios only): `optimize` pays: after it, a join + GROUP BY took 226 ms against 486, GROUP BY over types
+255 against 303, 200 lookups 45 against 62, the full ASK check 34.5 s against 58 (the store grows, 440 ->
+740 MB); the check per predicate (`union_is_a_set`) took 18 s against 34.5 s for the one ASK over all
+quads (11.4 s at load average 4), in 75 MB peak. The whole default build's CPU time was 178 s before
+and 198 s after (the check is new).
 """
 
 from __future__ import annotations
 
 import io
+import mmap
 import os
+import queue
 import shutil
+import threading
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from graph_service.store import BUILD_PREFIX, CURRENT
+from graph_service.store import BUILD_PREFIX, CURRENT, UNION_IS_A_SET
 
 #: Each `void:triples` stated about a named graph (graph `provenance`) becomes the number of triples the
 #: store holds in it: the lift counts the lines it wrote, and a mapping may write one triple twice.
 COUNTS = """PREFIX void: <http://rdfs.org/ns/void#>
-DELETE { GRAPH ?in { ?g void:triples ?lines } ?g void:triples ?lines }
-INSERT { GRAPH ?in { ?g void:triples ?n } ?g void:triples ?n }
+DELETE { GRAPH ?in { ?g void:triples ?lines } }
+INSERT { GRAPH ?in { ?g void:triples ?n } }
 WHERE { { SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g }
         GRAPH ?in { ?g void:triples ?lines } }
 """
-#: bytes of N-Quads read at a time, then sent to the loader twice (with and without their graph name)
+#: quads per predicate and graph: a triple stated in two graphs has its predicate in both
+PREDICATE_GRAPHS = "SELECT ?p ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p ?g"
+#: is a triple of predicate {p} in graph {a} stated by another graph too? (an index lookup per quad of {a})
+ALSO_ELSEWHERE = "ASK {{ GRAPH {a} {{ ?s {p} ?o }} GRAPH ?b {{ ?s {p} ?o }} FILTER(?b != {a}) }}"
+#: bytes of N-Quads read at a time
 CHUNK = 1 << 22
 
 
-def load_new_store(path: Path, files: Iterable[tuple[Path, str]]) -> None:
-    """Bulk-load files into a new store directory (must not exist): N-Quads whose lines are all in one
-    named graph (what the build writes), or a triple format (Turtle, N-Triples...) into the named graph
-    `graph`. Every triple also goes to the default graph (the merge)."""
-    if path.exists():
-        raise FileExistsError(path)
+class LoadError(Exception):
+    """A file could not be loaded (its name and the loader's reason)."""
+
+
+class Loader:
+    """Bulk-loads files into a new store directory (must not exist) from a thread, as they are `add`ed.
+
+    Files are N-Quads whose lines are in named graphs (what the build writes), or a triple format (Turtle,
+    N-Triples...) given with the named graph to load it into. `finish` waits for the loader and sets the
+    `void:triples` counts; `abort` stops it. Then `settle_default_graph` (module docstring).
+    """
+
+    def __init__(self, path: Path) -> None:
+        if path.exists():
+            raise FileExistsError(path)
+        self.path = path
+        self._store: ox.Store | None = ox.Store(str(path))
+        self._files: queue.Queue[tuple[Path, str] | None] = queue.Queue()
+        self._stopped = threading.Event()
+        self._error: LoadError | None = None
+        self._current = path      # the file being read (named by errors)
+        self._thread = threading.Thread(target=self._run, name="bulk-load", daemon=True)
+        self._thread.start()
+
+    def add(self, file: Path, graph: str = "") -> None:
+        """Load `file` (`graph`: the named graph of a triple file) once the files before it are."""
+        self._files.put((file, graph))
+
+    def abort(self) -> None:
+        """Stop loading (a failed build): the loader stops at its next chunk; the directory is the caller's."""
+        self._stopped.set()
+        self._files.put(None)
+        self._thread.join()
+        self._store = None
+
+    def finish(self) -> None:
+        """Wait until every file is loaded, set the counts, compact, close the store. LoadError names the
+        file that failed."""
+        self._files.put(None)
+        self._thread.join()
+        store, self._store = self._store, None
+        if self._error is not None:
+            raise self._error
+        assert store is not None
+        if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+            raise LoadError("lines in no named graph: the default graph is the merge of the named graphs")
+        store.update(COUNTS)
+        store.optimize()   # compacts what the loader wrote: lookups and joins afterwards are faster
+        store.flush()
+
+    # ---- the loader thread
+    def _run(self) -> None:
+        """One `bulk_load` per run of files that may share it (`_stream`)."""
+        try:
+            item = self._next()
+            while item is not None:
+                left: list[tuple[Path, str] | None] = []
+                assert self._store is not None
+                self._store.bulk_load(_Chunks(self._stream(item, left)), format=ox.RdfFormat.N_QUADS)
+                item = left[0]
+        except BaseException as exc:   # noqa: BLE001 - handed to the build by `finish`
+            self._error = LoadError(f"loading {self._current.name}: {exc}")
+            self._error.__cause__ = exc
+
+    def _next(self) -> tuple[Path, str] | None:
+        item = self._files.get()
+        if item is None or self._stopped.is_set():
+            return None
+        self._current = item[0]
+        return item
+
+    def _stream(self, item: tuple[Path, str], left: list) -> Iterator[bytes]:
+        """The chunks of `item`'s file, then of the files added after it, up to one that cannot share a call
+        with them (put in `left`, or None: no more files). An N-Quads file with blank nodes has its own call."""
+        alone = item[0].suffix == ".nq" and may_have_blank_nodes(item[0])
+        while True:
+            yield from self._chunks(item)
+            item = self._next()
+            if alone or item is None or (item[0].suffix == ".nq" and may_have_blank_nodes(item[0])):
+                left.append(item)
+                return
+
+    def _chunks(self, item: tuple[Path, str]) -> Iterator[bytes]:
+        """A file as N-Quads in chunks of whole lines (a stream of several files must not join two lines)."""
+        file, graph = item
+        if file.suffix != ".nq":
+            yield as_nquads(file, graph)
+            return
+        with file.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                if self._stopped.is_set():
+                    raise LoadError("stopped")
+                chunk += handle.readline()
+                yield chunk if chunk.endswith(b"\n") else chunk + b"\n"
+
+
+def load_new_store(path: Path, files: Iterable[tuple[Path, str]]) -> int:
+    """Load `files` ((file, graph) as `Loader.add` takes them) into a new store at `path` and settle its
+    default graph (the checks run one after the other); returns `settle_default_graph`'s count."""
+    loader = Loader(path)
+    try:
+        for file, graph in files:
+            loader.add(file, graph)
+    except BaseException:
+        loader.abort()
+        raise
+    loader.finish()
+    return settle_default_graph(path, union_is_a_set(path))
+
+
+def union_is_a_set(path: Path) -> bool:
+    """Is no triple of the store at `path` stated in two named graphs? Only the predicates two graphs use
+    are looked at, and each in all graphs but the one holding most of it: any triple in two graphs is in
+    one of those. Memory: the (predicate, graph) pairs, not the data."""
+    store = ox.Store.read_only(str(path))
+    sizes: dict[ox.NamedNode, dict[ox.NamedNode, int]] = defaultdict(dict)
+    for row in store.query(PREDICATE_GRAPHS):
+        sizes[row["p"]][row["g"]] = int(row["n"].value)
+    for predicate, graphs in sizes.items():
+        largest = max(graphs, key=graphs.__getitem__)
+        for graph in graphs:
+            if graph != largest and store.query(ALSO_ELSEWHERE.format(a=graph, p=predicate)):
+                return False
+    return True
+
+
+def settle_default_graph(path: Path, union_is_set: bool) -> int:
+    """Mark the store at `path` when its union is a set; else store the merge of its named graphs as its
+    default graph (each quad copied without its graph name, the same blank nodes). Returns how many quads
+    repeat a triple another graph states (0 for a set)."""
+    if union_is_set:
+        (path / UNION_IS_A_SET).write_text("no triple is in two named graphs: their union is their merge\n")
+        return 0
     store = ox.Store(str(path))
-    for file, graph in files:
-        if file.suffix == ".nq":
-            with file.open("rb") as handle:
-                store.bulk_load(_Chunks(quads_and_triples(handle, str(file))), format=ox.RdfFormat.N_QUADS)
-        else:
-            store.bulk_load(_Chunks(quads_and_triples(io.BytesIO(as_nquads(file, graph)), str(file))),
-                            format=ox.RdfFormat.N_QUADS)
-    store.update(COUNTS)
+    quads = len(store)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object)
+                      for graph in list(store.named_graphs())
+                      for q in store.quads_for_pattern(None, None, None, graph))
     store.optimize()
     store.flush()
-    del store
+    return quads - (len(store) - quads)
+
+
+def may_have_blank_nodes(file: Path) -> bool:
+    """Could `file` hold a blank node? (`_:` anywhere: in a literal too, which only costs a call.)"""
+    if file.stat().st_size == 0:
+        return False
+    with file.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"_:") >= 0
 
 
 def as_nquads(file: Path, graph: str) -> bytes:
-    """A triple file as N-Quads in `graph` (test fixtures and benchmarks; the build writes N-Quads)."""
-    triples = ox.parse(path=str(file), format=ox.RdfFormat.from_extension(file.suffix[1:]))
+    """A triple file as N-Quads in `graph` (the vocabulary and shapes documents, test fixtures), its blank
+    nodes renamed at random: they cannot meet another file's in a shared `bulk_load`."""
+    triples = ox.parse(path=str(file), format=ox.RdfFormat.from_extension(file.suffix[1:]), rename_blank_nodes=True)
     named = ox.NamedNode(graph)
     return ox.serialize((ox.Quad(t.subject, t.predicate, t.object, named) for t in triples),
                         format=ox.RdfFormat.N_QUADS)
-
-
-def quads_and_triples(handle: BinaryIO, name: str) -> Iterator[bytes]:
-    """N-Quads text in chunks of whole lines, each chunk followed by its lines without the graph name.
-
-    One parse reads both, so a blank node is the same node in its named graph and in the default graph
-    (each `bulk_load` names blank nodes afresh). Every line must end with the same graph name, as the
-    lifted files do; otherwise ValueError (the copy into the default graph would be wrong).
-    """
-    suffix = b""
-    while chunk := handle.read(CHUNK):
-        chunk += handle.readline()
-        if not suffix:
-            graph = chunk.split(b"\n", 1)[0].rstrip().rsplit(b" ", 2)[-2]
-            suffix = b" " + graph + b" .\n"
-        if chunk.count(suffix) != chunk.count(b"\n") or not chunk.endswith(b"\n"):
-            raise ValueError(f"{name}: every line must be a quad of graph {suffix[1:-3].decode()}")
-        yield chunk
-        yield chunk.replace(suffix, b" .\n")
 
 
 class _Chunks(io.RawIOBase):

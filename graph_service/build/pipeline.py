@@ -1,8 +1,9 @@
 """The build pipeline: read -> lift -> validate -> load into a new store -> swap it in.
 
-Each source becomes one named graph written as N-Quads text (no rdflib on the hot path), then
-bulk-loaded by Oxigraph. Every input record is either lifted or kept in the quarantine report
-with its reason: rows read = rows lifted + rows rejected, per source.
+Each source becomes one named graph written as N-Quads text (no rdflib on the hot path), bulk-loaded
+by Oxigraph as the lift finishes it: a loader thread (`load.Loader`) takes file k while source k+1 is
+lifted, then validation runs beside the end of the load. Every input record is either lifted or kept in
+the quarantine report with its reason: rows read = rows lifted + rows rejected, per source.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,11 +27,12 @@ from graph_service.build import (
     coverage,
     freshness,
     lift_cache,
+    load,
     provenance,
     search_index,
     vocabulary,
 )
-from graph_service.build.load import load_new_store, swap_in
+from graph_service.build.load import Loader, LoadError, swap_in
 from graph_service.config import Settings
 from graph_service.shacl import shape_sets
 from graph_service.snapshot import SnapshotError, sha256
@@ -94,6 +97,9 @@ class BuildReport:
     snapshot: dict = field(default_factory=dict)
     classes: dict[str, int] = field(default_factory=dict)
     changes: list[dict] = field(default_factory=list)
+    #: quads whose triple another named graph states too: 0, the default graph is the union of the named
+    #: graphs (checked a set); more, the build stored their merge as the default graph (graph_service/build/load.py)
+    shared_quads: int = 0
 
     @property
     def rejected(self) -> int:
@@ -189,11 +195,17 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     new_store = settings.store_root / build_id
     clock = time.perf_counter()
     ctx = Context(Minter(settings.base), settings.data_dir)
+    loader: Loader | None = None
     try:
         cache_dir = settings.home / "lifted"
-        lifted = [lift_or_reuse(s, ctx, work, cache_dir, reuse, progress) for s in sources]
+        loader = Loader(new_store)
+        lifted = []
+        for source in sources:
+            lifted.append(lift_or_reuse(source, ctx, work, cache_dir, reuse, progress))
+            loader.add(lifted[-1][0].nquads)
         results = [result for result, _ in lifted]
         shared_file, shared_triples = write_organisations(ctx, work)
+        loader.add(shared_file)
         outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file)) \
             if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
@@ -216,20 +228,28 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         fresh_file = work / "freshness.nq"
         freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
                         ctx.mint, started)
-        files = [(r.nquads, "") for r in results] + [(shared_file, ""), (prov_file, ""), (links_file, ""), (log, ""),
-                                                     (fresh_file, "")]
-        files += [(d.path, ctx.mint.graph(d.name)[1:-1]) for d in documents]
-        load_new_store(new_store, tqdm(files, desc="load", disable=not progress, leave=False))
-        search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
+        for file in (prov_file, links_file, log, fresh_file):
+            loader.add(file)
+        for d in documents:
+            loader.add(d.path, ctx.mint.graph(d.name)[1:-1])
+        loader.finish()
+        with ThreadPoolExecutor(1) as beside:   # the check of the default graph beside the search index
+            checked = beside.submit(load.union_is_a_set, new_store)
+            search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
+            shared_quads = load.settle_default_graph(new_store, checked.result())
+        if shared_quads:   # its weights count statements: count them again in the merge
+            search_index.write(new_store, ctx.mint)
         if settings.graph_store:   # a remote engine serves the graph: send it there, switch it in
             remote_store.publish(settings.graph_store, new_store, build_id)
         swap_in(settings.store_root, new_store)
         changes.keep(settings.home, work, log, new_store)
         lift_cache.prune(cache_dir, {entry_key for _, entry_key in lifted})
-    except (SourceError, OSError) as exc:
+    except (SourceError, OSError, LoadError) as exc:
+        stop(loader)
         shutil.rmtree(new_store, ignore_errors=True)
         raise BuildError(str(exc)) from None
     except BaseException:
+        stop(loader)
         shutil.rmtree(new_store, ignore_errors=True)
         raise
     finally:
@@ -246,10 +266,17 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         coverage=[c.summary() for c in links],
         changes=[changes.summary(c) for c in changed],
         snapshot=plan.summary() if plan else {},
+        shared_quads=shared_quads,
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
     return report
+
+
+def stop(loader: Loader | None) -> None:
+    """Stop the loader thread of a failed build (its store directory is then removed)."""
+    if loader is not None:
+        loader.abort()
 
 
 def source_summary(result: SourceResult) -> dict:
