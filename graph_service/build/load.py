@@ -7,12 +7,12 @@ Oxigraph's union of the named graphs (`use_default_graph_as_union`) is that merg
 two graphs, and a bag otherwise (a triple in two graphs is two rows, so every COUNT is inflated). Sources
 state each fact once (organisations in their own graph, `mappings/organisations.py`;
 `tests/test_each_fact_once.py`), so the loader loads each named graph once and then *checks* that no
-triple is in two graphs (`SHARED`, a nested loop of index lookups: bounded memory). Checked, the store is
+triple is in two graphs (`union_is_a_set`: index lookups, bounded memory). Checked, the store is
 marked (`UNION_IS_A_SET`, a file in its directory) and read through the union; should a triple be stated
 twice, the merge is stored as the default graph after all (each quad copied without its graph name, a set),
 as every store was before, and the build's summary says how many quads repeated a triple.
 
-The default build's 80 files (2.28M quads, quiet 2-core machine, the lead's figures): each file loaded
+The default build's 80 files (2.28M quads, quiet 2-core machine): each file loaded
 twice (quads, then the merge) 47.5 s + optimize 5.1 s, 899 MB; once each 24.7 s + 3.0 s, 612 MB; all in
 one `bulk_load` stream 17.7 s, 392 MB (`oxigraph load` of the same files: 23.0 s, 589 MB). So the files go
 to Oxigraph's bulk loader as ONE stream, from a thread (`Loader`: `bulk_load` releases the GIL) that takes
