@@ -8,10 +8,13 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pyoxigraph as ox
 import pytest
+from rdflib import Graph
 
+from graph_service.build.load import Loader
 from graph_service.shacl import fast, pyshacl_engine
-from graph_service.shacl.shape_sets import ShapeSet, run, tasks, Job
+from graph_service.shacl.shape_sets import Job, OnStore, ShapeSet, run, tasks
 from mappings.read import SourceError
 
 HERE = Path(__file__).parent / "shacl"
@@ -91,6 +94,37 @@ def test_one_process_and_two_agree(files):
     two = run(results_of(files), sets("fast"), shared=[files["shared"]], workers=2)
     assert [(o.name, text(o)) for o in one] == [(o.name, text(o)) for o in two]
     assert "Results (0)" not in text(one[2])
+
+
+def test_on_the_store_each_set_reads_its_own_graphs_only(files, tmp_path):
+    """The build's path: every file in one store (as the build's loader leaves it), each set validated there
+    on its graphs alone: it reports exactly what it reports on its own files, nothing of the other graphs
+    (people-two's employer is described nowhere: a violation in people-two, none in people-one's report)."""
+    graph = "http://example.org/graph/{}".format
+    edge = tmp_path / "edge.nq"   # the edge cases as the build writes a source: N-Quads in its graph
+    edge.write_bytes(ox.serialize((ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph("edge")))
+                                   for t in ox.parse(path=str(EDGE_DATA), format=ox.RdfFormat.TURTLE)),
+                                  format=ox.RdfFormat.N_QUADS))
+    named = {"people-one": files["one"], "people-two": files["two"], "edge": edge}
+    results = [SimpleNamespace(source=SimpleNamespace(name=n), nquads=p) for n, p in named.items()]
+    mixed = sets("fast") + [ShapeSet("edge-pyshacl", (str(EDGE_SHAPES),), lambda name: name == "edge")]
+    loader = Loader(tmp_path / "store")
+    for path in (*named.values(), files["shared"]):
+        loader.add(path)
+    try:
+        on_store = run(results, mixed, shared=[files["shared"]], store=OnStore(loader.wait, graph))
+    finally:
+        loader.finish()
+    on_files = run(results, mixed, shared=[files["shared"]], workers=1)
+    assert [o.name for o in on_store] == ["people-one", "people-two", "edge", "edge-again", "edge-pyshacl"]
+    for stored, filed in zip(on_store, on_files):
+        assert sorted(map(key, stored.results)) == sorted(map(key, filed.results)), stored.name
+    assert not {f"{EX}two", f"{EX}bob"} & {r.focus for r in on_store[0].results}   # people-two's, edge's
+    assert any(r.path == f"{EX}employer" for r in on_store[1].results)
+    assert on_store[2].violations > 0 and on_store[2].engine == "fast" and on_store[4].engine == "pyshacl"
+    # the same store read whole mixes the sets: the scoping above is what keeps them apart
+    everything = fast.validate_store(Graph().parse(EDGE_SHAPES), ox.Store.read_only(str(tmp_path / "store")))
+    assert {r.focus for r in everything} > {r.focus for r in on_store[0].results} | {r.focus for r in on_store[2].results}
 
 
 def test_kept_organisations_are_the_same_store_each_time(files):

@@ -68,8 +68,10 @@ class Loader:
     """Bulk-loads files into a new store directory (must not exist) from a thread, as they are `add`ed.
 
     Files are N-Quads whose lines are in named graphs (what the build writes), or a triple format (Turtle,
-    N-Triples...) given with the named graph to load it into. `finish` waits for the loader and sets the
-    `void:triples` counts; `abort` stops it. Then `settle_default_graph` (module docstring).
+    N-Triples...) given with the named graph to load it into. `wait` gives the store once the files added
+    so far are in it (the build validates them there) and goes on taking files; `finish` waits for the
+    loader and sets the `void:triples` counts; `abort` stops it. Then `settle_default_graph` (module
+    docstring).
     """
 
     def __init__(self, path: Path) -> None:
@@ -77,7 +79,8 @@ class Loader:
             raise FileExistsError(path)
         self.path = path
         self._store: ox.Store | None = ox.Store(str(path))
-        self._files: queue.Queue[tuple[Path, str] | None] = queue.Queue()
+        #: files to load; None: no more; an Event: set it once the files before it are loaded (`wait`)
+        self._files: queue.Queue[tuple[Path, str] | threading.Event | None] = queue.Queue()
         self._stopped = threading.Event()
         self._error: LoadError | None = None
         self._current = path      # the file being read (named by errors)
@@ -87,6 +90,19 @@ class Loader:
     def add(self, file: Path, graph: str = "") -> None:
         """Load `file` (`graph`: the named graph of a triple file) once the files before it are."""
         self._files.put((file, graph))
+
+    def wait(self) -> ox.Store:
+        """The store, once every file added so far is loaded (the running `bulk_load` call ends there, so
+        that its quads can be read); files added afterwards are loaded as before. LoadError as `finish`."""
+        loaded = threading.Event()
+        self._files.put(loaded)
+        while not loaded.wait(0.2):
+            if not self._thread.is_alive():
+                break
+        if self._error is not None:
+            raise self._error
+        assert self._store is not None
+        return self._store
 
     def abort(self) -> None:
         """Stop loading (a failed build): the loader stops at its next chunk; the directory is the caller's."""
@@ -116,7 +132,11 @@ class Loader:
         try:
             item = self._next()
             while item is not None:
-                left: list[tuple[Path, str] | None] = []
+                if isinstance(item, threading.Event):   # the files before it are loaded
+                    item.set()
+                    item = self._next()
+                    continue
+                left: list[tuple[Path, str] | threading.Event | None] = []
                 assert self._store is not None
                 self._store.bulk_load(_Chunks(self._stream(item, left)), format=ox.RdfFormat.N_QUADS)
                 item = left[0]
@@ -124,21 +144,24 @@ class Loader:
             self._error = LoadError(f"loading {self._current.name}: {exc}")
             self._error.__cause__ = exc
 
-    def _next(self) -> tuple[Path, str] | None:
+    def _next(self) -> tuple[Path, str] | threading.Event | None:
         item = self._files.get()
         if item is None or self._stopped.is_set():
             return None
-        self._current = item[0]
+        if not isinstance(item, threading.Event):
+            self._current = item[0]
         return item
 
     def _stream(self, item: tuple[Path, str], left: list) -> Iterator[bytes]:
         """The chunks of `item`'s file, then of the files added after it, up to one that cannot share a call
-        with them (put in `left`, or None: no more files). An N-Quads file with blank nodes has its own call."""
+        with them (put in `left`, or None: no more files; or a `wait`'s Event: the call ends there). An
+        N-Quads file with blank nodes has its own call."""
         alone = item[0].suffix == ".nq" and may_have_blank_nodes(item[0])
         while True:
             yield from self._chunks(item)
             item = self._next()
-            if alone or item is None or (item[0].suffix == ".nq" and may_have_blank_nodes(item[0])):
+            if alone or item is None or isinstance(item, threading.Event) or \
+                    (item[0].suffix == ".nq" and may_have_blank_nodes(item[0])):
                 left.append(item)
                 return
 

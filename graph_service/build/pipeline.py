@@ -2,7 +2,10 @@
 
 Each source becomes one named graph written as N-Quads text (no rdflib on the hot path), bulk-loaded
 by Oxigraph as the lift finishes it: a loader thread (`load.Loader`) takes file k while source k+1 is
-lifted, then validation runs beside the end of the load. Every input record is either lifted or kept in
+lifted. pyshacl validates the catalog on its file in a process beside the end of the load; the data graphs
+are validated by the fast engine on the new store itself once they are loaded (`Loader.wait`, each shape
+set's queries reading its graphs only: `shape_sets.run`), then provenance, link sets and the rest are
+written and loaded. A blocking violation stops the build there: the new store is removed. Every input record is either lifted or kept in
 the quarantine report with its reason: rows read = rows lifted + rows rejected, per source.
 """
 
@@ -206,8 +209,9 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         results = [result for result, _ in lifted]
         shared_file, shared_triples = write_organisations(ctx, work)
         loader.add(shared_file)
-        outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file)) \
-            if validate else []
+        on_store = shape_sets.OnStore(loader.wait, lambda name: ctx.mint.graph(name)[1:-1])
+        outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file),
+                                  store=on_store) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
         documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build

@@ -1,7 +1,11 @@
 """The fast SHACL engine: SHACL Core shapes compiled to SPARQL SELECT queries run by Oxigraph.
 
 pyshacl walks the data graph in Python (~25 s for the COG referentials); here each constraint
-becomes one query over an in-memory Oxigraph store, so the work happens in Rust. The reports
+becomes one query run by Oxigraph, so the work happens in Rust. The build validates on its own store,
+as loaded (`store_engine`): each query's default graph is the union of exactly the graphs a shape set
+reads (`shape_sets.run` names them), so nothing is parsed twice and the memory does not grow with the
+data; other callers (the CLI's `validate`, the tests) give files, parsed into an in-memory store
+(`fast_engine`). The reports
 are meant to be the same as pyshacl's (tests/test_shacl_fast.py checks it): same focus nodes,
 paths, values, severities and constraint components. Where pyshacl's answer depends on rdflib's
 reading of a literal (is "2023-13-45"^^xsd:date well formed?) we ask rdflib the same question on
@@ -208,11 +212,12 @@ class Row:
 
 
 class Validator:
-    """Runs the compiled shapes on one Oxigraph store (the union of its graphs)."""
+    """Runs the compiled shapes on one Oxigraph store: on the union of `graphs`, or of all its graphs."""
 
-    def __init__(self, shapes: Shapes, store: ox.Store) -> None:
+    def __init__(self, shapes: Shapes, store: ox.Store, graphs: Sequence[str] | None = None) -> None:
         self.shapes = shapes
         self.store = store
+        self.graphs = None if graphs is None else [ox.NamedNode(g) for g in graphs]
         self._fresh = itertools.count()
         self._lexical_ok: dict[tuple[str, URIRef], bool] = {}
         self._subclasses: dict[Node, list[str]] = {}
@@ -223,7 +228,9 @@ class Validator:
         return f"x{next(self._fresh)}"
 
     def select(self, query: str) -> Iterator:
-        return iter(self.store.query(query, use_default_graph_as_union=True))
+        if self.graphs is None:
+            return iter(self.store.query(query, use_default_graph_as_union=True))
+        return iter(self.store.query(query, default_graph=self.graphs))
 
     @staticmethod
     def values(focus: Focus, shape: Shape, f: str, v: str) -> str:
@@ -557,8 +564,8 @@ _base: Base | None = None
 @contextmanager
 def keeping(files: Sequence[Path]) -> Iterator[None]:
     """Within the block, `fast_engine` calls that read all of `files` (the organisations every DECP set
-    reads, 200k quads at 10k records) start from one store holding them, parsed once: each call loads its
-    other files, validates, and removes them again."""
+    reads, 200k quads at 10k records; the CLI's `validate` dumps them to files) start from one store
+    holding them, parsed once: each call loads its other files, validates, and removes them again."""
     global _base
     _base = Base(list(files)) if files else None
     try:
@@ -587,9 +594,9 @@ def data_store(data: list[Path]) -> Iterator[ox.Store]:
         base.store = store
 
 
-def validate_store(shapes_graph: Graph, store: ox.Store) -> list[ValidationResult]:
-    """Validate the union of a store's graphs against a shapes graph."""
-    results = Validator(Shapes(shapes_graph), store).validate()
+def validate_store(shapes_graph: Graph, store: ox.Store, graphs: Sequence[str] | None = None) -> list[ValidationResult]:
+    """Validate the union of a store's `graphs` (IRIs; None: all its graphs) against a shapes graph."""
+    results = Validator(Shapes(shapes_graph), store, graphs).validate()
     return sorted(results, key=lambda r: (r.focus, r.path, r.message, r.value))
 
 
@@ -606,12 +613,19 @@ def report_text(results: list[ValidationResult]) -> str:
 
 def fast_engine(shapes: list[Path], data: list[Path]) -> tuple[list[ValidationResult], str]:
     """The `fast` engine of `shape_sets.ENGINES`: same signature and results as pyshacl's."""
+    with data_store(data) as store:
+        return store_engine(shapes, store)
+
+
+def store_engine(shapes: list[Path], store: ox.Store,
+                 graphs: Sequence[str] | None = None) -> tuple[list[ValidationResult], str]:
+    """The fast engine on a store, as it is: the union of `graphs` (IRIs; None: all of the store's graphs)
+    validated against the shapes files."""
     graph = Graph()
     for path in shapes:
         graph.parse(path, format="turtle")
     try:
-        with data_store(data) as store:
-            results = validate_store(graph, store)
+        results = validate_store(graph, store, graphs)
     except UnsupportedShape as exc:  # the build and the CLI report a SourceError as a message
         raise SourceError(", ".join(str(p) for p in shapes), str(exc)) from None
     return results, report_text(results)

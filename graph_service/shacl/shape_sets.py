@@ -1,8 +1,11 @@
 """Validation of the lifted graphs against the shapes in shapes/.
 
 `SHAPE_SETS` says which shapes apply to which source graphs, with which engine, and whether a
-violation stops the build. Metadata (the DCAT catalog) is checked by pyshacl, the reference;
-large data graphs by the fast engine (SHACL Core compiled to SPARQL, run in Oxigraph).
+violation stops the build. Metadata (the DCAT catalog) is checked by pyshacl, the reference, on its
+files; large data graphs by the fast engine (SHACL Core compiled to SPARQL, run in Oxigraph), in the
+build on the build's own store, each set's queries reading exactly its graphs (`run` with `OnStore`):
+no second copy of the data in memory. `run` is the one place that says which graphs a set reads (its
+own, plus the organisations for the sets that read them).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from mappings.organisations import is_registry
 from mappings.read import SourceError
 
 from graph_service.config import PROJECT_ROOT
-from graph_service.shacl.fast import fast_engine, keeping
+from graph_service.shacl.fast import fast_engine, keeping, store_engine
 from graph_service.shacl.pyshacl_engine import parsed_once, pyshacl_engine
 from graph_service.shacl.report import ValidationResult
 
@@ -131,7 +135,7 @@ def organisation_files(results: Sequence, shared: Path) -> list[Path]:
     return [shared, *(r.nquads for r in results if is_registry(r.source.name))]
 
 
-#: processes validating at once (the machine's cores): the shape sets are independent
+#: processes (or threads, on the store) validating at once (the machine's cores): the sets are independent
 WORKERS = 2
 #: how much slower than the fast engine pyshacl is per byte of N-Quads, to start the longest work first
 PYSHACL_WEIGHT = 20
@@ -147,10 +151,21 @@ class Job:
     shared: tuple[Path, ...] = ()   # those of `data` that describe organisations (several sets read them)
 
 
+@dataclass(frozen=True)
+class OnStore:
+    """Where the build's fast sets validate: `ready()` returns the store once the graphs are loaded in it
+    (the loader's `wait`); `graph(name)` is the IRI of the named graph a file `name.nq` was loaded into."""
+
+    ready: Callable[[], object]
+    graph: Callable[[str], str]
+
+
 def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
-        shared: Sequence[Path] = (), workers: int = WORKERS) -> list[Outcome]:
-    """Run every shape set on the N-Quads of the sources it applies to (with the `shared` files
-    describing organisations, for the sets that read them), in `workers` processes."""
+        shared: Sequence[Path] = (), workers: int = WORKERS, store: OnStore | None = None) -> list[Outcome]:
+    """Run every shape set on the graphs of the sources it applies to (with the `shared` files describing
+    organisations, for the sets that read them). On files, in `workers` processes; with `store`, the fast
+    sets on the store's graphs of those files, in `workers` threads, while pyshacl's sets run on their files
+    in a process beside."""
     outcomes, jobs = [], []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
@@ -160,10 +175,38 @@ def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
                                     engine=shape_set.engine))
             extra = [f for f in shared if f not in group] if shape_set.organisations else []
             jobs.append(Job(shape_set.engine, tuple(shape_set.shape_files()), tuple(group + extra), tuple(extra)))
-    for indexes, answers in run_tasks(tasks(jobs), workers):
+    if store is None:
+        answered = run_tasks(tasks(jobs), workers)
+    else:
+        answered = run_on_store(jobs, store, workers)
+    for indexes, answers in answered:
         for i, (results_, text, seconds) in zip(indexes, answers):
             outcomes[i].results, outcomes[i].text, outcomes[i].seconds = results_, text, seconds
     return outcomes
+
+
+def run_on_store(jobs: list[Job], store: OnStore, workers: int):
+    """`run_tasks`'s answers, the fast jobs run on the store (each on the graphs of its files, the largest
+    first), the others on their files in a forked process started first (it works while the loader ends)."""
+    fast = [i for i, job in enumerate(jobs) if job.engine == "fast"]
+    others = [i for i in range(len(jobs)) if i not in fast]
+    units = [([others[k] for k in indexes], unit) for indexes, unit in tasks([jobs[i] for i in others])]
+    fast.sort(key=lambda i: -sum(p.stat().st_size for p in jobs[i].data if p.exists()))
+
+    def on_store(i: int) -> list[tuple[list[ValidationResult], str, float]]:
+        start = time.perf_counter()
+        graphs = [store.graph(p.stem) for p in jobs[i].data]
+        results, text = store_engine(list(jobs[i].shapes), loaded, graphs)
+        return [(results, text, time.perf_counter() - start)]
+
+    with ExitStack() as stack:
+        beside = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))) \
+            if units else None
+        pending = [(indexes, beside.submit(run_unit, unit)) for indexes, unit in units if beside]
+        loaded = store.ready() if fast else None
+        with ThreadPoolExecutor(max(1, workers)) as threads:
+            answered = [([i], answer) for i, answer in zip(fast, threads.map(on_store, fast))]
+        return answered + [(indexes, future.result()) for indexes, future in pending]
 
 
 def tasks(jobs: list[Job]) -> list[tuple[list[int], list[Job]]]:
