@@ -16,7 +16,9 @@ The default build's 80 files (2.28M quads, quiet 2-core machine): each file load
 twice (quads, then the merge) 47.5 s + optimize 5.1 s, 899 MB; once each 24.7 s + 3.0 s, 612 MB; all in
 one `bulk_load` stream 17.7 s, 392 MB (`oxigraph load` of the same files: 23.0 s, 589 MB). So the files go
 to Oxigraph's bulk loader as ONE stream, from a thread (`Loader`: `bulk_load` releases the GIL) that takes
-each lifted file as soon as the lift wrote it. `bulk_load` gives each call's blank node labels their own
+each lifted file as soon as the lift wrote it. Once the lift is done, `wait` ends the running call so that
+the fast SHACL engine validates the data graphs there, on this store (`shape_sets.run`), while the loader
+waits for the build's last files (provenance, link sets...). `bulk_load` gives each call's blank node labels their own
 scope, so a file that may hold blank nodes (the bytes `_:` anywhere in it) gets a call of its own; all
 others share one (a triple file is parsed with its blank nodes renamed at random: it shares too).
 

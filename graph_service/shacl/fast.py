@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ VALUE_TYPES: dict[URIRef, type | tuple[type, ...]] = {
     XSD.decimal: Decimal, XSD.boolean: bool, XSD.date: date, XSD.time: time, XSD.dateTime: datetime,
 }
 MAX_DEPTH = 8
+#: a path of one predicate (or its inverse): looked up in one index on a store's scoped graphs (`Validator.triple`)
+ONE_STEP = re.compile(r"\^?<[^<>\s]+>")
 
 Focus = Callable[[str], str]
 """A SPARQL group pattern binding the given variable to the focus nodes (a node may come out more
@@ -218,6 +221,7 @@ class Validator:
         self.shapes = shapes
         self.store = store
         self.graphs = None if graphs is None else [ox.NamedNode(g) for g in graphs]
+        self._graph_list = "" if graphs is None else ", ".join(str(g) for g in self.graphs)
         self._fresh = itertools.count()
         self._lexical_ok: dict[tuple[str, URIRef], bool] = {}
         self._subclasses: dict[Node, list[str]] = {}
@@ -232,12 +236,22 @@ class Validator:
             return iter(self.store.query(query, use_default_graph_as_union=True))
         return iter(self.store.query(query, default_graph=self.graphs))
 
-    @staticmethod
-    def values(focus: Focus, shape: Shape, f: str, v: str) -> str:
+    def triple(self, subject: str, path: str, obj: str, graph: str = "") -> str:
+        """The pattern `subject path obj` on the validated graphs. On a store's `graphs`, a one-predicate path
+        is looked up in the quads of any graph, kept if the graph is one of them (`graph`: its variable's
+        name, else a fresh one): Oxigraph looks a `default_graph` list up graph by graph, one index seek per
+        graph and lookup (a join over the referentials' 18 graphs: 12.8 s, against 2.0 s so). Any other
+        path reads the default graph, the union of the `graphs` (its steps may cross graphs)."""
+        if self.graphs is None or not ONE_STEP.fullmatch(path):
+            return f"{subject} {path} {obj} ."
+        g = graph or self.var()
+        return f"GRAPH ?{g} {{ {subject} {path} {obj} }} FILTER(?{g} IN ({self._graph_list}))"
+
+    def values(self, focus: Focus, shape: Shape, f: str, v: str) -> str:
         """Group pattern binding ?f to each focus node and ?v to each of its value nodes."""
         if shape.path is None:
             return f"{focus(f)} BIND(?{f} AS ?{v})"
-        return f"{focus(f)} ?{f} {shape.path} ?{v} ."
+        return f"{focus(f)} {self.triple(f'?{f}', shape.path, f'?{v}')}"
 
     def value_nodes_as_focus(self, focus: Focus, shape: Shape) -> Focus:
         """The value nodes of a shape, as the focus nodes of the shapes nested in it."""
@@ -265,13 +279,14 @@ class Validator:
             classes = [term for kind, term in targets if kind == SH.targetClass]
             patterns = [self.target_pattern(kind, term) for kind, term in targets if kind != SH.targetClass]
             if classes:  # one scan of rdf:type for all the classes
-                patterns.append(self.instance_of("?{v}", *classes))
+                patterns.append(self.instance_of("?{v}", *classes, graph="{g}"))
             union = " UNION ".join("{ " + p + " }" for p in patterns)
 
             def focus(v: str, union: str = union) -> str:
                 # inline (no sub-select), so that Oxigraph can start from the most selective
-                # pattern; a focus node may come out twice, every query is DISTINCT or grouped
-                return union.replace("?{v}", f"?{v}")
+                # pattern; a focus node may come out twice, every query is DISTINCT or grouped;
+                # a graph variable of its own at each use (`triple`)
+                return union.replace("?{v}", f"?{v}").replace("?{g}", f"?{self.var()}")
             out += self.shape_results(self.shapes.shape(node), focus, 0)
         return out
 
@@ -280,12 +295,12 @@ class Validator:
         if kind == SH.targetNode:
             return f"VALUES ?{{v}} {{ {sparql_term(term)} }}"
         if kind == SH.targetSubjectsOf:
-            return f"{{ SELECT DISTINCT ?{{v}} WHERE {{ ?{{v}} {sparql_term(term)} [] }} }}"
-        return f"{{ SELECT DISTINCT ?{{v}} WHERE {{ [] {sparql_term(term)} ?{{v}} }} }}"
+            return f"{{ SELECT DISTINCT ?{{v}} WHERE {{ {self.triple('?{v}', sparql_term(term), '[]')} }} }}"
+        return f"{{ SELECT DISTINCT ?{{v}} WHERE {{ {self.triple('[]', sparql_term(term), '?{v}')} }} }}"
 
-    def instance_of(self, node: str, *classes: Node) -> str:
+    def instance_of(self, node: str, *classes: Node, graph: str = "") -> str:
         """A pattern: `node` has rdf:type one of `classes` or of their rdfs:subClassOf* subclasses
-        in the data graph (the subclasses are looked up once, then listed)."""
+        in the data graph (the subclasses are looked up once, then listed; `graph` as `triple`'s)."""
         below: set[str] = set()
         for cls in classes:
             if cls not in self._subclasses:
@@ -296,9 +311,9 @@ class Validator:
             return " UNION ".join(f"{{ {node} <{RDF.type}>/<{RDFS.subClassOf}>* {sparql_term(c)} }}"
                                   for c in classes)
         if len(below) == 1:
-            return f"{node} <{RDF.type}> {below.pop()} ."
+            return self.triple(node, f"<{RDF.type}>", below.pop(), graph)
         t = self.var()
-        return f"VALUES ?{t} {{ {' '.join(sorted(below))} }} {node} <{RDF.type}> ?{t} ."
+        return f"VALUES ?{t} {{ {' '.join(sorted(below))} }} {self.triple(node, f'<{RDF.type}>', f'?{t}', graph)}"
 
     def shape_results(self, shape: Shape, focus: Focus, depth: int) -> list[ValidationResult]:
         """The results of one shape on the focus nodes of a pattern (nested property shapes too)."""
@@ -355,20 +370,21 @@ class Validator:
         if n == 0:
             return "MinCountConstraintComponent", message, []
         self.need_path(shape, SH.minCount)
-        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} OPTIONAL {{ ?f {shape.path} ?v }} }} "
+        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} OPTIONAL {{ {self.triple('?f', shape.path, '?v')} }} }} "
                  f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) < {n})")
         if n == 1:
-            query = f"SELECT DISTINCT ?f WHERE {{ {focus('f')} FILTER NOT EXISTS {{ ?f {shape.path} ?v }} }}"
+            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} "
+                     f"FILTER NOT EXISTS {{ {self.triple('?f', shape.path, '?v')} }} }}")
         return "MinCountConstraintComponent", message, [Row(r["f"]) for r in self.select(query)]
 
     def max_count(self, shape: Shape, focus: Focus, obj: Node, depth: int):
         n = int(obj)
         self.need_path(shape, SH.maxCount)
-        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} ?f {shape.path} ?v }} "
+        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} {self.triple('?f', shape.path, '?v')} }} "
                  f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) > {n})")
         if n == 1:  # a self-join is cheaper than grouping every focus node
-            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} ?f {shape.path} ?v . "
-                     f"?f {shape.path} ?w . FILTER(!sameTerm(?v, ?w)) }}")
+            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} {self.triple('?f', shape.path, '?v')} "
+                     f"{self.triple('?f', shape.path, '?w')} FILTER(!sameTerm(?v, ?w)) }}")
         return ("MaxCountConstraintComponent", f"More than {n} values",
                 [Row(r["f"]) for r in self.select(query)])
 
@@ -442,7 +458,7 @@ class Validator:
             query = f"SELECT DISTINCT ?f WHERE {{ {focus('f')} FILTER(!sameTerm(?f, {sparql_term(obj)})) }}"
         else:
             query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} "
-                     f"FILTER NOT EXISTS {{ ?f {shape.path} {sparql_term(obj)} }} }}")
+                     f"FILTER NOT EXISTS {{ {self.triple('?f', shape.path, sparql_term(obj))} }} }}")
         return ("HasValueConstraintComponent", f"Does not have the value {obj}",
                 [Row(r["f"]) for r in self.select(query)])
 
@@ -483,7 +499,7 @@ class Validator:
         if obj != Literal(True):
             return component, message, []
         self.need_path(shape, SH.uniqueLang)
-        query = (f"SELECT ?f WHERE {{ {focus('f')} ?f {shape.path} ?v . FILTER(LANG(?v) != \"\") }} "
+        query = (f"SELECT ?f WHERE {{ {focus('f')} {self.triple('?f', shape.path, '?v')} FILTER(LANG(?v) != \"\") }} "
                  "GROUP BY ?f (LCASE(LANG(?v))) HAVING (COUNT(DISTINCT ?v) > 1)")
         return component, message, [Row(r["f"]) for r in self.select(query)]
 
