@@ -10,6 +10,7 @@ four DVF graphs, two naming a Toulon parcel, two naming a Lille-area parcel.
 from __future__ import annotations
 
 import csv
+import operator
 import shutil
 from collections import defaultdict
 from dataclasses import replace
@@ -101,7 +102,7 @@ def statements(store: GraphStore, subject: str) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("fmt", ["geo", "raw"])
 def test_a_parcel_two_dvf_graphs_name_is_described_once_in_the_parcels_graph(built, fmt):
-    settings, _, ids, report = built
+    _, _, ids, report = built
     store = GraphStore(Path(report.store))
     parcel = parcel_iri(ids[fmt])
     base = GEO.name if fmt == "geo" else RAW.name
@@ -158,7 +159,7 @@ def test_a_reused_dvf_source_still_describes_its_parcels(built):
     assert all(s["reused"] for s in again.sources)
     after = GraphStore(Path(again.store)).select(
         f"SELECT ?s ?p ?o WHERE {{ GRAPH <{BASE}/graph/{parcels.GRAPH}> {{ ?s ?p ?o }} }}")
-    key = lambda r: (r["s"], r["p"], r["o"])  # noqa: E731
+    key = operator.itemgetter("s", "p", "o")
     assert sorted(map(key, after)) == sorted(map(key, before))
     assert any(r["s"] == parcel_iri(ids["geo"]) for r in after)
     assert again.shared_quads == 0
