@@ -13,7 +13,8 @@ The sale's disposition keeps its `bg:parcelle` link in the sale's graph.
 
 Conflicting descriptions are kept, not chosen between: a parcel given two communes (a commune merged
 between two files) or two points (geo-DVF's centroid moved between two years) has both, as its sources
-state them; the `dvf` shapes (shapes/dvf.ttl) read this graph and say what they allow.
+state them. The `dvf` shapes read this graph (shapes/dvf.ttl, `ParcelleShape`: one commune, at most one
+point), so such a parcel is reported as a violation, with both values in the graph, never dropped.
 """
 
 from __future__ import annotations
