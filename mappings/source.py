@@ -10,12 +10,17 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
+from . import organisations, parcels
 from .iri import Minter
 from .organisations import Organisations
+from .parcels import Parcels
 from .read import Record, read_csv
 from .terms import Triple
 
 _MASK = (1 << 64) - 1
+#: The shared graphs: what several sources name is described once, in one graph, whatever source names it
+#: (each module: GRAPH, TITLE, LICENCE; `Context.share` routes a triple to them).
+SHARED = (organisations, parcels)
 
 
 @dataclass(frozen=True)
@@ -61,13 +66,20 @@ class Context:
     journal: list[tuple[str, ...]] | None = None
     #: what the sources say of organisations, written once as the `organisations` graph
     organisations: Organisations = field(init=False)
+    #: where the sources' parcel triples go: the `parcelles` graph
+    parcels: Parcels = field(init=False)
 
     def __post_init__(self) -> None:
         self.organisations = Organisations(self.mint)
+        self.parcels = Parcels(self.mint)
 
     def share(self, triple: Triple, source: str) -> bool:
-        """Hand a triple to the shared organisations graph (True: it is not written in `source`'s graph);
+        """Hand a triple to a shared graph (True: it is not written in `source`'s graph). The shared graphs
+        (`SHARED`): a parcel's triple is written straight to the parcels graph (`mappings/parcels.py`, the
+        lift cache keeps it with the source); an organisation's goes to the organisations collector,
         journaled, so that a source reused from the lift cache says the same to it again."""
+        if self.parcels.take(triple):
+            return True
         if self.journal is not None and self.organisations.is_organisation(triple[0]) \
                 and not triple[2].startswith("_:"):
             self.journal.append(("share", *triple, source))

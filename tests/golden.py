@@ -43,9 +43,9 @@ def lift_slices(dataset: str | Path, sources: Iterable[Source], out_dir: Path,
     for source in sources:
         name = "input.csv" if len(sources) == 1 else Path(source.path).name
         results.append(lift_source(replace(source, path=name), ctx, out_dir, progress=False))
-    shared, _ = write_organisations(ctx, out_dir)  # what the slices say of organisations, once
+    shared, _ = write_organisations(ctx, out_dir)  # what the slices say of organisations, once (and parcels)
     graph = Graph()
-    for path in [r.nquads for r in results] + [shared]:
+    for path in [r.nquads for r in results] + [shared] + [r.parcels for r in results if r.parcels]:
         quads = Dataset()
         quads.parse(path, format="nquads")
         for s, p, o, _ in quads.quads((None, None, None, None)):
@@ -61,7 +61,8 @@ def assert_golden(dataset: str, *sources: Source, out_dir: Path,
         path = GOLDEN / dataset / "expected.ttl"
         header = "".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
                          if line.startswith("#")) if path.exists() else ""
-        files = [r.nquads for r in results] + [out_dir / f"{organisations.GRAPH}.nq"]
+        files = [r.nquads for r in results] + [out_dir / f"{organisations.GRAPH}.nq"] \
+            + [r.parcels for r in results if r.parcels]
         triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for f in files
                           for q in ox.parse(path=str(f), format=ox.RdfFormat.N_QUADS)}, key=str)
         used = {p: ns for p, ns in PREFIXES.items() if any(ns in str(t) for t in triples)}

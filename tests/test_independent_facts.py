@@ -60,10 +60,12 @@ def amount(value: object) -> Decimal:
 
 
 def loaded(results: Iterable, out_dir: Path) -> ox.Store:
-    """The lifted N-Quads of some sources, with what they say of organisations (the shared graph,
-    `mappings/organisations.py`, written in `out_dir`), in an in-memory store."""
+    """The lifted N-Quads of some sources, with what they say of organisations and parcels (the shared
+    graphs, `mappings/organisations.py`, `mappings/parcels.py`, written in `out_dir`), in an in-memory store."""
     graph = ox.Store()
-    for path in [r.nquads for r in results] + [out_dir / f"{organisations.GRAPH}.nq"]:
+    results = list(results)
+    for path in [r.nquads for r in results] + [out_dir / f"{organisations.GRAPH}.nq"] \
+            + [r.parcels for r in results if r.parcels]:
         graph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     return graph
 

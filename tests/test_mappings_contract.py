@@ -17,11 +17,11 @@ import pytest
 
 from graph_service.build.pipeline import BuildError, build, lift_source
 from graph_service.config import PROJECT_ROOT
-from mappings import organisations, read
+from mappings import read
 from mappings.iri import Minter
 from mappings.read import Record, SourceError
 from mappings.registry import SOURCES
-from mappings.source import Context, Source
+from mappings.source import SHARED, Context, Source
 
 from .conftest import BASE, DATA, fresh_settings
 
@@ -181,10 +181,11 @@ def test_every_graph_names_its_real_mapping_module(store):
     rows = store.select(f"""PREFIX bg: <https://w3id.org/bercy-graph/def#>
         SELECT ?graph ?mapping WHERE {{ GRAPH <{BASE}/graph/provenance> {{ ?graph bg:mapping ?mapping }} }}""")
     mapping = {r["graph"].removeprefix(f"{BASE}/graph/"): r["mapping"] for r in rows}
-    assert set(mapping) >= {s.name for s in SOURCES} | {organisations.GRAPH}  # the shared graph of organisations
+    shared = {module.GRAPH for module in SHARED}   # the shared graphs: organisations, parcels
+    assert set(mapping) >= {s.name for s in SOURCES} | shared
+    assert {mapping[g] for g in shared} == {module.__name__ for module in SHARED}
     # the others: files of the snapshot no mapping takes, lifted generically (graph_service/build/binding.py)
-    assert {mapping[g] for g in set(mapping) - {s.name for s in SOURCES} - {organisations.GRAPH}} \
-        <= {"mappings.generic"}
+    assert {mapping[g] for g in set(mapping) - {s.name for s in SOURCES} - shared} <= {"mappings.generic"}
     for graph, module in mapping.items():
         assert module.startswith("mappings."), graph
         importlib.import_module(module)

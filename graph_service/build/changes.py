@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from mappings import parcels
 from mappings.iri import Minter
 from mappings.namespaces import AS, BG, PROV, RDF, XSD
 from mappings.terms import Triple, iri, literal, nquad, typed
@@ -38,6 +39,10 @@ GRAPH = "changes"
 #: The kind of record whose changes are also told one by one: a dataset's metadata (DCAT-AP Feeds).
 DATASET = "dataset"
 _MASK = (1 << 64) - 1
+#: Graphs whose file repeats a line as often as sources name its record (a parcel: once per DVF line naming
+#: it, `mappings/parcels.py`): a record's fingerprint hashes each of its distinct lines once, so a new sale of
+#: a parcel does not modify it. (Memory: the parcels' distinct line hashes, during the comparison only.)
+REPEATING = {parcels.GRAPH}
 
 
 @dataclass
@@ -52,8 +57,9 @@ class Fingerprints:
         self.records[subject] = ((old[0] if old else 0) + digest) & _MASK, kind
 
 
-def fingerprint(nquads: Path, mint: Minter) -> Fingerprints:
-    """The fingerprints of the IRI subjects of a lifted N-Quads file (one named graph).
+def fingerprint(nquads: Path, mint: Minter, distinct: bool = False) -> Fingerprints:
+    """The fingerprints of the IRI subjects of a lifted N-Quads file (one named graph); `distinct`: a line
+    repeated is hashed once (`REPEATING`).
 
     Blank nodes (a period of time, a checksum) are part of the record that points to them: their labels
     change from build to build, so a record's line naming one is hashed with the blank node's content
@@ -67,6 +73,7 @@ def fingerprint(nquads: Path, mint: Minter) -> Fingerprints:
                 blanks[label] = (blanks.get(label, 0) + _digest(_BLANK.sub(b"_:", _triple(rest)))) & _MASK
     prints = Fingerprints()
     kinds: dict[str, str] = {}
+    seen: set[int] = set()
     with nquads.open("rb") as handle:
         for line in handle:
             if not line.startswith(b"<"):
@@ -79,7 +86,12 @@ def fingerprint(nquads: Path, mint: Minter) -> Fingerprints:
             triple = _triple(line)
             if b" _:" in triple:
                 triple = _BLANK.sub(lambda m: b"_:%x" % blanks.get(m.group(0), 0), triple)
-            prints.add(subject, _digest(triple), kind)
+            digest = _digest(triple)
+            if distinct:
+                if digest in seen:
+                    continue
+                seen.add(digest)
+            prints.add(subject, digest, kind)
     return prints
 
 
@@ -207,7 +219,7 @@ def record(home: Path, previous_store: Path | None, lifted: dict[str, Path], min
     comparable = old_dir is None or old_dir.exists()
     changes: list[GraphChange] = []
     for name, nquads in lifted.items():
-        new = fingerprint(nquads, mint)
+        new = fingerprint(nquads, mint, distinct=name in REPEATING)
         save(new, work / RECORDS / f"{name}.tsv.gz")
         change = compare(name, load(old_dir / f"{name}.tsv.gz") if old_dir else None, new)
         if comparable and change:

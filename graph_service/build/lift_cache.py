@@ -4,8 +4,10 @@ the graphs whose inputs changed.
 A lift depends on its input file, on the mapping code, and on what the sources lifted before it
 defined (referential keys, relations: `Context.digest`). The cache key is the hash of the three, so a
 changed commune table re-lifts what links communes, and a changed DECP feed re-lifts that feed alone.
-An entry keeps the N-Quads (a hard link, no copy), the figures of the lift (rows, rejections) and the
-journal of what the lift added to the shared state, which a reuse replays. A source whose lift reads
+An entry keeps the N-Quads (a hard link, no copy), its lines in the shared parcels graph (`PARCELS`, a
+hard link too: a reused DVF source still describes its parcels, `mappings/parcels.py`), the figures of the
+lift (rows, rejections) and the journal of what the lift added to the shared state (keys, relations,
+organisations), which a reuse replays. A source whose lift reads
 other files of the snapshot says so (`Source.reads_also`, the commune history): they are in its key.
 Entries the last successful build did not use are removed (`prune`).
 """
@@ -24,8 +26,9 @@ import mappings
 from graph_service.snapshot import sha256
 from mappings.source import Context, Source
 
-#: What an entry holds besides its N-Quads.
+#: What an entry holds besides its N-Quads: the lift's figures and journal, its parcels (if it names any).
 META = "lift.pickle"
+PARCELS = "parcelles.nq"
 #: Per-source state of the Context that the build reports read (coverage, unresolved codes).
 PER_SOURCE = ("unresolved", "first_line", "links", "linked_lines", "unresolved_lines", "history_lines")
 
@@ -65,6 +68,7 @@ class Entry:
 
 
 def load(cache_dir: Path, entry_key: str) -> tuple[Entry, Path] | None:
+    """The entry and its graph's N-Quads (its parcels' file, if any, is `parcels_of` that), or None."""
     folder = cache_dir / entry_key
     try:
         with (folder / META).open("rb") as handle:
@@ -73,13 +77,21 @@ def load(cache_dir: Path, entry_key: str) -> tuple[Entry, Path] | None:
         return None
 
 
-def save(cache_dir: Path, entry_key: str, entry: Entry, nquads: Path) -> None:
+def parcels_of(cached: Path) -> Path | None:
+    """The parcels file kept beside a cached graph's N-Quads (None: the source names no parcel)."""
+    path = cached.with_name(PARCELS)
+    return path if path.exists() else None
+
+
+def save(cache_dir: Path, entry_key: str, entry: Entry, nquads: Path, parcels: Path | None = None) -> None:
     """Write an entry atomically (a folder renamed into place)."""
     folder = cache_dir / entry_key
     tmp = cache_dir / f".{entry_key}.{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     os.link(nquads, tmp / "graph.nq")
+    if parcels is not None:
+        os.link(parcels, tmp / PARCELS)
     with (tmp / META).open("wb") as handle:
         pickle.dump(entry, handle)
     shutil.rmtree(folder, ignore_errors=True)

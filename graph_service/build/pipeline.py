@@ -41,7 +41,7 @@ from graph_service.shacl import shape_sets
 from graph_service.snapshot import SnapshotError, sha256
 from graph_service import remote_store
 from graph_service.store import CURRENT, GraphStore, new_build_id
-from mappings import organisations
+from mappings import organisations, parcels
 from mappings.iri import Minter
 from mappings.read import Reject, SourceError
 from mappings.source import Context, Source
@@ -77,6 +77,8 @@ class SourceResult:
     triples: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     reused: bool = False          # taken from the lift cache: its inputs had not changed
+    #: its triples about parcels, in the shared `parcelles` graph (mappings/parcels.py); None: it names none
+    parcels: Path | None = None
 
     @property
     def graph(self) -> str:
@@ -110,34 +112,45 @@ class BuildReport:
 
 
 def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = True) -> SourceResult:
-    """Lift one source into `out_dir/<name>.nq`, quarantining bad records."""
+    """Lift one source into `out_dir/<name>.nq`, quarantining bad records; its triples about parcels go
+    to `out_dir/<name>.parcelles.nq`, in the shared parcels graph (`result.parcels`)."""
     file = source.file(ctx.data_dir)
     result = SourceResult(source, file, out_dir / f"{source.name}.nq")
     graph = ctx.mint.graph(source.name)
     ctx.source = source.name
     ctx.line = 0
     records = source.read(file)
-    with result.nquads.open("w", encoding="utf-8") as out:
-        for triple in source.preamble(ctx):
-            if not ctx.share(triple, source.name):  # organisations: their one graph
-                out.write(nquad(triple, graph))
-                result.triples += 1
-        bar = tqdm(records, desc=f"lift {source.name}", unit=" rows", disable=not progress, leave=False)
-        for record in bar:
-            result.rows += 1
-            ctx.line = record.line
-            try:
-                if None in record.data:
-                    raise Reject("(row)", str(record.data[None]))
-                triples = [t for t in source.lift(record, ctx) if not ctx.share(t, source.name)]
-            except Reject as exc:
-                value = "" if exc.value is None else str(exc.value)
-                result.rejected.append(Rejection(source.name, source.path, record.line,
-                                                 exc.field, exc.reason, value))
-                continue
-            result.lifted += 1
-            result.triples += len(triples)
-            out.write("".join(nquad(t, graph) for t in triples))
+    parcel_file, parcel_graph = out_dir / f"{source.name}.{parcels.GRAPH}.nq", ctx.mint.graph(parcels.GRAPH)
+    with result.nquads.open("w", encoding="utf-8") as out, parcel_file.open("w", encoding="utf-8") as shared:
+        ctx.parcels.sink = lambda t: shared.write(nquad(t, parcel_graph))
+        try:
+            for triple in source.preamble(ctx):
+                if not ctx.share(triple, source.name):  # organisations, parcels: their one graph
+                    out.write(nquad(triple, graph))
+                    result.triples += 1
+            bar = tqdm(records, desc=f"lift {source.name}", unit=" rows", disable=not progress, leave=False)
+            for record in bar:
+                result.rows += 1
+                ctx.line = record.line
+                try:
+                    if None in record.data:
+                        raise Reject("(row)", str(record.data[None]))
+                    lifted = list(source.lift(record, ctx))
+                except Reject as exc:
+                    value = "" if exc.value is None else str(exc.value)
+                    result.rejected.append(Rejection(source.name, source.path, record.line,
+                                                     exc.field, exc.reason, value))
+                    continue
+                triples = [t for t in lifted if not ctx.share(t, source.name)]
+                result.lifted += 1
+                result.triples += len(triples)
+                out.write("".join(nquad(t, graph) for t in triples))
+        finally:
+            ctx.parcels.sink = None
+    if parcel_file.stat().st_size:
+        result.parcels = parcel_file
+    else:
+        parcel_file.unlink()
     result.sha256 = sha256(file)
     return result
 
@@ -153,6 +166,9 @@ def lift_or_reuse(source: Source, ctx: Context, out_dir: Path, cache_dir: Path, 
         result = SourceResult(source, source.file(ctx.data_dir), out_dir / f"{source.name}.nq", entry.sha256,
                               entry.rows, entry.lifted, entry.triples, entry.rejected, reused=True)
         os.link(cached, result.nquads)
+        if (cached_parcels := lift_cache.parcels_of(cached)) is not None:
+            result.parcels = out_dir / f"{source.name}.{parcels.GRAPH}.nq"
+            os.link(cached_parcels, result.parcels)
         lift_cache.restore(ctx, entry)
         return result, entry_key
     ctx.journal = []
@@ -162,7 +178,7 @@ def lift_or_reuse(source: Source, ctx: Context, out_dir: Path, cache_dir: Path, 
                                  ctx.journal, lift_cache.per_source(ctx, source.name))
     finally:
         ctx.journal = None
-    lift_cache.save(cache_dir, entry_key, entry, result.nquads)
+    lift_cache.save(cache_dir, entry_key, entry, result.nquads, result.parcels)
     return result, entry_key
 
 
@@ -174,6 +190,19 @@ def write_organisations(ctx: Context, out_dir: Path) -> tuple[Path, int]:
     with path.open("w", encoding="utf-8") as out:
         out.write("".join(nquad(t, graph) for t in triples))
     return path, len(triples)
+
+
+def write_parcels(results: Sequence[SourceResult], out_dir: Path) -> Path:
+    """The shared `parcelles` graph: every source's parcel lines, one file after the other. A parcel named
+    by several sources repeats its lines: the store keeps each quad once (its triple count is the
+    store's, `load.COUNTS`); memory does not grow with the parcels (mappings/parcels.py)."""
+    path = out_dir / f"{parcels.GRAPH}.nq"
+    with path.open("wb") as out:
+        for result in results:
+            if result.parcels is not None:
+                with result.parcels.open("rb") as lines:
+                    shutil.copyfileobj(lines, out, 1 << 22)
+    return path
 
 
 def build(settings: Settings, sources: Sequence[Source] | None = None, *, progress: bool = True,
@@ -209,8 +238,13 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         results = [result for result, _ in lifted]
         shared_file, shared_triples = write_organisations(ctx, work)
         loader.add(shared_file)
+        shared = {organisations.GRAPH: shared_file}   # the shared graphs (mappings/source.py, `SHARED`)
+        if any(r.parcels for r in results):
+            shared[parcels.GRAPH] = write_parcels(results, work)
+            loader.add(shared[parcels.GRAPH])
         on_store = shape_sets.OnStore(loader.wait, lambda name: ctx.mint.graph(name)[1:-1])
         outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file),
+                                  parcels=[shared[parcels.GRAPH]] if parcels.GRAPH in shared else [],
                                   store=on_store) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
@@ -227,7 +261,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             raise BuildError(f"validation failed: {names}; see {report_dir}")
         served = settings.store_root / CURRENT
         log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
-                                      {**{r.graph: r.nquads for r in results}, organisations.GRAPH: shared_file}, ctx.mint, build_id, started, work,
+                                      {**{r.graph: r.nquads for r in results}, **shared}, ctx.mint, build_id, started, work,
                                       settings.change_retention_days)
         fresh_file = work / "freshness.nq"
         freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
@@ -237,12 +271,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         for d in documents:
             loader.add(d.path, ctx.mint.graph(d.name)[1:-1])
         loader.finish()
-        with ThreadPoolExecutor(1) as beside:   # the check of the default graph beside the search index
-            checked = beside.submit(load.union_is_a_set, new_store)
-            search_index.write(new_store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
-            shared_quads = load.settle_default_graph(new_store, checked.result())
-        if shared_quads:   # its weights count statements: count them again in the merge
-            search_index.write(new_store, ctx.mint)
+        shared_quads = settle_and_index(new_store, ctx.mint)
         if settings.graph_store:   # a remote engine serves the graph: send it there, switch it in
             remote_store.publish(settings.graph_store, new_store, build_id)
         swap_in(settings.store_root, new_store)
@@ -275,6 +304,22 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
     return report
+
+
+def settle_and_index(store: Path, mint: Minter) -> int:
+    """Settle the default graph (`load.settle_default_graph`) and write the search index once, over the
+    settled default graph (its weights count statements). The union check runs beside the index, which
+    is kept when the union is a set (the usual case: each fact is stated once); when it is not, the
+    index stops unwritten as soon as the check says so, and is written after the merge is stored (once,
+    unless the index finished before the check failed).
+    Returns the number of quads repeating a triple (0: the union is a set)."""
+    with ThreadPoolExecutor(1) as beside:
+        checked = beside.submit(load.union_is_a_set, store)
+        written = search_index.write(store, mint, stop=lambda: checked.done() and not checked.result())
+        shared_quads = load.settle_default_graph(store, checked.result())
+    if written is None or shared_quads:
+        search_index.write(store, mint)   # names and codes, for the search box (graph_service/search.py)
+    return shared_quads
 
 
 def stop(loader: Loader | None) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mappings import organisations
+from mappings import organisations, parcels
 from mappings.namespaces import BG, DCT, PROV, RDFS, SPDX, VOID, XSD
 from mappings.source import Context
 from mappings.terms import Triple, is_a, iri, literal, nquad, typed
@@ -82,14 +82,11 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
                 (file, DCT.identifier, literal(document.relative)), (graph, DCT.license, iri(document.licence))]
     for name, shapes in vocabulary.conforms_to(outcomes).items():
         out += [(mint.graph(name), DCT.conformsTo, mint.graph(s)) for s in shapes]
-    shared = mint.graph(organisations.GRAPH)  # written from what the sources say (mappings/organisations.py)
-    out += [*is_a(shared, PROV.Entity, VOID.Dataset),
-            (shared, DCT.title, literal(organisations.TITLE, lang="fr")),
-            (shared, PROV.wasGeneratedBy, activity),
-            (shared, VOID.triples, typed(shared_triples, XSD.integer)),
-            (shared, BG.mapping, literal(organisations.__name__)),
-            (shared, DCT.license, iri(organisations.LICENCE)),
-            *((shared, PROV.wasDerivedFrom, mint.graph(name)) for name in ctx.organisations.sources)]
+    # the shared graphs, written from what the sources say (mappings/source.py, `SHARED`); the parcels'
+    # void:triples is counted at load (the file repeats a parcel as often as DVF lines name it)
+    out += shared_graph(mint, activity, organisations, shared_triples, ctx.organisations.sources)
+    if named := [r.source.name for r in results if r.parcels]:
+        out += shared_graph(mint, activity, parcels, 0, named)
     for name, title in BUILT.items():   # graphs the build itself writes: void:triples counted at load
         graph = mint.graph(name)
         out += [*is_a(graph, PROV.Entity, VOID.Dataset), (graph, DCT.title, literal(title, lang="fr")),
@@ -102,6 +99,15 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
                     (graph, BG.shaclViolations, typed(outcome.violations, XSD.integer)),
                     (graph, BG.shaclWarnings, typed(outcome.warnings, XSD.integer))]
     return out
+
+
+def shared_graph(mint, activity: str, module, size: int, sources: Sequence[str]) -> list[Triple]:
+    """A shared graph (its module: GRAPH, TITLE, LICENCE), derived from the graphs of `sources`."""
+    graph = mint.graph(module.GRAPH)
+    return [*is_a(graph, PROV.Entity, VOID.Dataset), (graph, DCT.title, literal(module.TITLE, lang="fr")),
+            (graph, PROV.wasGeneratedBy, activity), (graph, VOID.triples, typed(size, XSD.integer)),
+            (graph, BG.mapping, literal(module.__name__)), (graph, DCT.license, iri(module.LICENCE)),
+            *((graph, PROV.wasDerivedFrom, mint.graph(name)) for name in sources)]
 
 
 def write(path: Path, results, outcomes, ctx: Context, build_id: str, started: datetime, plan=None,

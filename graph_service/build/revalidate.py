@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from urllib.parse import unquote
 
-from mappings import organisations
+from mappings import organisations, parcels
 from mappings.iri import Minter
 from mappings.registry import SOURCES
 
@@ -43,4 +43,7 @@ def revalidate(store: GraphStore, settings: Settings,
         for r in registries:
             if not r.nquads.exists():
                 store.dump_graph(mint.graph(r.source.name)[1:-1], r.nquads)
-        return validation.run(results, shape_sets=sets, shared=validation.organisation_files(registries, shared))
+        parcel_file = Path(tmp) / f"{parcels.GRAPH}.nq"
+        store.dump_graph(mint.graph(parcels.GRAPH)[1:-1], parcel_file)
+        return validation.run(results, shape_sets=sets, shared=validation.organisation_files(registries, shared),
+                              parcels=[parcel_file])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -37,24 +38,36 @@ WEIGHTS = "SELECT ?x (COUNT(*) AS ?n) WHERE { VALUES ?x { $things } ?s ?p ?x } G
 _BATCH = 500
 
 
-def weights(store: GraphStore, things: list[str]) -> dict[str, int]:
+class Stopped(Exception):
+    """The caller no longer wants this index (`stop` said so): nothing was written."""
+
+
+def never() -> bool:
+    return False
+
+
+def weights(store: GraphStore, things: list[str], stop: Callable[[], bool] = never) -> dict[str, int]:
     """How many statements point to each thing."""
     found: dict[str, int] = {}
     for start in range(0, len(things), _BATCH):
+        if stop():
+            raise Stopped
         values = " ".join(f"<{x}>" for x in things[start:start + _BATCH])
         found.update((r["x"], int(r["n"])) for r in store.select(WEIGHTS.replace("$things", values)))
     return found
 
 
-def entries(store: GraphStore, mint: Minter) -> list[tuple]:
-    """The rows of the index: (names, codes, kind, iri, path, label, keys, weight)."""
+def entries(store: GraphStore, mint: Minter, stop: Callable[[], bool] = never) -> list[tuple]:
+    """The rows of the index: (names, codes, kind, iri, path, label, keys, weight); Stopped when `stop()`."""
     names: dict[str, list[str]] = defaultdict(list)
     codes: dict[str, list[str]] = defaultdict(list)
     kinds: dict[str, Parsed] = {}
     # the IRIs of the searchable kinds start so (`Minter.parse`): any other thing is left without parsing
     # its IRI (two thirds of the rows at 10k records, each parsed again before)
     searchable = tuple(f"{mint.base}/id/{kind}/" for kind in search.KINDS)
-    for row in store.select(NAMES):
+    for n, row in enumerate(store.select(NAMES)):
+        if n % _BATCH == 0 and stop():
+            raise Stopped
         iri = row["x"]
         if iri not in kinds:
             if not iri.startswith(searchable):
@@ -68,7 +81,7 @@ def entries(store: GraphStore, mint: Minter) -> list[tuple]:
         if "code" in row:
             codes[iri].append(row["code"])
     things = sorted(kinds)
-    weight = weights(store, things)
+    weight = weights(store, things, stop)
     rows = []
     for iri in things:
         parsed = kinds[iri]
@@ -81,14 +94,17 @@ def entries(store: GraphStore, mint: Minter) -> list[tuple]:
     return rows
 
 
-def write(store_dir: Path, mint: Minter) -> int:
+def write(store_dir: Path, mint: Minter, stop: Callable[[], bool] = never) -> int | None:
     """Write the index into the store directory `store_dir` (a new store, not yet swapped in); the number
-    of entries."""
+    of entries, or None if `stop()` became true first (then nothing is written)."""
     store = GraphStore(store_dir)
     target = search.index_path(store_dir)
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    rows = entries(store, mint)
+    try:
+        rows = entries(store, mint, stop)
+    except Stopped:
+        return None
     with closing(sqlite3.connect(partial)) as db:
         db.execute(search.SCHEMA)
         db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

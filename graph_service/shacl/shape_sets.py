@@ -48,6 +48,8 @@ class ShapeSet:
     #: also read the organisations the graphs link to (the shared graph and the registries'), since
     #: a source's graph no longer describes them (mappings/organisations.py)
     organisations: bool = False
+    #: also read the shared parcels graph (mappings/parcels.py): the sales' graphs link to the parcels
+    parcels: bool = False
 
     def shape_files(self) -> list[Path]:
         return [SHAPES_DIR / name for name in self.shapes]
@@ -110,7 +112,7 @@ SHAPE_SETS: list[ShapeSet] = [
              per_graph=True, organisations=True),
     # DGFiP data: property sales (both DVF formats, with the DVF nomenclatures their links reach),
     # local-authority accounts, SIRENE legal units.
-    ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast"),
+    ShapeSet("dvf", ("dvf.ttl",), starts_with("dvf-"), engine="fast", parcels=True),
     ShapeSet("local-accounts", ("local_accounts.ttl",), starts_with("ofgl-"), engine="fast", organisations=True),
     ShapeSet("sirene", ("sirene.ttl",), starts_with("sirene-"), engine="fast"),
     # Fuel stations and their prices (prix-carburants.gouv.fr flux instantané).
@@ -161,11 +163,12 @@ class OnStore:
 
 
 def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
-        shared: Sequence[Path] = (), workers: int = WORKERS, store: OnStore | None = None) -> list[Outcome]:
+        shared: Sequence[Path] = (), workers: int = WORKERS, parcels: Sequence[Path] = (),
+        store: OnStore | None = None) -> list[Outcome]:
     """Run every shape set on the graphs of the sources it applies to (with the `shared` files describing
-    organisations, for the sets that read them). On files, in `workers` processes; with `store`, the fast
-    sets on the store's graphs of those files, in `workers` threads, while pyshacl's sets run on their files
-    in a process beside."""
+    organisations and the `parcels` file, for the sets that read them). On files, in `workers` processes; with
+    `store`, the fast sets on the store's graphs of those files, in `workers` threads, while pyshacl's sets run
+    on their files in a process beside."""
     outcomes, jobs = [], []
     for shape_set in shape_sets or SHAPE_SETS:
         files = [r.nquads for r in results if shape_set.applies_to(r.source.name)]
@@ -174,6 +177,7 @@ def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
             outcomes.append(Outcome(name, shape_set.blocking, [f.stem for f in group], shapes=shape_set.shape_files(),
                                     engine=shape_set.engine))
             extra = [f for f in shared if f not in group] if shape_set.organisations else []
+            extra += [f for f in parcels if f not in group] if shape_set.parcels else []
             jobs.append(Job(shape_set.engine, tuple(shape_set.shape_files()), tuple(group + extra), tuple(extra)))
     if store is None:
         answered = run_tasks(tasks(jobs), workers)
