@@ -135,13 +135,17 @@ def page_url(iri: str, page: int) -> str:
 
 
 def document(iri: str, links: Incoming, page: int, fetched: str | None = None) -> tuple[str, str]:
-    """The RDF description: a CONSTRUCT of the entity's statements (and its blank nodes and hash IRIs), and the
+    """The RDF description: a CONSTRUCT of the entity's statements (and its blank nodes and hash IRIs, two
+    levels deep: a contract's `#terms` and their `#place`), and the
     N-Triples of one page of incoming links with their Hydra paging description (`fetched`: the URL the
     client fetched, the view's IRI)."""
     t = iri_term(iri)
     own = literal(iri + "#")   # hash IRIs (`source/x.csv#sha256`) are fetched with their document
-    construct = (f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo }} WHERE {{ {t} ?p ?o "
-                 f"OPTIONAL {{ FILTER(isBlank(?o) || STRSTARTS(STR(?o), {own})) ?o ?bp ?bo }} }}")
+    def inner(v: str) -> str:   # a node described in this document
+        return f"isBlank(?{v}) || STRSTARTS(STR(?{v}), {own})"
+    construct = (f"CONSTRUCT {{ {t} ?p ?o . ?o ?bp ?bo . ?bo ?cp ?co }} WHERE {{ {t} ?p ?o "
+                 f"OPTIONAL {{ FILTER({inner('o')}) ?o ?bp ?bo "
+                 f"OPTIONAL {{ FILTER({inner('bo')}) ?bo ?cp ?co }} }} }}")
     lines = [f"{s} {p} {t} ." for p, s in links.page(page)]
     return construct, "\n".join(lines) + "\n" + paging_triples(iri, links.total, page, fetched)
 
