@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .namespaces import A, DCT, SKOS
+from .cube import code_list
+from .namespaces import A, BG, DCT, SKOS
 from .read import Record, Reject, SourceError, read_csv
 from .skos import scheme
 from .source import Context, Source
@@ -187,7 +188,10 @@ def lift_procedure(row: Record, ctx: Context) -> Iterable[Triple]:
 def procedure_preamble(ctx: Context) -> Iterable[Triple]:
     _, triples = scheme(ctx, SCHEME, "Procédures de passation des données essentielles (DECP)",
                         "Award procedures of the French essential procurement data (DECP)")
-    return triples + eu_scheme(AUTHORITY + "procurement-procedure-type", "Procurement procedure type")
+    eu = AUTHORITY + "procurement-procedure-type"
+    # the code lists of the aggregates cube's dimensions (graph_service/build/aggregates.py, decp-procedure)
+    lists = code_list(BG.refProcedure, ctx.entity("scheme", SCHEME)) + code_list(BG.refEuProcedureType, iri(eu))
+    return triples + eu_scheme(eu, "Procurement procedure type") + lists
 
 
 # ---- contract nature --------------------------------------------------------------------------

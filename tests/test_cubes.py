@@ -17,6 +17,7 @@ from collections import defaultdict
 
 import pytest
 
+from graph_service.build import aggregates
 from mappings.namespaces import sparql_prologue
 
 from .conftest import BASE
@@ -109,7 +110,7 @@ HIERARCHY = {
   FILTER NOT EXISTS { ?list qb:hierarchyRoot/(^<$p>)* ?v } }""",
 }
 CUBES = {f"{BASE}/id/cube/{key}" for key in ("plf2025-depenses-destination", "lfi2026-etat-b", "lfi2026-etat-a",
-                                             "ofgl-communes-2024-971")}
+                                             "ofgl-communes-2024-971", *(c.key for c in aggregates.CUBES))}
 
 
 def test_the_build_has_the_cubes_these_checks_are_about(store):
@@ -175,7 +176,10 @@ def test_units_are_per_measure(store):
     rows = store.select(PREFIXES + "SELECT ?m ?unit WHERE { ?m a qb:MeasureProperty ; sdmx-attribute:unitMeasure ?unit }")
     assert {(r["m"], r["unit"]) for r in rows} == {
         (BG + "montant", "http://publications.europa.eu/resource/authority/currency/EUR"),
-        (BG + "montantParHabitant", BG + "EuroPerInhabitant")}
+        (BG + "montantParHabitant", BG + "EuroPerInhabitant"),
+        # the sums of the aggregates cubes (graph_service/build/aggregates.py)
+        (BG + "initialAmountTotal", "http://publications.europa.eu/resource/authority/currency/EUR"),
+        (BG + "currentAmountTotal", "http://publications.europa.eu/resource/authority/currency/EUR")}
     assert not store.ask(PREFIXES + "ASK { ?d a qb:DataSet ; sdmx-attribute:unitMeasure ?u }")
 
 

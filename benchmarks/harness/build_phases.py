@@ -85,6 +85,8 @@ def main(data: Path, home: Path, keep: Path) -> None:
     pipeline.write_reports = clocked("reports", pipeline.write_reports)
     pipeline.search_index.write = clocked("search index", pipeline.search_index.write)
     pipeline.add_store_figures = clocked("store figures (counts per graph and class)", pipeline.add_store_figures)
+    # the cubes of the graph `aggregats`: their queries, their validation (also in the validate phases), their load
+    pipeline.add_aggregates = clocked("aggregates (cubes computed, validated, added)", pipeline.add_aggregates)
     settings = Settings(base="http://127.0.0.1:8000", data_dir=data, home=home)
     start = time.perf_counter()
     report = pipeline.build(settings, progress=False)

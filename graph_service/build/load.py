@@ -233,6 +233,19 @@ def settle_default_graph(path: Path, union_is_set: bool) -> int:
     return quads - (len(store) - quads)
 
 
+def add_graphs(path: Path, files: Iterable[Path], *, merged: bool) -> None:
+    """Add small N-Quads `files` to the built store at `path` after its load (graphs the build computes from
+    the store itself: graph_service/build/aggregates.py), and their triples to the stored merge when the
+    store holds one (`merged`: `settle_default_graph` stored it)."""
+    store = ox.Store(str(path))
+    for file in files:
+        quads = list(ox.parse(path=str(file), format=ox.RdfFormat.N_QUADS))
+        store.bulk_extend(quads)
+        if merged:
+            store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    store.flush()
+
+
 def may_have_blank_nodes(file: Path) -> bool:
     """Could `file` hold a blank node? (`_:` anywhere: in a literal too, which only costs a call.)"""
     if file.stat().st_size == 0:

@@ -25,6 +25,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from graph_service.build import (
+    aggregates,
     binding,
     changes,
     coverage,
@@ -105,6 +106,8 @@ class BuildReport:
     #: quads whose triple another named graph states too: 0, the default graph is the union of the named
     #: graphs (checked a set); more, the build stored their merge as the default graph (graph_service/build/load.py)
     shared_quads: int = 0
+    #: the cubes of the graph `aggregats`: observations and the seconds their query took (aggregates.py)
+    aggregates: list[dict] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -272,6 +275,8 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             loader.add(d.path, ctx.mint.graph(d.name)[1:-1])
         loader.finish()
         shared_quads = settle_and_index(new_store, ctx.mint)
+        cubes = add_aggregates(new_store, ctx, build_id, work, report_dir, outcomes if validate else None,
+                               shared_quads > 0)
         if settings.graph_store:   # a remote engine serves the graph: send it there, switch it in
             remote_store.publish(settings.graph_store, new_store, build_id)
         swap_in(settings.store_root, new_store)
@@ -300,6 +305,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         changes=[changes.summary(c) for c in changed],
         snapshot=plan.summary() if plan else {},
         shared_quads=shared_quads,
+        aggregates=[asdict(c) for c in cubes],
     )
     add_store_figures(report, GraphStore(new_store))
     (report_dir / "summary.json").write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False))
@@ -320,6 +326,27 @@ def settle_and_index(store: Path, mint: Minter) -> int:
     if written is None or shared_quads:
         search_index.write(store, mint)   # names and codes, for the search box (graph_service/search.py)
     return shared_quads
+
+
+def add_aggregates(new_store: Path, ctx: Context, build_id: str, work: Path, report_dir: Path,
+                   outcomes: list | None, merged: bool) -> list[aggregates.Computed]:
+    """Compute the graph `aggregats` on the loaded store, validate it (`outcomes`: None, not validated; else
+    its outcome is appended, and a violation stops the build), and add it to the store."""
+    cubes_file, prov_file = work / f"{aggregates.GRAPH}.nq", work / f"{aggregates.GRAPH}-provenance.nq"
+    cubes = aggregates.compute(new_store, ctx, cubes_file)
+    triples = aggregates.provenance(ctx, build_id, cubes_file)
+    if outcomes is not None:
+        checked = shape_sets.run_graph(aggregates.GRAPH, cubes_file)
+        outcomes += checked
+        write_validation(report_dir, checked)
+        triples += provenance.validation(ctx, checked)
+        if failed := [o for o in checked if o.blocking and o.violations]:
+            names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
+            raise BuildError(f"validation failed: {names}; see {report_dir}")
+    provenance_graph = ctx.mint.graph("provenance")
+    prov_file.write_text("".join(nquad(t, provenance_graph) for t in triples), encoding="utf-8")
+    load.add_graphs(new_store, [cubes_file, prov_file], merged=merged)
+    return cubes
 
 
 def stop(loader: Loader | None) -> None:
@@ -349,8 +376,11 @@ def write_reports(report_dir: Path, results: list[SourceResult], outcomes, ctx: 
         writer.writerow(["source", "kind", "code", "count", "first_line"])
         for (source, kind, code), n in sorted(ctx.unresolved.items()):
             writer.writerow([source, kind, code, n, ctx.first_line[(source, kind, code)]])
-    for outcome in outcomes:
-        (report_dir / f"validation-{outcome.name}.txt").write_text(outcome.text, encoding="utf-8")
+    write_validation(report_dir, outcomes)
+
+
+def write_validation(report_dir: Path, outcomes) -> None:
+    """One validation report per outcome."""
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:

@@ -92,6 +92,14 @@ def triples(results, outcomes, ctx: Context, build_id: str, started: datetime, p
         out += [*is_a(graph, PROV.Entity, VOID.Dataset), (graph, DCT.title, literal(title, lang="fr")),
                 (graph, PROV.wasGeneratedBy, activity), (graph, VOID.triples, typed(0, XSD.integer)),
                 (graph, DCT.license, iri(ETALAB))]
+    return out + validation(ctx, outcomes)
+
+
+def validation(ctx: Context, outcomes) -> list[Triple]:
+    """Each validated graph's shape set, violations and warnings, and the shapes graphs it conforms to."""
+    mint, out = ctx.mint, []
+    for name, shapes in vocabulary.conforms_to(outcomes).items():
+        out += [(mint.graph(name), DCT.conformsTo, mint.graph(s)) for s in shapes]
     for outcome in outcomes:
         for name in outcome.graphs:
             graph = mint.graph(name)

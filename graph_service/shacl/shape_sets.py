@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from mappings.catalog import is_catalog
 from mappings.organisations import is_registry
@@ -119,6 +120,8 @@ SHAPE_SETS: list[ShapeSet] = [
     ShapeSet("carburants", ("carburants.ttl",), starts_with("prix-carburants"), engine="fast"),
     # La Poste's postal codes and the communes they serve.
     ShapeSet("codes-postaux", ("postal.ttl",), starts_with("codes-postaux"), engine="fast"),
+    # The cubes the build computes from the loaded store (graph_service/build/aggregates.py, `run_graph`).
+    ShapeSet("aggregats", ("aggregates.ttl",), starts_with("aggregats"), engine="fast"),
     # The catalog and the EU vocabulary concepts it uses, against the official DCAT-AP 3.0.1 shapes
     # (the mandatory and range shapes block the build; the recommended ones only count warnings).
     ShapeSet("dcat-ap-3.0.1", (DCAT_AP + "shapes.ttl", DCAT_AP + "range.ttl",
@@ -211,6 +214,13 @@ def run_on_store(jobs: list[Job], store: OnStore, workers: int):
         with ThreadPoolExecutor(max(1, workers)) as threads:
             answered = [([i], answer) for i, answer in zip(fast, threads.map(on_store, fast))]
         return answered + [(indexes, future.result()) for indexes, future in pending]
+
+
+def run_graph(name: str, nquads: Path) -> list[Outcome]:
+    """The shape sets of a graph the build writes from the loaded store (not lifted from a source), on its
+    N-Quads file, in this process."""
+    built = SimpleNamespace(nquads=nquads, source=SimpleNamespace(name=name))
+    return run([built], workers=1)
 
 
 def tasks(jobs: list[Job]) -> list[tuple[list[int], list[Job]]]:
