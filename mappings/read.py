@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import ijson
 
 csv.field_size_limit(10_000_000)
 #: ijson's pure-Python parser: numbers of any size, as `json` reads them (slower than yajl)
 _PYTHON_PARSER = ijson.get_backend("python")
+BOM = b"\xef\xbb\xbf"
 
 
 class SourceError(Exception):
@@ -150,7 +151,7 @@ def _items(path: Path, prefix: str) -> Iterator[Any]:
     """The values at `prefix`: yajl first; a number beyond 64 bits (which yajl cannot hold, `json`
     can) hands over to ijson's pure-Python parser, which resumes after the values already given."""
     given = 0
-    with path.open("rb") as handle:
+    with open_json(path) as handle:
         try:
             for item in ijson.items(handle, prefix, use_float=True):
                 given += 1
@@ -159,7 +160,7 @@ def _items(path: Path, prefix: str) -> Iterator[Any]:
         except ijson.JSONError as exc:
             if "overflow" not in str(exc):
                 raise
-    with path.open("rb") as handle:
+    with open_json(path) as handle:
         yield from islice(_PYTHON_PARSER.items(handle, prefix, use_float=True), given, None)
 
 
@@ -169,7 +170,7 @@ def _check_array(path: Path, keys: tuple[str, ...]) -> None:
     chain = [".".join(keys[:depth]) for depth in range(len(keys) + 1)]
     depth, opened = 0, False
     try:
-        with path.open("rb") as handle:
+        with open_json(path) as handle:
             for prefix, event, value in ijson.parse(handle, use_float=True):
                 if prefix != chain[depth]:
                     continue
@@ -188,6 +189,44 @@ def _check_array(path: Path, keys: tuple[str, ...]) -> None:
     except ijson.JSONError as exc:
         raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, chain[-1])) from None
     raise SourceError(path, f"no {keys[depth]!r} key in the document")
+
+
+def open_json(path: Path) -> BinaryIO:
+    """A JSON file opened for the streaming parser, past a UTF-8 byte order mark if it starts with one."""
+    handle = path.open("rb")
+    if handle.read(3) != BOM:
+        handle.seek(0)
+    return handle
+
+
+def first_json_record(path: Path) -> Any:
+    """The first item of a file's top-level JSON array (None: the array is empty), read only that far;
+    SourceError when the document is not an array."""
+    _check_array(path, ())
+    try:
+        with open_json(path) as handle:
+            return next(ijson.items(handle, "item", use_float=True), None)
+    except ijson.JSONError as exc:
+        raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, "item")) from None
+
+
+def json_root_has(path: Path, keys: tuple[str, ...]) -> bool:
+    """Whether a JSON document is an object with all of `keys` at its top, reading until they are found."""
+    wanted = set(keys)
+    try:
+        with open_json(path) as handle:
+            for prefix, event, value in ijson.parse(handle, use_float=True):
+                if prefix != "":
+                    continue
+                if event == "map_key":
+                    wanted.discard(value)
+                    if not wanted:
+                        return True
+                elif event != "start_map":
+                    return False
+    except ijson.JSONError as exc:
+        raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, "")) from None
+    return False
 
 
 def _reason(exc: Exception) -> str:
@@ -215,7 +254,7 @@ class _LineFeed:
 def _error_line(path: Path, prefix: str) -> int | None:
     """The line of a file's first JSON error: yajl does not say where it stopped, so the file is
     parsed again fed line by line (on this error path only)."""
-    with path.open("rb") as handle:
+    with open_json(path) as handle:
         feed = _LineFeed(handle)
         try:
             for _ in ijson.items(feed, prefix, use_float=True):
