@@ -29,21 +29,37 @@ def schema_checker(path: Path, schema: str, is_concession: Callable[[dict], bool
     return lambda raw: (concession if is_concession(raw) else marche).is_valid(view(raw))
 
 
-def audited(records: list[Record], validate: Callable[[dict], bool], identity, amount_of, dates_of,
-            amendments_of) -> tuple[list[Record], quality.Audit]:
-    """The records and the feed's audit (records unreadable as JSON objects are left out of it)."""
-    audit = quality.audit_json([(r.line, r.data) for r in records if None not in r.data],
-                               identity, amount_of, dates_of, validate, amendments_of)
-    audit.records = len(records)
-    return records, audit
+def audited(records: Iterable[Record], validate: Callable[[dict], bool], identity, amount_of, dates_of,
+            amendments_of) -> quality.Audit:
+    """The feed's audit, from a first pass over its records (records unreadable as JSON objects are
+    counted, not audited).
+
+    Two passes over the file, not one: where a record goes (its award's rank, or the record it
+    repeats) depends on records further on, and a national file is too large to hold; the audit
+    keeps per record only its keys, a digest of its text and its flags, and the lift reads the file
+    again (`annotated`)."""
+    total = 0
+
+    def objects() -> Iterator[tuple[int, dict]]:
+        nonlocal total
+        for record in records:
+            total += 1
+            if None not in record.data:
+                yield record.line, record.data
+
+    audit = quality.audit_json(objects(), identity, amount_of, dates_of, validate, amendments_of)
+    audit.records = total
+    return audit
 
 
-def reader(analyse: Callable[[Path], tuple[list[Record], quality.Audit]]) -> Callable[[Path], Iterator[Record]]:
-    """A feed's reader: the records of a file, each carrying the file's audit (`analyse`, cached per file)."""
-    return lambda path: annotated(*analyse(path))
+def reader(records: Callable[[Path], Iterator[Record]],
+           analyse: Callable[[Path], quality.Audit]) -> Callable[[Path], Iterator[Record]]:
+    """A feed's reader: the file's audit first (`analyse`, cached per file: the preamble reuses it),
+    then the records read again, each carrying it."""
+    return lambda path: annotated(records(path), analyse(path))
 
 
-def annotated(records: list[Record], audit: quality.Audit) -> Iterator[Record]:
+def annotated(records: Iterable[Record], audit: quality.Audit) -> Iterator[Record]:
     """Records carrying the file's audit and where each goes (its award, or the record it repeats)."""
     for record in records:
         if None in record.data:
@@ -117,5 +133,5 @@ def feed_source(name: str, title: str, path: str, *, read, normalise: Callable[[
     return Source(
         name=name, title=title, path=path, read=read,
         lift=partial(lift_record, path=path, normaliser=normalise, identity_of=identity), mapping=mapping,
-        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)[1]),
+        preamble=lambda ctx: quality.measurements(ctx, name, analyse(ctx.data_dir / path)),
     )

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ METRICS = ("DuplicateId", "DuplicateRow", "MisencodedText", "SchemaViolation", "
            "LatePublication", "PublicationBeforeNotification", "LikelyIncrement", "SirenForSiret")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placement:
     """Where a record goes: the rank of its award among its identifier's distinct awards (None: the
     identifier names one award) and their number, or the record it exactly duplicates."""
@@ -179,7 +180,7 @@ def check_siren(audit: Audit, line: int, buyer: Any) -> None:
     audit.flag(line, "SirenForSiret")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Published:
     """One record as `place_awards` sees it: its line, its identifier (None: it has none), what makes
     its award distinct, what makes the record itself distinct (an exact duplicate repeats it) and its
@@ -209,14 +210,14 @@ def place_awards(audit: Audit, published: Sequence[Published]) -> None:
         awards[p.identifier].setdefault(p.award, []).append(p)
     reused = 0
     for versions in awards.values():
-        shared = len(versions) > 1
-        reused += shared
+        if len(versions) == 1:   # a lone award: `Audit.placement`'s default, not stored (one per record)
+            continue
+        reused += 1
         ranked = sorted(versions.values(), key=lambda ps: (ps[0].notified, ps[0].line))
         for rank, records in enumerate(ranked, start=1):
             for p in records:
-                if shared:
-                    audit.flag(p.line, "DuplicateId")
-                audit.placed.setdefault(p.line, Placement(rank if shared else None, len(versions)))
+                audit.flag(p.line, "DuplicateId")
+                audit.placed.setdefault(p.line, Placement(rank, len(versions)))
     audit.figures["ReusedIdentifier"] = reused
 
 
@@ -225,21 +226,29 @@ def exact_duplicate(field_name: str, unit: str, placement: Placement, what: str,
     return Reject(field_name, f"exact duplicate of {unit} {placement.duplicate_of} ({what}): lifted once", value)
 
 
-def audit_json(records: Sequence[tuple[int, dict]], identity: Callable[[dict], tuple[str, str]],
+def record_digest(raw: dict) -> bytes:
+    """What tells two records apart, in 16 bytes: the digest of the record's canonical JSON text
+    (sorted keys), equal exactly when the texts are (a collision is beyond reach at 128 bits)."""
+    return blake2b(json.dumps(raw, sort_keys=True, ensure_ascii=False).encode(), digest_size=16).digest()
+
+
+def audit_json(records: Iterable[tuple[int, dict]], identity: Callable[[dict], tuple[str, str]],
                amount: Callable[[dict], Any],
                dates: Callable[[dict], tuple[Any, Any]],
                validate: Callable[[dict], bool],
                amendments: Callable[[dict], list[Any]]) -> Audit:
     """The audit of a JSON DECP file (both formats), given how to read its records (`amendments`:
-    the amounts its modifications set)."""
-    audit = Audit(records=len(records))
+    the amounts its modifications set). One pass over `records` (a stream: a national file is not
+    held in memory), keeping per record its keys, a digest of its text and its notification date."""
+    audit = Audit()
     keyed, published = [], []
     for line, raw in records:
+        audit.records += 1
         buyer, ident = identity(raw)
         keyed.append((line, f"{buyer}{ident}"))
-        text = json.dumps(raw, sort_keys=True, ensure_ascii=False)
+        digest = record_digest(raw)
         notified = dates(raw)[0]
-        published.append(Published(line, (buyer, ident) if buyer and ident else None, text, text,
+        published.append(Published(line, (buyer, ident) if buyer and ident else None, digest, digest,
                                    str(notified or "")))
         check_siren(audit, line, buyer)
         if misencoded(raw):

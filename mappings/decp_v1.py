@@ -9,6 +9,7 @@ unresolved).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -51,15 +52,19 @@ def dates_of(raw: dict):
     return start, raw.get("datePublicationDonnees")
 
 
-def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
-    """The file's records and its audit (schema 1.5: each record against its `_type`'s definition)."""
-    records = list(read_json_records(path, "marches"))
-    return audited(records, schema_checker(path, SCHEMA, is_concession), identity, amount_of, dates_of,
+def records(path: Path) -> Iterator[Record]:
+    """The file's records, streamed."""
+    return read_json_records(path, "marches")
+
+
+def audit_file(path: Path) -> quality.Audit:
+    """The file's audit (schema 1.5: each record against its `_type`'s definition), one pass over it."""
+    return audited(records(path), schema_checker(path, SCHEMA, is_concession), identity, amount_of, dates_of,
                    amendments_of)
 
 
 analyse = quality.cached_by_file(audit_file)
-read = reader(analyse)
+read = reader(records, analyse)
 
 
 def normalise(raw: dict) -> Contract:

@@ -9,6 +9,7 @@ name, not the publisher's data).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -68,39 +69,43 @@ def dates_of(raw: dict):
     return raw.get("dateSignature" if is_concession(raw) else "dateNotification"), raw.get("datePublicationDonnees")
 
 
-def load(path: Path) -> list[Record]:
-    """Records of either layout, numbered in file order; each knows whether it is a concession."""
+def records(path: Path) -> Iterator[Record]:
+    """Records of either layout, streamed and numbered in file order; each knows whether it is a
+    concession. The layout is known before the first record (`read_json_records` checks it first)."""
     try:
-        sections = [("marche", list(read_json_records(path)))]
+        sections = [("marche", read_json_records(path))]
     except SourceError as exc:
         if "expected a JSON array" not in exc.message:
             raise
         sections = [(kind, _section(path, kind)) for kind in ("marche", "contrat-concession")]
-    out = []
-    for kind, records in sections:
-        for record in records:
-            data = record.data if None in record.data else {**record.data, KIND: kind}
-            out.append(Record(len(out) + 1, data))
-    return out
+    return _numbered(sections)
 
 
-def _section(path: Path, kind: str) -> list[Record]:
+def _numbered(sections: list[tuple[str, Iterator[Record]]]) -> Iterator[Record]:
+    number = 0
+    for kind, section in sections:
+        for record in section:
+            number += 1
+            yield Record(number, record.data if None in record.data else {**record.data, KIND: kind})
+
+
+def _section(path: Path, kind: str) -> Iterator[Record]:
     try:
-        return list(read_json_records(path, "marches", kind))
+        return read_json_records(path, "marches", kind)
     except SourceError as exc:
         if f"no {kind!r} key" in exc.message:
-            return []
+            return iter(())
         raise
 
 
-def audit_file(path: Path) -> tuple[list[Record], quality.Audit]:
-    records = load(path)
-    return audited(records, schema_checker(path, SCHEMA, is_concession, published_record), identity, amount_of,
+def audit_file(path: Path) -> quality.Audit:
+    """The file's audit, one pass over it."""
+    return audited(records(path), schema_checker(path, SCHEMA, is_concession, published_record), identity, amount_of,
                    dates_of, amendments_of)
 
 
 analyse = quality.cached_by_file(audit_file)
-read = reader(analyse)
+read = reader(records, analyse)
 
 
 def normalise(raw: dict) -> Contract:

@@ -10,13 +10,13 @@ nature of spending and the cube): each declares it under the same name.
 from __future__ import annotations
 
 import csv
-import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree import ElementTree
 
+from .read import SourceError, first_json_record, json_root_has
 from .source import Source
 
 #: (graph name, title, path relative to the snapshot) -> the source(s) lifting that file
@@ -62,11 +62,13 @@ class Kind:
     def _json_matches(self, file: Path) -> bool:
         if not self.keys or file.suffix.lower() != ".json":
             return False
-        root = json.loads(file.read_text(encoding="utf-8-sig"))
-        if self.array:
-            first = root[0] if isinstance(root, list) and root else None
-            return isinstance(first, dict) and set(self.keys) <= first.keys()
-        return isinstance(root, dict) and set(self.keys) <= root.keys()
+        try:   # read only as far as the answer: a national file is not loaded to recognise it
+            if self.array:
+                first = first_json_record(file)
+                return isinstance(first, dict) and set(self.keys) <= first.keys()
+            return json_root_has(file, self.keys)
+        except SourceError:
+            return False
 
     def _zipped_xml_matches(self, file: Path) -> bool:
         if not self.keys or not zipfile.is_zipfile(file):

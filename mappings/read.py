@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import ijson
 
 csv.field_size_limit(10_000_000)
+#: ijson's pure-Python parser: numbers of any size, as `json` reads them (slower than yajl)
+_PYTHON_PARSER = ijson.get_backend("python")
+BOM = b"\xef\xbb\xbf"
 
 
 class SourceError(Exception):
@@ -121,17 +126,139 @@ def _check_header(path: Path, header: list[str], columns: tuple[str, ...], delim
 
 
 def read_json_records(path: Path, *keys: str) -> Iterator[Record]:
-    """Records of a JSON array, found at `keys` inside the document (e.g. `marches`)."""
+    """Records of a JSON array, found at `keys` inside the document (e.g. `marches`), streamed.
+
+    A national file does not fit in memory as one document: the array is parsed one record at a
+    time (ijson's C parser), numbers as `json.loads` gives them (int, float). The document's shape
+    is checked first, so a missing key or a value that is not an array stops the build before any
+    record; a syntax error stops it where it is found, with its line.
+    """
+    if not path.is_file():
+        raise SourceError(path, "file not found")
+    _check_array(path, keys)
+    return _records(path, ".".join((*keys, "item")))
+
+
+def _records(path: Path, prefix: str) -> Iterator[Record]:
     try:
-        document = json.loads(read_text(path, "utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SourceError(path, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-    items: Any = document
-    for key in keys:
-        if not isinstance(items, dict) or key not in items:
-            raise SourceError(path, f"no {key!r} key in the document")
-        items = items[key]
-    if not isinstance(items, list):
-        raise SourceError(path, "expected a JSON array of records")
-    for index, item in enumerate(items, start=1):
-        yield Record(index, item if isinstance(item, dict) else {None: "record is not a JSON object"})
+        for index, item in enumerate(_items(path, prefix), start=1):
+            yield Record(index, item if isinstance(item, dict) else {None: "record is not a JSON object"})
+    except ijson.JSONError as exc:
+        raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, prefix)) from None
+
+
+def _items(path: Path, prefix: str) -> Iterator[Any]:
+    """The values at `prefix`: yajl first; a number beyond 64 bits (which yajl cannot hold, `json`
+    can) hands over to ijson's pure-Python parser, which resumes after the values already given."""
+    given = 0
+    with open_json(path) as handle:
+        try:
+            for item in ijson.items(handle, prefix, use_float=True):
+                given += 1
+                yield item
+            return
+        except ijson.JSONError as exc:
+            if "overflow" not in str(exc):
+                raise
+    with open_json(path) as handle:
+        yield from islice(_PYTHON_PARSER.items(handle, prefix, use_float=True), given, None)
+
+
+def _check_array(path: Path, keys: tuple[str, ...]) -> None:
+    """Follow `keys` from the document's root to an array, reading parser events only until the
+    answer is known (at the start of the file, unless the key follows a large value)."""
+    chain = [".".join(keys[:depth]) for depth in range(len(keys) + 1)]
+    depth, opened = 0, False
+    try:
+        with open_json(path) as handle:
+            for prefix, event, value in ijson.parse(handle, use_float=True):
+                if prefix != chain[depth]:
+                    continue
+                if not opened:
+                    if depth == len(keys):
+                        if event == "start_array":
+                            return
+                        raise SourceError(path, "expected a JSON array of records")
+                    if event != "start_map":
+                        break
+                    opened = True
+                elif event == "map_key" and value == keys[depth]:
+                    depth, opened = depth + 1, False
+                elif event == "end_map":
+                    break
+    except ijson.JSONError as exc:
+        raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, chain[-1])) from None
+    raise SourceError(path, f"no {keys[depth]!r} key in the document")
+
+
+def open_json(path: Path) -> BinaryIO:
+    """A JSON file opened for the streaming parser, past a UTF-8 byte order mark if it starts with one."""
+    handle = path.open("rb")
+    if handle.read(3) != BOM:
+        handle.seek(0)
+    return handle
+
+
+def first_json_record(path: Path) -> Any:
+    """The first item of a file's top-level JSON array (None: the array is empty), read only that far;
+    SourceError when the document is not an array."""
+    _check_array(path, ())
+    try:
+        with open_json(path) as handle:
+            return next(ijson.items(handle, "item", use_float=True), None)
+    except ijson.JSONError as exc:
+        raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, "item")) from None
+
+
+def json_root_has(path: Path, keys: tuple[str, ...]) -> bool:
+    """Whether a JSON document is an object with all of `keys` at its top, reading until they are found."""
+    wanted = set(keys)
+    try:
+        with open_json(path) as handle:
+            for prefix, event, value in ijson.parse(handle, use_float=True):
+                if prefix != "":
+                    continue
+                if event == "map_key":
+                    wanted.discard(value)
+                    if not wanted:
+                        return True
+                elif event != "start_map":
+                    return False
+    except ijson.JSONError as exc:
+        raise SourceError(path, f"invalid JSON: {_reason(exc)}", _error_line(path, "")) from None
+    return False
+
+
+def _reason(exc: Exception) -> str:
+    """The parser's reason, without its excerpt of the text (yajl's first line)."""
+    text = str(exc)
+    if text[:2] in ("b'", 'b"'):  # yajl's message about bytes that are not UTF-8 comes as bytes
+        text = text[2:-1].replace("\\n", "\n")
+    return text.split("\n", 1)[0].rstrip(".") or "unreadable"
+
+
+class _LineFeed:
+    """A binary file handed to the parser one line at a time, counting lines: after a parse error,
+    `line` is where it stopped."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle, self.line, self.newlines = handle, 1, 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.line = self.newlines + 1
+        chunk = self.handle.readline(size)
+        self.newlines += chunk.count(b"\n")
+        return chunk
+
+
+def _error_line(path: Path, prefix: str) -> int | None:
+    """The line of a file's first JSON error: yajl does not say where it stopped, so the file is
+    parsed again fed line by line (on this error path only)."""
+    with open_json(path) as handle:
+        feed = _LineFeed(handle)
+        try:
+            for _ in ijson.items(feed, prefix, use_float=True):
+                pass
+        except ijson.JSONError:
+            return feed.line
+    return None

@@ -433,7 +433,7 @@ def test_official_v2_examples_lift_whole_and_valid(example, tmp_path):
     source = decp_v2.source("decp-exemple", example.name, example.name)
     result = lift_source(source, Context(Minter(BASE), example.parent), tmp_path, progress=False)
     assert result.rows == result.lifted == records > 0
-    assert decp_v2.analyse(example)[1].counts()["SchemaViolation"] == 0
+    assert decp_v2.analyse(example).counts()["SchemaViolation"] == 0
 
 
 def lifted_sirens(records: list[dict]) -> set[str]:

@@ -11,13 +11,13 @@ Order: the kinds' order (referentials first, `mappings/registry.py`), the generi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mappings.generic import generic_source, sniff_delimiter
 from mappings.kinds import Kind
+from mappings.read import SourceError, read_json_records
 from mappings.registry import KINDS, SOURCES, embedded
 from mappings.source import Source
 
@@ -108,11 +108,17 @@ def table_shape(file: Path) -> tuple[str | None, str]:
     """How the generic lift reads a file: ("csv" | "json", "") or (None, why it cannot)."""
     suffix = file.suffix.lower()
     if suffix == ".json":
-        try:
-            root = json.loads(file.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        try:   # streamed: one record at a time, a national file is not loaded to look at it
+            records = read_json_records(file)
+            first = next(records, None)
+            table = first is not None and None not in first.data and all(None not in r.data for r in records)
+        except SourceError as exc:
+            if not exc.message.startswith("expected a JSON array"):
+                return None, f"unreadable JSON ({exc.message}{f', line {exc.line}' if exc.line else ''})"
+            table = False
+        except OSError as exc:
             return None, f"unreadable JSON ({exc})"
-        if isinstance(root, list) and root and all(isinstance(r, dict) for r in root):
+        if table:
             return "json", ""
         return None, "JSON that is not an array of objects (no kind of data declared for it)"
     if suffix in (".csv", ".tsv", ".txt"):
