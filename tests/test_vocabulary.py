@@ -15,6 +15,7 @@ import requests
 from rdflib import OWL, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
+from graph_service.build import aggregates
 from graph_service.config import PROJECT_ROOT
 from mappings.namespaces import BG_ONTOLOGY
 
@@ -145,7 +146,7 @@ def rows(path: Path, delimiter: str = ",") -> int:
 
 def test_void_class_and_property_partitions_count_as_the_sources(server):
     """qb:Observation instances and bg:montant triples: an AE and a CP per PLF row, one per état B
-    mission, état A line and OFGL budget x agrégat row."""
+    mission, état A line and OFGL budget x agrégat row; and the observations of the build's cubes."""
     void = Graph().parse(data=requests.get(server + "/.well-known/void.ttl", timeout=120).text, format="turtle")
     budget = DATA / "budget"
     expected = (2 * rows(budget / "plf2025_depenses_selon_destination_ods_export.csv", ";")
@@ -156,8 +157,16 @@ def test_void_class_and_property_partitions_count_as_the_sources(server):
                for p in void.objects(None, VOID.classPartition)}
     properties = {void.value(p, VOID.property): void.value(p, VOID.triples).toPython()
                   for p in void.objects(None, VOID.propertyPartition)}
-    assert classes[URIRef("http://purl.org/linked-data/cube#Observation")] == expected
+    cubes = int(requests.post(server + "/sparql", data={"query": AGGREGATE_OBSERVATIONS},
+                              headers={"Accept": "text/csv"}, timeout=60).text.split()[-1])
+    assert cubes > 0   # the build's aggregates (graph_service/build/aggregates.py) are observations too
+    assert classes[URIRef("http://purl.org/linked-data/cube#Observation")] == expected + cubes
     assert properties[BG.montant] == expected
+
+
+AGGREGATE_OBSERVATIONS = """SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {
+  ?o <http://purl.org/linked-data/cube#dataSet> ?cube . ?cube <http://purl.org/dc/terms/identifier> ?key
+  FILTER(?key IN (%s)) }""" % ", ".join(f'"{c.key}"' for c in aggregates.CUBES)
 
 
 def test_decp_quality_query_names_its_metrics(store):
