@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,9 @@ from graph_service.config import PROJECT_ROOT
 
 from .serving import free_port, wait_for
 
-SHIPPED = ("pyproject.toml", "README.md", "mappings", "graph_service", "shapes", "queries", "ontology", "data")
+#: what a source distribution holds: the project files and the folders pyproject.toml packages
+SHIPPED = ("pyproject.toml", "README.md", *(name.rstrip("*") for name in tomllib.loads(
+    (PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]))
 
 
 @pytest.fixture(scope="module")
