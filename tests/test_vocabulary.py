@@ -164,9 +164,10 @@ def test_void_class_and_property_partitions_count_as_the_sources(server):
     assert properties[BG.montant] == expected
 
 
-AGGREGATE_OBSERVATIONS = """SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {
+CUBE_KEYS = ", ".join(f'"{c.key}"' for c in aggregates.CUBES)
+AGGREGATE_OBSERVATIONS = f"""SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {{
   ?o <http://purl.org/linked-data/cube#dataSet> ?cube . ?cube <http://purl.org/dc/terms/identifier> ?key
-  FILTER(?key IN (%s)) }""" % ", ".join(f'"{c.key}"' for c in aggregates.CUBES)
+  FILTER(?key IN ({CUBE_KEYS})) }}"""
 
 
 def test_decp_quality_query_names_its_metrics(store):
