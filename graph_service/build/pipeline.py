@@ -5,8 +5,9 @@ by Oxigraph as the lift finishes it: a loader thread (`load.Loader`) takes file 
 lifted. pyshacl validates the catalog on its file in a process beside the end of the load; the data graphs
 are validated by the fast engine on the new store itself once they are loaded (`Loader.wait`, each shape
 set's queries reading its graphs only: `shape_sets.run`), then provenance, link sets and the rest are
-written and loaded. A blocking violation stops the build there: the new store is removed. Every input record is either lifted or kept in
-the quarantine report with its reason: rows read = rows lifted + rows rejected, per source.
+written and loaded. A blocking violation stops the build there: the new store is removed. Every input
+record is either lifted or kept in the quarantine report with its reason: rows read = rows lifted + rows
+rejected, per source.
 """
 
 from __future__ import annotations
