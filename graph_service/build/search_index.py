@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
+from itertools import groupby, islice
+from operator import itemgetter
 from pathlib import Path
 
 from mappings.iri import Minter, Parsed
@@ -27,11 +28,11 @@ NAME_PROPERTIES = ("skos:prefLabel", "skos:altLabel", "rdfs:label", "dct:title",
 CODE_PROPERTIES = ("skos:notation", "dct:identifier")
 _PREFIXES = sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov", "bg")
 NAMES = _PREFIXES + f"""
-SELECT DISTINCT ?x ?name ?code WHERE {{
+SELECT ?x ?name ?code WHERE {{
   {{ VALUES ?p {{ {' '.join(NAME_PROPERTIES)} }} ?x ?p ?name
      FILTER(ISLITERAL(?name) && LANG(?name) IN ("fr", "", "en")) }}
   UNION {{ VALUES ?p {{ {' '.join(CODE_PROPERTIES)} }} ?x ?p ?code FILTER(ISLITERAL(?code)) }}
-  FILTER(ISIRI(?x))
+  FILTER(ISIRI(?x) && ($searchable))
 }}"""
 #: Statements pointing to each of a batch of entities (the object index answers it, no scan).
 WEIGHTS = "SELECT ?x (COUNT(*) AS ?n) WHERE { VALUES ?x { $things } ?s ?p ?x } GROUP BY ?x"
@@ -57,41 +58,46 @@ def weights(store: GraphStore, things: list[str], stop: Callable[[], bool] = nev
     return found
 
 
-def entries(store: GraphStore, mint: Minter, stop: Callable[[], bool] = never) -> list[tuple]:
-    """The rows of the index: (names, codes, kind, iri, path, label, keys, weight); Stopped when `stop()`."""
-    names: dict[str, list[str]] = defaultdict(list)
-    codes: dict[str, list[str]] = defaultdict(list)
-    kinds: dict[str, Parsed] = {}
-    # the IRIs of the searchable kinds start so (`Minter.parse`): any other thing is left without parsing
-    # its IRI (two thirds of the rows at 10k records, each parsed again before)
-    searchable = tuple(f"{mint.base}/id/{kind}/" for kind in search.KINDS)
-    for n, row in enumerate(store.select(NAMES)):
+def names_query(mint: Minter) -> str:
+    """NAMES for the IRIs of the searchable kinds (`Minter.parse` reads them so): the engine leaves out
+    every other thing (most rows of a build: contracts, sales, accounts) before they reach Python."""
+    kinds = " || ".join(f'STRSTARTS(STR(?x), "{mint.base}/id/{kind}/")' for kind in search.KINDS)
+    return NAMES.replace("$searchable", kinds)
+
+
+def found(store: GraphStore, mint: Minter, stop: Callable[[], bool]) -> Iterator[tuple[str, str | None, str | None]]:
+    """(iri, name, code) of the searchable things, as the store streams them, one of name and code set."""
+    for n, row in enumerate(store.query(names_query(mint)).rows()):
         if n % _BATCH == 0 and stop():
             raise Stopped
-        iri = row["x"]
-        if iri not in kinds:
-            if not iri.startswith(searchable):
-                continue
-            parsed = mint.parse(iri)
-            if parsed is None or parsed.kind not in search.KINDS:
-                continue
-            kinds[iri] = parsed
-        if "name" in row:
-            names[iri].append(row["name"])
-        if "code" in row:
-            codes[iri].append(row["code"])
-    things = sorted(kinds)
-    weight = weights(store, things, stop)
-    rows = []
-    for iri in things:
-        parsed = kinds[iri]
-        found = sorted(set(names[iri]), key=lambda n: (len(n), n))
-        code_list = list(dict.fromkeys([parsed.key, *codes[iri]]))
-        code_list += [re.sub(r"\D", "", c) for c in code_list if re.search(r"\d\D+\d", c)]
-        label = found[0] if found else parsed.key
-        rows.append(("\n".join(found), " ".join(code_list), parsed.kind, iri, iri[len(mint.base):], label,
-                     search.keys(found), weight.get(iri, 0)))
-    return rows
+        name, code = row.get("name"), row.get("code")
+        yield row["x"].value, name and name.value, code and code.value
+
+
+def entries(store: GraphStore, mint: Minter, stop: Callable[[], bool] = never) -> Iterator[tuple]:
+    """The rows of the index, ordered by IRI: (names, codes, kind, iri, path, label, keys, weight);
+    Stopped when `stop()`. Memory stays flat whatever the size of the graph: the names are staged in a
+    private SQLite file (deleted when closed) and read back grouped by IRI, `_BATCH` things at a time."""
+    with closing(sqlite3.connect("")) as staging:
+        staging.execute("CREATE TABLE found (iri TEXT, name TEXT, code TEXT)")
+        staging.executemany("INSERT INTO found VALUES (?, ?, ?)", found(store, mint, stop))
+        grouped = groupby(staging.execute("SELECT iri, name, code FROM found ORDER BY iri, rowid"), key=itemgetter(0))
+        while batch := [(iri, [row[1:] for row in rows]) for iri, rows in islice(grouped, _BATCH)]:
+            things = [(iri, mint.parse(iri), rows) for iri, rows in batch]
+            things = [(iri, parsed, rows) for iri, parsed, rows in things if parsed and parsed.kind in search.KINDS]
+            weight = weights(store, [iri for iri, _, _ in things], stop)
+            for iri, parsed, rows in things:
+                yield entry(iri, parsed, rows, weight.get(iri, 0), mint)
+
+
+def entry(iri: str, parsed: Parsed, rows: list[tuple[str | None, str | None]], weight: int, mint: Minter) -> tuple:
+    """One row of the index from a thing's (name, code) pairs."""
+    names = sorted({name for name, _ in rows if name is not None}, key=lambda n: (len(n), n))
+    codes = list(dict.fromkeys([parsed.key, *(code for _, code in rows if code is not None)]))
+    codes += [re.sub(r"\D", "", c) for c in codes if re.search(r"\d\D+\d", c)]
+    label = names[0] if names else parsed.key
+    return ("\n".join(names), " ".join(codes), parsed.kind, iri, iri[len(mint.base):], label,
+            search.keys(names), weight)
 
 
 def write(store_dir: Path, mint: Minter, stop: Callable[[], bool] = never) -> int | None:
@@ -102,13 +108,14 @@ def write(store_dir: Path, mint: Minter, stop: Callable[[], bool] = never) -> in
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     try:
-        rows = entries(store, mint, stop)
+        with closing(sqlite3.connect(partial)) as db:
+            db.execute(search.SCHEMA)
+            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries(store, mint, stop))
+            db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
+            db.commit()
+            written = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
     except Stopped:
+        partial.unlink(missing_ok=True)
         return None
-    with closing(sqlite3.connect(partial)) as db:
-        db.execute(search.SCHEMA)
-        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
-        db.commit()
     partial.replace(target)
-    return len(rows)
+    return written
