@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks import timed
-from graph_service.build.pipeline import build, lift_source, write_parcels
+from graph_service.build.pipeline import build, lift_source
 from graph_service.config import PROJECT_ROOT, Settings
 from graph_service.shacl import shape_sets as validation
 from graph_service.store import GraphStore
@@ -61,7 +61,7 @@ def main() -> None:
             print(f"{source.name}: {rows} rows, csv module only {parse:.3f} s, read + lift {lift:.3f} s "
                   f"({result.rows / lift:,.0f} rows/s, {result.triples} triples)")
         dvf = [s for s in validation.SHAPE_SETS if s.name == "dvf"]
-        parcel_files = [write_parcels(results, Path(tmp))]   # the shared parcels graph the sales link to
+        parcel_files = [r.parcels for r in results if r.parcels]   # the shared parcels graph the sales link to
         (outcome,), fast = timed(lambda: validation.run(results, shape_sets=dvf, parcels=parcel_files))
         print(f"validation dvf, fast engine: {outcome.violations} violations in {fast:.2f} s")
         files = [r.nquads for r in results if r.source.name.startswith("dvf-")] + parcel_files

@@ -42,12 +42,12 @@ def write_nq(path: Path, lines: list[str]) -> Path:
 def test_a_record_fingerprint_ignores_line_order_and_blank_node_labels(tmp_path):
     mint = Minter("http://example.org")
     s = "<http://example.org/id/contrat/1/2>"
-    one = changes.fingerprint(write_nq(tmp_path / "a.nq", [
-        f'{s} <http://p/a> "1"', f"{s} <http://p/b> _:x", '_:x <http://p/c> "2020"']), mint)
-    same = changes.fingerprint(write_nq(tmp_path / "b.nq", [
-        '_:other <http://p/c> "2020"', f"{s} <http://p/b> _:other", f'{s} <http://p/a> "1"']), mint)
-    other = changes.fingerprint(write_nq(tmp_path / "c.nq", [
-        f'{s} <http://p/a> "1"', f"{s} <http://p/b> _:x", '_:x <http://p/c> "2021"']), mint)
+    one = changes.fingerprint([write_nq(tmp_path / "a.nq", [
+        f'{s} <http://p/a> "1"', f"{s} <http://p/b> _:x", '_:x <http://p/c> "2020"'])], mint)
+    same = changes.fingerprint([write_nq(tmp_path / "b.nq", [
+        '_:other <http://p/c> "2020"', f"{s} <http://p/b> _:other", f'{s} <http://p/a> "1"'])], mint)
+    other = changes.fingerprint([write_nq(tmp_path / "c.nq", [
+        f'{s} <http://p/a> "1"', f"{s} <http://p/b> _:x", '_:x <http://p/c> "2021"'])], mint)
     assert one.records == same.records
     assert one.records[s[1:-1]][1] == "contrat"
     change = changes.compare("g", one, other)

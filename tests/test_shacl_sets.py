@@ -112,7 +112,7 @@ def test_on_the_store_each_set_reads_its_own_graphs_only(files, tmp_path):
     for path in (*named.values(), files["shared"]):
         loader.add(path)
     try:
-        on_store = run(results, mixed, shared=[files["shared"]], store=OnStore(loader.wait, graph))
+        on_store = run(results, mixed, shared=[files["shared"]], store=OnStore(loader.wait, lambda file: graph(file.stem)))
     finally:
         loader.finish()
     on_files = run(results, mixed, shared=[files["shared"]], workers=1)

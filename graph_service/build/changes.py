@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,42 +57,49 @@ class Fingerprints:
         self.records[subject] = ((old[0] if old else 0) + digest) & _MASK, kind
 
 
-def fingerprint(nquads: Path, mint: Minter, distinct: bool = False) -> Fingerprints:
-    """The fingerprints of the IRI subjects of a lifted N-Quads file (one named graph); `distinct`: a line
-    repeated is hashed once (`REPEATING`).
+def fingerprint(files: Sequence[Path], mint: Minter, distinct: bool = False) -> Fingerprints:
+    """The fingerprints of the IRI subjects of one named graph, lifted as N-Quads `files` (a shared graph:
+    one file per source naming its records); `distinct`: a line repeated is hashed once (`REPEATING`).
 
     Blank nodes (a period of time, a checksum) are part of the record that points to them: their labels
     change from build to build, so a record's line naming one is hashed with the blank node's content
-    instead of its label (one level deep; deeper labels are ignored).
+    instead of its label (one level deep; deeper labels are ignored; a label is a file's own).
     """
+    prints = Fingerprints()
+    kinds: dict[str, str] = {}
+    seen: set[int] = set()
+    for nquads in files:
+        blanks = _blank_contents(nquads)
+        with nquads.open("rb") as handle:
+            for line in handle:
+                if not line.startswith(b"<"):
+                    continue
+                # a record's parts (`…/contrat/X#value`) are hashed into the record they belong to
+                subject = line[1:line.index(b">")].decode("utf-8").partition("#")[0]
+                kind = kinds.get(subject)
+                if kind is None:
+                    kind = kinds[subject] = record_kind(mint, subject)
+                triple = _triple(line)
+                if b" _:" in triple:
+                    triple = _BLANK.sub(lambda m, blanks=blanks: b"_:%x" % blanks.get(m.group(0), 0), triple)
+                digest = _digest(triple)
+                if distinct:
+                    if digest in seen:
+                        continue
+                    seen.add(digest)
+                prints.add(subject, digest, kind)
+    return prints
+
+
+def _blank_contents(nquads: Path) -> dict[bytes, int]:
+    """The hash of each blank node's lines in a file, by label."""
     blanks: dict[bytes, int] = {}
     with nquads.open("rb") as handle:
         for line in handle:
             if line.startswith(b"_:"):
                 label, _, rest = line.partition(b" ")
                 blanks[label] = (blanks.get(label, 0) + _digest(_BLANK.sub(b"_:", _triple(rest)))) & _MASK
-    prints = Fingerprints()
-    kinds: dict[str, str] = {}
-    seen: set[int] = set()
-    with nquads.open("rb") as handle:
-        for line in handle:
-            if not line.startswith(b"<"):
-                continue
-            # a record's parts (`…/contrat/X#value`) are hashed into the record they belong to
-            subject = line[1:line.index(b">")].decode("utf-8").partition("#")[0]
-            kind = kinds.get(subject)
-            if kind is None:
-                kind = kinds[subject] = record_kind(mint, subject)
-            triple = _triple(line)
-            if b" _:" in triple:
-                triple = _BLANK.sub(lambda m: b"_:%x" % blanks.get(m.group(0), 0), triple)
-            digest = _digest(triple)
-            if distinct:
-                if digest in seen:
-                    continue
-                seen.add(digest)
-            prints.add(subject, digest, kind)
-    return prints
+    return blanks
 
 
 def record_kind(mint: Minter, subject: str) -> str:
@@ -206,20 +213,20 @@ def triples(change: GraphChange, mint: Minter, build_id: str, when: datetime) ->
     return out
 
 
-def record(home: Path, previous_store: Path | None, lifted: dict[str, Path], mint: Minter, build_id: str,
+def record(home: Path, previous_store: Path | None, lifted: dict[str, list[Path]], mint: Minter, build_id: str,
            when: datetime, work: Path, retention_days: int) -> tuple[Path, list[GraphChange]]:
     """Compare the lifted graphs with the served store's records and write, under `work`, the new
     fingerprints (`work/records/`, moved into the new store with `keep`) and the new change log (the
     kept history plus this build's activities, pruned to the retention period).
 
-    `lifted` maps each graph name to its N-Quads file. Returns (the new log, to load; the changes).
+    `lifted` maps each graph name to its N-Quads files. Returns (the new log, to load; the changes).
     """
     old_dir = previous_store / RECORDS if previous_store else None
     # a served store without fingerprints (built before them) cannot be compared: nothing is claimed
     comparable = old_dir is None or old_dir.exists()
     changes: list[GraphChange] = []
-    for name, nquads in lifted.items():
-        new = fingerprint(nquads, mint, distinct=name in REPEATING)
+    for name, files in lifted.items():
+        new = fingerprint(files, mint, distinct=name in REPEATING)
         save(new, work / RECORDS / f"{name}.tsv.gz")
         change = compare(name, load(old_dir / f"{name}.tsv.gz") if old_dir else None, new)
         if comparable and change:

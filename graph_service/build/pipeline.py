@@ -196,17 +196,10 @@ def write_organisations(ctx: Context, out_dir: Path) -> tuple[Path, int]:
     return path, len(triples)
 
 
-def write_parcels(results: Sequence[SourceResult], out_dir: Path) -> Path:
-    """The shared `parcelles` graph: every source's parcel lines, one file after the other. A parcel named
-    by several sources repeats its lines: the store keeps each quad once (its triple count is the
-    store's, `load.COUNTS`); memory does not grow with the parcels (mappings/parcels.py)."""
-    path = out_dir / f"{parcels.GRAPH}.nq"
-    with path.open("wb") as out:
-        for result in results:
-            if result.parcels is not None:
-                with result.parcels.open("rb") as lines:
-                    shutil.copyfileobj(lines, out, 1 << 22)
-    return path
+def graph_of(nquads: Path) -> str:
+    """The named graph a lifted file holds: a source's graph is `<graph>.nq`, its share of a shared graph
+    `<source>.<shared graph>.nq` (`lift_source`)."""
+    return nquads.stem.rpartition(".")[2]
 
 
 def build(settings: Settings, sources: Sequence[Source] | None = None, *, progress: bool = True,
@@ -239,17 +232,18 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         for source in sources:
             lifted.append(lift_or_reuse(source, ctx, work, cache_dir, reuse, progress))
             loader.add(lifted[-1][0].nquads)
+            if lifted[-1][0].parcels is not None:   # its share of the parcels graph: the store keeps a quad once
+                loader.add(lifted[-1][0].parcels)
         results = [result for result, _ in lifted]
         shared_file, shared_triples = write_organisations(ctx, work)
         loader.add(shared_file)
-        shared = {organisations.GRAPH: shared_file}   # the shared graphs (mappings/source.py, `SHARED`)
-        if any(r.parcels for r in results):
-            shared[parcels.GRAPH] = write_parcels(results, work)
-            loader.add(shared[parcels.GRAPH])
-        on_store = shape_sets.OnStore(loader.wait, lambda name: ctx.mint.graph(name)[1:-1])
+        # the shared graphs (mappings/source.py, `SHARED`), each from its files
+        shared = {organisations.GRAPH: [shared_file]}
+        if parcel_files := [r.parcels for r in results if r.parcels]:
+            shared[parcels.GRAPH] = parcel_files
+        on_store = shape_sets.OnStore(loader.wait, lambda file: ctx.mint.graph(graph_of(file))[1:-1])
         outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file),
-                                  parcels=[shared[parcels.GRAPH]] if parcels.GRAPH in shared else [],
-                                  store=on_store) if validate else []
+                                  parcels=parcel_files, store=on_store) if validate else []
         failed = [o for o in outcomes if o.blocking and o.violations]
         prov_file = work / "provenance.nq"
         documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build
@@ -265,7 +259,7 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
             raise BuildError(f"validation failed: {names}; see {report_dir}")
         served = settings.store_root / CURRENT
         log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
-                                      {**{r.graph: r.nquads for r in results}, **shared}, ctx.mint, build_id, started, work,
+                                      {**{r.graph: [r.nquads] for r in results}, **shared}, ctx.mint, build_id, started, work,
                                       settings.change_retention_days)
         fresh_file = work / "freshness.nq"
         freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),

@@ -159,17 +159,17 @@ class Job:
 @dataclass(frozen=True)
 class OnStore:
     """Where the build's fast sets validate: `ready()` returns the store once the graphs are loaded in it
-    (the loader's `wait`); `graph(name)` is the IRI of the named graph a file `name.nq` was loaded into."""
+    (the loader's `wait`); `graph(file)` is the IRI of the named graph a lifted file was loaded into."""
 
     ready: Callable[[], object]
-    graph: Callable[[str], str]
+    graph: Callable[[Path], str]
 
 
 def run(results: Sequence, shape_sets: Sequence[ShapeSet] | None = None,
         shared: Sequence[Path] = (), workers: int = WORKERS, parcels: Sequence[Path] = (),
         store: OnStore | None = None) -> list[Outcome]:
     """Run every shape set on the graphs of the sources it applies to (with the `shared` files describing
-    organisations and the `parcels` file, for the sets that read them). On files, in `workers` processes; with
+    organisations and the `parcels` files, for the sets that read them). On files, in `workers` processes; with
     `store`, the fast sets on the store's graphs of those files, in `workers` threads, while pyshacl's sets run
     on their files in a process beside."""
     outcomes, jobs = [], []
@@ -202,7 +202,7 @@ def run_on_store(jobs: list[Job], store: OnStore, workers: int):
 
     def on_store(i: int) -> list[tuple[list[ValidationResult], str, float]]:
         start = time.perf_counter()
-        graphs = [store.graph(p.stem) for p in jobs[i].data]
+        graphs = list(dict.fromkeys(store.graph(p) for p in jobs[i].data))
         results, text = store_engine(list(jobs[i].shapes), loaded, graphs)
         return [(results, text, time.perf_counter() - start)]
 
