@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -242,25 +243,31 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         if parcel_files := [r.parcels for r in results if r.parcels]:
             shared[parcels.GRAPH] = parcel_files
         on_store = shape_sets.OnStore(loader.wait, lambda file: ctx.mint.graph(graph_of(file))[1:-1])
-        outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file),
-                                  parcels=parcel_files, store=on_store) if validate else []
-        failed = [o for o in outcomes if o.blocking and o.violations]
-        prov_file = work / "provenance.nq"
-        documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build
-        provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan, documents, shared_triples)
-        links = coverage.compute(results, ctx)
-        links_file = work / "linksets.nq"
-        coverage.write(links_file, links, ctx, results)
-        report_dir = settings.reports_dir / build_id
-        write_reports(report_dir, results, outcomes, ctx)
-        write_csv(report_dir / "coverage.csv", [c.summary() for c in links])
-        if failed:
-            names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
-            raise BuildError(f"validation failed: {names}; see {report_dir}")
         served = settings.store_root / CURRENT
-        log, changed = changes.record(settings.home, served.resolve() if served.exists() else None,
-                                      {**{r.graph: [r.nquads] for r in results}, **shared}, ctx.mint, build_id, started, work,
-                                      settings.change_retention_days)
+        with multiprocessing.get_context("fork").Pool(1) as beside:
+            # the change feed's fingerprints read the lifted files, not the store: a process takes them while the
+            # data graphs are validated (on a core the validation leaves idle once its last set runs alone);
+            # a failed build stops it (the pool's exit)
+            recorded = beside.apply_async(changes.record, (
+                settings.home, served.resolve() if served.exists() else None,
+                {**{r.graph: [r.nquads] for r in results}, **shared}, ctx.mint, build_id, started, work,
+                settings.change_retention_days))
+            outcomes = shape_sets.run(results, shared=shape_sets.organisation_files(results, shared_file),
+                                      parcels=parcel_files, store=on_store) if validate else []
+            failed = [o for o in outcomes if o.blocking and o.violations]
+            prov_file = work / "provenance.nq"
+            documents = vocabulary.documents()   # the vocabulary and the shapes, as graphs of the build
+            provenance.write(prov_file, results, outcomes, ctx, build_id, started, plan, documents, shared_triples)
+            links = coverage.compute(results, ctx)
+            links_file = work / "linksets.nq"
+            coverage.write(links_file, links, ctx, results)
+            report_dir = settings.reports_dir / build_id
+            write_reports(report_dir, results, outcomes, ctx)
+            write_csv(report_dir / "coverage.csv", [c.summary() for c in links])
+            if failed:
+                names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
+                raise BuildError(f"validation failed: {names}; see {report_dir}")
+            log, changed = recorded.get()
         fresh_file = work / "freshness.nq"
         freshness.write(fresh_file, next((r.nquads for r in results if r.source.name == "catalog"), None),
                         ctx.mint, started)
