@@ -352,6 +352,10 @@ class RemoteStore(Shortcuts):
         """Names and codes matching `text`, from the index the build wrote in its local folder."""
         return search.search(self.path, text, limit)
 
+    def labels(self, text: str, kind: str | None, limit: int, offset: int) -> list[search.Label]:
+        """Names containing `text` (any case), from the label index the build wrote in its local folder."""
+        return search.labels(self.path, text, kind, limit, offset)
+
     # ---- publication (the build)
     def put_graph(self, graph: str, ntriples: Path) -> None:
         """Replace `graph` on the engine with an N-Triples file (Graph Store Protocol PUT, streamed)."""

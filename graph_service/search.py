@@ -8,6 +8,12 @@ word typed is a prefix ("toul" finds Toulon), and codes are kept as digits, so t
 quoted. Ranking: a name equal to the text, then a name starting with it, then the entity's weight (links
 pointing to it), then FTS relevance.
 
+A second table, `labels`, answers `/api/labels` (a name containing a text, any case): one row per distinct
+(IRI, name) of every entity we mint that has a name (a property of `NAMES`), with the name lowercased as
+SPARQL LCASE does, indexed by trigrams (FTS5 `trigram`), so that a text of 3 characters or more is an
+indexed lookup, not a scan of every name of the graph; a text of 2 characters (shorter than a trigram) is a
+scan of this table, still far cheaper than the graph's.
+
 The file lives in the store directory (`INDEX_FILE`), so it is swapped in, served and removed with the graph
 it indexes; the web reads it through the store (`GraphStore.search`).
 """
@@ -28,6 +34,11 @@ KINDS = ("commune", "departement", "region", "entreprise", "etablissement", "mis
 SCHEMA = ("CREATE VIRTUAL TABLE entries USING fts5(names, codes, kind UNINDEXED, iri UNINDEXED, "
           "path UNINDEXED, label UNINDEXED, keys UNINDEXED, weight UNINDEXED, "
           "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')")
+#: Properties that hold a thing's name, best first: the label policy (web/documents/labels.py) ranks by
+#: this order, and `/api/labels` searches them.
+NAMES = ("skos:prefLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name", "rov:legalName")
+LABELS_SCHEMA = ("CREATE VIRTUAL TABLE labels USING fts5(lowered, kind UNINDEXED, iri UNINDEXED, "
+                 "label UNINDEXED, tokenize = 'trigram case_sensitive 1')")
 MAX_LIMIT = 50
 MAX_TEXT = 200   # characters of a search text
 _WORD = re.compile(r"\w+")
@@ -88,3 +99,45 @@ def search(store_dir: Path, text: str, limit: int = 10) -> list[Hit]:
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
         rows = db.execute(sql, (query, folded, folded, max(1, min(limit, MAX_LIMIT)))).fetchall()
     return [Hit(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Label:
+    """One name containing the text asked: the thing's IRI, its kind, and the name as written."""
+
+    iri: str
+    kind: str
+    label: str
+
+
+def lowered(text: str) -> str:
+    """Text in lower case, character by character (Unicode), as SPARQL LCASE writes it (accents kept)."""
+    return text.lower()
+
+
+def labels(store_dir: Path, text: str, kind: str | None, limit: int, offset: int) -> list[Label]:
+    """Names containing `text` (any case), of things of `kind` if given: names equal to the text first, then
+    names starting with it, then the shortest, then by name and IRI; [] if the store has no `labels` table
+    (built before it). 3 characters or more: a trigram lookup, the text quoted as one FTS5 string (nothing
+    typed is FTS syntax); fewer: a scan of the table (a trigram index cannot hold them)."""
+    path = index_path(store_dir)
+    if not path.exists():
+        return []
+    text = lowered(text)
+    if len(text) >= 3:
+        where, found = "labels MATCH ?", '"' + text.replace('"', '""') + '"'
+    else:
+        where, found = "instr(lowered, ?) > 0", text
+    if kind is not None:
+        where += " AND kind = ?"
+    sql = (f"SELECT iri, kind, label FROM labels WHERE {where} ORDER BY lowered != ? , instr(lowered, ?) != 1, "
+           "length(label), label, iri LIMIT ? OFFSET ?")
+    params = (found, *((kind,) if kind is not None else ()), text, text, limit, offset)
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        try:
+            rows = db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise
+    return [Label(*row) for row in rows]

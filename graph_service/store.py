@@ -93,6 +93,7 @@ class Store(Protocol):
     def write_graph(self, graph: str | None, media_type: str, out: BinaryIO,
                     prefixes: dict[str, str] | None = None) -> None: ...
     def search(self, text: str, limit: int = 10) -> list[search.Hit]: ...
+    def labels(self, text: str, kind: str | None, limit: int, offset: int) -> list[search.Label]: ...
 
 
 def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
@@ -227,6 +228,10 @@ class GraphStore(Shortcuts):
     def search(self, text: str, limit: int = 10) -> list[search.Hit]:
         """Names and codes matching `text`, best first, from the index the build wrote in the store's folder."""
         return search.search(self.path, text, limit)
+
+    def labels(self, text: str, kind: str | None, limit: int, offset: int) -> list[search.Label]:
+        """Names containing `text` (any case), from the label index the build wrote in the store's folder."""
+        return search.labels(self.path, text, kind, limit, offset)
 
     def write_graph(self, graph: str | None, media_type: str, out: BinaryIO,
                     prefixes: dict[str, str] | None = None) -> None:

@@ -22,9 +22,12 @@ from rdflib import Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from graph_service.web.app import create_app
+from graph_service import search
 from graph_service.store import GraphStore
+from graph_service.web.app import create_app
+from graph_service.web.documents.sparql_values import fill, integer, literal
 from mappings import catalog
+from mappings.namespaces import sparql_prologue
 
 from .conftest import DATA
 
@@ -223,6 +226,65 @@ def test_label_search_finds_the_communes_named_like_it(client, settings):
     assert {i["iri"].rsplit("/", 1)[-1] for i in items} == expected
     assert items[0]["label"] == "Toulon"                                  # the exact name first
     assert all(i["kind"] == "commune" for i in items)
+
+
+#: The SPARQL scan `/api/labels` ran before its index (the reference it must still answer): names of our
+#: entities containing the text, any case (LCASE), exact names first, then prefixes, then the shortest.
+LABELS_BY_SPARQL = sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov") + """
+SELECT DISTINCT ?s ?label WHERE {
+  ?s $names ?l . BIND(STR(?l) AS ?label)
+  FILTER(ISLITERAL(?l) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix) && CONTAINS(LCASE(?label), LCASE($q)))
+} ORDER BY (LCASE(?label) != LCASE($q)) (!STRSTARTS(LCASE(?label), LCASE($q))) STRLEN(?label) ?label ?s
+LIMIT $limit OFFSET $offset"""
+
+
+def labels_by_sparql(store, base: str, q: str, kind: str | None, limit: int, offset: int) -> list[tuple[str, str]]:
+    query = fill(LABELS_BY_SPARQL.replace("$names", "|".join(search.NAMES)), q=literal(q),
+                 prefix=literal(f"{base}/id/" + (f"{kind}/" if kind else "")), limit=integer(limit),
+                 offset=integer(offset))
+    return [(r["s"], r["label"]) for r in store.select(query)]
+
+
+def label_page(client, q: str, kind: str | None, limit: int, offset: int) -> dict:
+    kind_part = f"&kind={kind}" if kind else ""
+    return get(client, f"/api/labels?q={quote(q, safe='')}{kind_part}&limit={limit}&offset={offset}")
+
+
+@pytest.mark.parametrize("q,kind", [("00", None), ("sa", "commune"), ("Toulon", None), ("saint-", None),
+                                    ("TOUL", "commune"), ("marché", None), ("de ", "entreprise")])
+@pytest.mark.parametrize("offset", [0, 20])
+def test_label_pages_answer_what_the_sparql_scan_answered(client, store, settings, q, kind, offset):
+    """2 characters (a scan of the index) and 3 or more (a trigram lookup): the same page, in the same order,
+    as the SPARQL scan over the built store, and `next` exactly when there is more."""
+    expected = labels_by_sparql(store, settings.base, q, kind, 21, offset)
+    page = label_page(client, q, kind, 20, offset)
+    assert [(i["iri"], i["label"]) for i in page["items"]] == expected[:20]
+    assert ("next" in page) == (len(expected) > 20)
+    assert all(i["kind"] == (kind or i["iri"][len(settings.base) + 4:].split("/")[0]) for i in page["items"])
+    if offset == 0 and q in ("00", "Toulon"):
+        assert expected, "the data has names containing " + q    # the comparison is not between two empty lists
+
+
+def test_label_search_ignores_case_not_accents(client, settings):
+    code = next(r["code"] for r in cog("cog2025_communes.csv") if r["name"] == "Saint-Étienne")
+    found = walk(client, "/api/labels?q=" + quote("ÉTIENNE") + "&kind=commune&limit=100", settings.base)
+    assert {"iri": f"{settings.base}/id/commune/{code}", "kind": "commune", "label": "Saint-Étienne"} in found
+    assert found == walk(client, "/api/labels?q=" + quote("étienne") + "&kind=commune&limit=100", settings.base)
+    assert all("étienne" in i["label"].lower() for i in found)     # "Etienne" without its accent is another text
+
+
+@pytest.mark.parametrize("q", ['toulon" OR "paris', '"toulon"', "toul*", "toulon OR paris", "NEAR(toulon paris)",
+                               "^toulon", "tou lon", '""', "lyon AND"])
+def test_label_search_text_is_literal_not_fts_syntax(client, store, settings, q):
+    """Quotes and FTS5 operators are text: the page is the SPARQL scan's (mostly empty), never an error."""
+    page = label_page(client, q, None, 20, 0)
+    assert [(i["iri"], i["label"]) for i in page["items"]] == labels_by_sparql(store, settings.base, q, None, 20, 0)
+
+
+def test_label_pages_follow_next_to_the_end(client, store, settings):
+    items = walk(client, "/api/labels?q=toulon&limit=3", settings.base)
+    expected = labels_by_sparql(store, settings.base, "toulon", None, 1000, 0)
+    assert len(expected) > 3 and [(i["iri"], i["label"]) for i in items] == expected
 
 
 # ----------------------------------------------------------------------------------- errors

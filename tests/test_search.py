@@ -16,6 +16,9 @@ from fastapi.testclient import TestClient
 from graph_service import search
 from graph_service.web import docs
 from graph_service.web.app import create_app
+from graph_service.web.documents.sparql_values import fill, literal
+from mappings.iri import Minter
+from mappings.namespaces import sparql_prologue
 
 from .conftest import DATA
 
@@ -97,6 +100,30 @@ def test_cpv_codes_by_their_beginning(store):
 @pytest.mark.parametrize("typed", ['"', "NEAR(a b)", "*", "toulon OR", "a:b", "'; DROP TABLE entries; --", "^", "-"])
 def test_search_syntax_in_the_text_is_only_text(store, typed):
     search.search(store.path, typed)   # no sqlite3.OperationalError: the text never becomes FTS syntax
+
+
+#: Every distinct (IRI, name text) of our entities, for the names `/api/labels` searches.
+NAMED = """SELECT DISTINCT ?s ?label WHERE {
+  ?s $names ?l . BIND(STR(?l) AS ?label) FILTER(ISLITERAL(?l) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix)) }"""
+
+
+def test_the_label_table_holds_every_name_of_our_entities(store, settings):
+    query = fill(sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov") + NAMED.replace("$names", "|".join(search.NAMES)),
+                 prefix=literal(settings.base + "/id/"))
+    named = {(r["s"], r["label"]) for r in store.select(query)}
+    with closing(sqlite3.connect(search.index_path(store.path))) as db:
+        rows = db.execute("SELECT iri, label, kind, lowered FROM labels").fetchall()
+    assert len(rows) == len(named) and {(iri, label) for iri, label, _, _ in rows} == named
+    mint = Minter(settings.base)
+    assert all(kind == mint.parse(iri).kind and lowered == label.lower() for iri, label, kind, lowered in rows)
+
+
+def test_a_store_without_the_label_table_answers_no_label(tmp_path):
+    """A store built before the table: an empty page, as `search` answers without an index."""
+    assert search.labels(tmp_path, "toulon", None, 20, 0) == []
+    with closing(sqlite3.connect(search.index_path(tmp_path))) as db:
+        db.execute(search.SCHEMA)
+    assert search.labels(tmp_path, "toulon", None, 20, 0) == [] and search.labels(tmp_path, "to", None, 20, 0) == []
 
 
 def test_api_search_json(client):

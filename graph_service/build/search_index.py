@@ -4,7 +4,8 @@ people look for, gathered once per build so that the web never scans the graph p
 One entry per entity of the kinds of `search.KINDS`: every name it has (labels, titles, legal and declared
 names, in French, without language or in English), its codes (the key of its IRI, `skos:notation`,
 `dct:identifier`), and a weight, the number of statements pointing to it (a big city, a busy supplier
-come first). The queries are fixed templates over our own IRIs: nothing typed by a user reaches them.
+come first). And the `labels` table of `/api/labels`: every name (`search.NAMES`, any language) of every
+entity we mint, by (IRI, name), with its kind and the name lowercased, in a trigram index. The queries are fixed templates over our own IRIs: nothing typed by a user reaches them.
 """
 
 from __future__ import annotations
@@ -17,22 +18,22 @@ from itertools import groupby, islice
 from operator import itemgetter
 from pathlib import Path
 
-from mappings.iri import Minter, Parsed
-from mappings.namespaces import sparql_prologue
-
 from graph_service import search
 from graph_service.store import GraphStore
+from mappings.iri import Minter, Parsed
+from mappings.namespaces import sparql_prologue
 
 NAME_PROPERTIES = ("skos:prefLabel", "skos:altLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name",
                    "rov:legalName", "bg:declaredName")
 CODE_PROPERTIES = ("skos:notation", "dct:identifier")
 _PREFIXES = sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov", "bg")
 NAMES = _PREFIXES + f"""
-SELECT ?x ?name ?code WHERE {{
+SELECT ?x ?name ?code ?label WHERE {{
   {{ VALUES ?p {{ {' '.join(NAME_PROPERTIES)} }} ?x ?p ?name
-     FILTER(ISLITERAL(?name) && LANG(?name) IN ("fr", "", "en")) }}
-  UNION {{ VALUES ?p {{ {' '.join(CODE_PROPERTIES)} }} ?x ?p ?code FILTER(ISLITERAL(?code)) }}
-  FILTER(ISIRI(?x) && ($searchable))
+     FILTER(ISLITERAL(?name) && LANG(?name) IN ("fr", "", "en") && ($searchable)) }}
+  UNION {{ VALUES ?p {{ {' '.join(CODE_PROPERTIES)} }} ?x ?p ?code FILTER(ISLITERAL(?code) && ($searchable)) }}
+  UNION {{ VALUES ?p {{ {' '.join(search.NAMES)} }} ?x ?p ?label FILTER(ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}
+  FILTER(ISIRI(?x))
 }}"""
 #: Statements pointing to each of a batch of entities (the object index answers it, no scan).
 WEIGHTS = "SELECT ?x (COUNT(*) AS ?n) WHERE { VALUES ?x { $things } ?s ?p ?x } GROUP BY ?x"
@@ -60,34 +61,49 @@ def weights(store: GraphStore, things: list[str], stop: Callable[[], bool] = nev
 
 def names_query(mint: Minter) -> str:
     """NAMES for the IRIs of the searchable kinds (`Minter.parse` reads them so): the engine leaves out
-    every other thing (most rows of a build: contracts, sales, accounts) before they reach Python."""
+    every other thing (most rows of a build: contracts, sales, accounts) before they reach Python; and the
+    names of `search.NAMES` of every IRI we mint, for the label table."""
     kinds = " || ".join(f'STRSTARTS(STR(?x), "{mint.base}/id/{kind}/")' for kind in search.KINDS)
-    return NAMES.replace("$searchable", kinds)
+    return NAMES.replace("$searchable", kinds).replace("$minted", f'"{mint.base}/id/"')
 
 
-def found(store: GraphStore, mint: Minter, stop: Callable[[], bool]) -> Iterator[tuple[str, str | None, str | None]]:
-    """(iri, name, code) of the searchable things, as the store streams them, one of name and code set."""
+def found(store: GraphStore, mint: Minter, stop: Callable[[], bool]) -> Iterator[tuple[str | None, ...]]:
+    """(iri, name, code, label) as the store streams them, one of name, code and label set."""
     for n, row in enumerate(store.query(names_query(mint)).rows()):
         if n % _BATCH == 0 and stop():
             raise Stopped
-        name, code = row.get("name"), row.get("code")
-        yield row["x"].value, name and name.value, code and code.value
+        yield row["x"].value, *(term and term.value for term in (row.get(k) for k in ("name", "code", "label")))
 
 
-def entries(store: GraphStore, mint: Minter, stop: Callable[[], bool] = never) -> Iterator[tuple]:
+def stage(staging: sqlite3.Connection, store: GraphStore, mint: Minter, stop: Callable[[], bool] = never) -> None:
+    """Stage what the index is made of in `staging`, a private SQLite file (`sqlite3.connect("")`, deleted
+    when closed), so that memory stays flat whatever the size of the graph; Stopped when `stop()`."""
+    staging.execute("CREATE TABLE found (iri TEXT, name TEXT, code TEXT, label TEXT)")
+    staging.executemany("INSERT INTO found VALUES (?, ?, ?, ?)", found(store, mint, stop))
+
+
+def entries(staging: sqlite3.Connection, store: GraphStore, mint: Minter,
+            stop: Callable[[], bool] = never) -> Iterator[tuple]:
     """The rows of the index, ordered by IRI: (names, codes, kind, iri, path, label, keys, weight);
-    Stopped when `stop()`. Memory stays flat whatever the size of the graph: the names are staged in a
-    private SQLite file (deleted when closed) and read back grouped by IRI, `_BATCH` things at a time."""
-    with closing(sqlite3.connect("")) as staging:
-        staging.execute("CREATE TABLE found (iri TEXT, name TEXT, code TEXT)")
-        staging.executemany("INSERT INTO found VALUES (?, ?, ?)", found(store, mint, stop))
-        grouped = groupby(staging.execute("SELECT iri, name, code FROM found ORDER BY iri, rowid"), key=itemgetter(0))
-        while batch := [(iri, [row[1:] for row in rows]) for iri, rows in islice(grouped, _BATCH)]:
-            things = [(iri, mint.parse(iri), rows) for iri, rows in batch]
-            things = [(iri, parsed, rows) for iri, parsed, rows in things if parsed and parsed.kind in search.KINDS]
-            weight = weights(store, [iri for iri, _, _ in things], stop)
-            for iri, parsed, rows in things:
-                yield entry(iri, parsed, rows, weight.get(iri, 0), mint)
+    Stopped when `stop()`. The staged names are read back grouped by IRI, `_BATCH` things at a time."""
+    rows = staging.execute("SELECT iri, name, code FROM found WHERE label IS NULL ORDER BY iri, rowid")
+    grouped = groupby(rows, key=itemgetter(0))
+    while batch := [(iri, [row[1:] for row in rows]) for iri, rows in islice(grouped, _BATCH)]:
+        things = [(iri, mint.parse(iri), rows) for iri, rows in batch]
+        things = [(iri, parsed, rows) for iri, parsed, rows in things if parsed and parsed.kind in search.KINDS]
+        weight = weights(store, [iri for iri, _, _ in things], stop)
+        for iri, parsed, rows in things:
+            yield entry(iri, parsed, rows, weight.get(iri, 0), mint)
+
+
+def labels(staging: sqlite3.Connection, mint: Minter, stop: Callable[[], bool] = never) -> Iterator[tuple]:
+    """The rows of the label table: (lowered name, kind, iri, name), one per distinct (IRI, name text) of a
+    thing we mint (an IRI `Minter.parse` does not read names no kind: left out); Stopped when `stop()`."""
+    for n, (iri, label) in enumerate(staging.execute("SELECT DISTINCT iri, label FROM found WHERE label IS NOT NULL")):
+        if n % _BATCH == 0 and stop():
+            raise Stopped
+        if parsed := mint.parse(iri):
+            yield search.lowered(label), parsed.kind, iri, label
 
 
 def entry(iri: str, parsed: Parsed, rows: list[tuple[str | None, str | None]], weight: int, mint: Minter) -> tuple:
@@ -108,10 +124,14 @@ def write(store_dir: Path, mint: Minter, stop: Callable[[], bool] = never) -> in
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     try:
-        with closing(sqlite3.connect(partial)) as db:
+        with closing(sqlite3.connect("")) as staging, closing(sqlite3.connect(partial)) as db:
+            stage(staging, store, mint, stop)
             db.execute(search.SCHEMA)
-            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries(store, mint, stop))
+            db.execute(search.LABELS_SCHEMA)
+            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries(staging, store, mint, stop))
+            db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", labels(staging, mint, stop))
             db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
+            db.execute("INSERT INTO labels(labels) VALUES ('optimize')")
             db.commit()
             written = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
     except Stopped:

@@ -10,7 +10,6 @@ from mappings.namespaces import sparql_prologue
 
 from graph_service.web.documents import figures
 from graph_service.web.documents.figures import identifier_of, located
-from graph_service.web.documents.labels import NAME_PATH
 from graph_service.web.documents.sparql_values import Term, fill, integer
 
 PROLOGUE = sparql_prologue()
@@ -94,17 +93,6 @@ def statements(subject: Term) -> str:
   $subject ?p ?o .
   BIND(ISIRI(?o) AS ?isIri) BIND(LANG(?o) AS ?lang) BIND(IF(ISLITERAL(?o), STR(DATATYPE(?o)), "") AS ?datatype)
 } ORDER BY ?p ?o""", subject=subject)
-
-
-def label_search(q: Term, prefix: Term, limit: int, offset: int) -> str:
-    """Our entities whose name contains `q` (any case): exact names first, then prefixes, then shortest."""
-    return fill(PROLOGUE + """SELECT DISTINCT ?s ?label WHERE {
-  ?s """ + NAME_PATH + """ ?label .
-  FILTER(ISLITERAL(?label) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix))
-  FILTER(CONTAINS(LCASE(STR(?label)), LCASE($q)))
-} ORDER BY (LCASE(STR(?label)) != LCASE($q)) (!STRSTARTS(LCASE(STR(?label)), LCASE($q)))
-           STRLEN(STR(?label)) ?label ?s
-LIMIT $limit OFFSET $offset""", q=q, prefix=prefix, limit=integer(limit), offset=integer(offset))
 
 
 # ----------------------------------------------------------------------------------- territories

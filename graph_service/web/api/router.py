@@ -442,11 +442,10 @@ def labels(request: Request,
            q: Annotated[str, Query(min_length=2, max_length=200, description="text contained in the name (any case)")],
            kind: Annotated[KindName | None, Query(description="only entities of this kind")] = None,
            limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> LabelPage:
-    """Entities whose name (a property of `documents.labels.NAMES`: skos:prefLabel, rdfs:label, dct:title,
-    igeo:nom, foaf:name, rov:legalName) contains `q`: exact names first, then names starting with it, then the shortest. Not counted
-    (`total` absent): a count would scan every name a second time."""
-    minter = deps.minter(request)
-    prefix = minter.base + "/id/" + (f"{kind}/" if kind else "")
-    rows = deps.open_store(request).select(aq.label_search(sv.literal(q), sv.literal(prefix), limit + 1, offset))
-    items = [LabelHit(iri=r["s"], kind=_parsed(minter, r["s"]).kind, label=r["label"]) for r in rows[:limit]]
+    """Entities whose name (skos:prefLabel, rdfs:label, dct:title, igeo:nom, foaf:name, rov:legalName:
+    `search.NAMES`) contains `q`, any case: exact names first, then names starting with it, then the shortest. Read from the
+    label index built with the graph (no scan of the graph); an empty page on a store built before it. Not
+    counted (`total` absent)."""
+    rows = deps.open_store(request).labels(q, kind, limit + 1, offset)
+    items = [LabelHit(iri=r.iri, kind=r.kind, label=r.label) for r in rows[:limit]]
     return LabelPage(limit=limit, offset=offset, items=items, next=_next(request, limit, offset, len(rows) > limit))

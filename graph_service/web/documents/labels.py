@@ -15,6 +15,7 @@ from functools import lru_cache
 from rdflib import Graph, Literal
 from rdflib.namespace import RDFS
 
+from graph_service import search
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
 from graph_service.web.documents.sparql_values import fill, iris
@@ -22,15 +23,13 @@ from mappings.namespaces import PREFIXES, shorten, sparql_prologue
 
 RDFS_LABEL = RDFS.label
 
-#: Properties that hold a thing's name, best first (`/api/labels` searches these).
-NAMES = ("skos:prefLabel", "rdfs:label", "dct:title", "igeo:nom", "foaf:name", "rov:legalName")
+#: Properties that hold a thing's name, best first (one list, shared with the build's label index).
+NAMES = search.NAMES
 #: Properties that hold a code, shown when a thing has no name.
 CODES = ("skos:notation", "dct:identifier")
 PROPERTIES = NAMES + CODES
 #: Languages, preferred first ("" = no language tag); any other language comes after them.
 LANGUAGES = ("fr", "", "en")
-#: The names as a SPARQL property path (`skos:prefLabel|rdfs:label|...`).
-NAME_PATH = "|".join(NAMES)
 
 @dataclass(frozen=True)
 class KindName:
