@@ -25,8 +25,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from graph_service import search
 from graph_service.store import GraphStore
 from graph_service.web.app import create_app
-from graph_service.web.documents.sparql_values import fill, integer, literal
+from graph_service.web.documents import sparql_values as sv
 from mappings import catalog
+from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
 
 from .conftest import DATA
@@ -229,19 +230,22 @@ def test_label_search_finds_the_communes_named_like_it(client, settings):
 
 
 #: The SPARQL scan `/api/labels` ran before its index (the reference it must still answer): names of our
-#: entities containing the text, any case (LCASE), exact names first, then prefixes, then the shortest.
+#: entities containing the text, any case (LCASE), exact names first, then prefixes, then the shortest; one row
+#: per name text (a name in two languages was two rows); the cubes' names left out (the graph `aggregats` is
+#: added after the index is written).
 LABELS_BY_SPARQL = sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov") + """
 SELECT DISTINCT ?s ?label WHERE {
-  ?s $names ?l . BIND(STR(?l) AS ?label)
+  GRAPH ?g { ?s $names ?l } BIND(STR(?l) AS ?label)
   FILTER(ISLITERAL(?l) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix) && CONTAINS(LCASE(?label), LCASE($q)))
+  FILTER(?g != $aggregates)
 } ORDER BY (LCASE(?label) != LCASE($q)) (!STRSTARTS(LCASE(?label), LCASE($q))) STRLEN(?label) ?label ?s
 LIMIT $limit OFFSET $offset"""
 
 
 def labels_by_sparql(store, base: str, q: str, kind: str | None, limit: int, offset: int) -> list[tuple[str, str]]:
-    query = fill(LABELS_BY_SPARQL.replace("$names", "|".join(search.NAMES)), q=literal(q),
-                 prefix=literal(f"{base}/id/" + (f"{kind}/" if kind else "")), limit=integer(limit),
-                 offset=integer(offset))
+    query = sv.fill(LABELS_BY_SPARQL.replace("$names", "|".join(search.NAMES)), q=sv.literal(q),
+                    prefix=sv.literal(f"{base}/id/" + (f"{kind}/" if kind else "")), limit=sv.integer(limit),
+                    offset=sv.integer(offset), aggregates=sv.iri(Minter(base).graph("aggregats")[1:-1]))
     return [(r["s"], r["label"]) for r in store.select(query)]
 
 

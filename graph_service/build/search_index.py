@@ -32,7 +32,8 @@ SELECT ?x ?name ?code ?label WHERE {{
   {{ VALUES ?p {{ {' '.join(NAME_PROPERTIES)} }} ?x ?p ?name
      FILTER(ISLITERAL(?name) && LANG(?name) IN ("fr", "", "en") && ($searchable)) }}
   UNION {{ VALUES ?p {{ {' '.join(CODE_PROPERTIES)} }} ?x ?p ?code FILTER(ISLITERAL(?code) && ($searchable)) }}
-  UNION {{ VALUES ?p {{ {' '.join(search.NAMES)} }} ?x ?p ?label FILTER(ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}
+  UNION {{ VALUES ?p {{ {' '.join(search.NAMES)} }} ?x ?p ?label
+           FILTER(ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}
   FILTER(ISIRI(?x))
 }}"""
 #: Statements pointing to each of a batch of entities (the object index answers it, no scan).
@@ -98,11 +99,13 @@ def entries(staging: sqlite3.Connection, store: GraphStore, mint: Minter,
 
 def labels(staging: sqlite3.Connection, mint: Minter, stop: Callable[[], bool] = never) -> Iterator[tuple]:
     """The rows of the label table: (lowered name, kind, iri, name), one per distinct (IRI, name text) of a
-    thing we mint (an IRI `Minter.parse` does not read names no kind: left out); Stopped when `stop()`."""
-    for n, (iri, label) in enumerate(staging.execute("SELECT DISTINCT iri, label FROM found WHERE label IS NOT NULL")):
+    thing we mint; a fragment IRI (a DECP feed's record of a contract, `...#decp-...`) has the kind of the IRI
+    it is a part of; an IRI `Minter.parse` does not read names no kind: left out. Stopped when `stop()`."""
+    rows = staging.execute("SELECT DISTINCT iri, label FROM found WHERE label IS NOT NULL")
+    for n, (iri, label) in enumerate(rows):
         if n % _BATCH == 0 and stop():
             raise Stopped
-        if parsed := mint.parse(iri):
+        if parsed := mint.parse(iri.partition("#")[0]):
             yield search.lowered(label), parsed.kind, iri, label
 
 
