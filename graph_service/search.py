@@ -130,7 +130,7 @@ def labels(store_dir: Path, text: str, kind: str | None, limit: int, offset: int
         where, found = "instr(lowered, ?) > 0", text
     if kind is not None:
         where += " AND kind = ?"
-    sql = (f"SELECT iri, kind, label FROM labels WHERE {where} ORDER BY lowered != ? , instr(lowered, ?) != 1, "
+    sql = (f"SELECT iri, kind, label FROM labels WHERE {where} ORDER BY lowered != ?, instr(lowered, ?) != 1, "
            "length(label), label, iri LIMIT ? OFFSET ?")
     params = (found, *((kind,) if kind is not None else ()), text, text, limit, offset)
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
