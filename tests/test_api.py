@@ -231,13 +231,11 @@ def test_label_search_finds_the_communes_named_like_it(client, settings):
 
 #: The SPARQL scan `/api/labels` ran before its index (the reference it must still answer): names of our
 #: entities containing the text, any case (LCASE), exact names first, then prefixes, then the shortest; one row
-#: per name text (a name in two languages was two rows); the cubes' names left out (the graph `aggregats` is
-#: added after the index is written).
+#: per name text (a name in two languages was two rows).
 LABELS_BY_SPARQL = sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov") + """
 SELECT DISTINCT ?s ?label WHERE {
-  GRAPH ?g { ?s $names ?l } BIND(STR(?l) AS ?label)
+  ?s $names ?l BIND(STR(?l) AS ?label)
   FILTER(ISLITERAL(?l) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix) && CONTAINS(LCASE(?label), LCASE($q)))
-  FILTER(?g != $aggregates)
 } ORDER BY (LCASE(?label) != LCASE($q)) (!STRSTARTS(LCASE(?label), LCASE($q))) STRLEN(?label) ?label ?s
 LIMIT $limit OFFSET $offset"""
 
@@ -245,7 +243,7 @@ LIMIT $limit OFFSET $offset"""
 def labels_by_sparql(store, base: str, q: str, kind: str | None, limit: int, offset: int) -> list[tuple[str, str]]:
     query = sv.fill(LABELS_BY_SPARQL.replace("$names", "|".join(search.NAMES)), q=sv.literal(q),
                     prefix=sv.literal(f"{base}/id/" + (f"{kind}/" if kind else "")), limit=sv.integer(limit),
-                    offset=sv.integer(offset), aggregates=sv.iri(Minter(base).graph("aggregats")[1:-1]))
+                    offset=sv.integer(offset))
     return [(r["s"], r["label"]) for r in store.select(query)]
 
 

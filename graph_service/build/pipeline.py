@@ -362,6 +362,7 @@ def add_aggregates(new_store: Path, ctx: Context, build_id: str, work: Path, rep
     provenance_graph = ctx.mint.graph("provenance")
     prov_file.write_text("".join(nquad(t, provenance_graph) for t in triples), encoding="utf-8")
     load.add_graphs(new_store, [cubes_file, prov_file], merged=merged)
+    search_index.add_labels(new_store, ctx.mint, ctx.mint.graph(aggregates.GRAPH)[1:-1])   # the cubes' names
     return cubes
 
 

@@ -36,6 +36,10 @@ SELECT ?x ?name ?code ?label WHERE {{
            FILTER(ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}
   FILTER(ISIRI(?x))
 }}"""
+#: The names of one named graph's things (a graph added after the index: the aggregates).
+GRAPH_LABELS = _PREFIXES + f"""
+SELECT ?x ?label WHERE {{ GRAPH $graph {{ VALUES ?p {{ {' '.join(search.NAMES)} }} ?x ?p ?label }}
+  FILTER(ISIRI(?x) && ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}"""
 #: Statements pointing to each of a batch of entities (the object index answers it, no scan).
 WEIGHTS = "SELECT ?x (COUNT(*) AS ?n) WHERE { VALUES ?x { $things } ?s ?p ?x } GROUP BY ?x"
 _BATCH = 500
@@ -142,3 +146,15 @@ def write(store_dir: Path, mint: Minter, stop: Callable[[], bool] = never) -> in
         return None
     partial.replace(target)
     return written
+
+
+def add_labels(store_dir: Path, mint: Minter, graph: str) -> None:
+    """Add to the label table the names of a named graph added to the store after its index was written (the
+    graph `aggregats`: its cubes are computed from the indexed store, graph_service/build/aggregates.py)."""
+    query = GRAPH_LABELS.replace("$graph", f"<{graph}>").replace("$minted", f'"{mint.base}/id/"')
+    rows = GraphStore(store_dir).query(query).rows()
+    with closing(sqlite3.connect("")) as staging, closing(sqlite3.connect(search.index_path(store_dir))) as db:
+        staging.execute("CREATE TABLE found (iri TEXT, label TEXT)")
+        staging.executemany("INSERT INTO found VALUES (?, ?)", ((r["x"].value, r["label"].value) for r in rows))
+        db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", labels(staging, mint))
+        db.commit()
