@@ -127,7 +127,7 @@ def lift_source(source: Source, ctx: Context, out_dir: Path, progress: bool = Tr
     ctx.source = source.name
     ctx.line = 0
     records = source.read(file)
-    parcel_file, parcel_graph = out_dir / f"{source.name}.{parcels.GRAPH}.nq", ctx.mint.graph(parcels.GRAPH)
+    parcel_file, parcel_graph = share_file(out_dir, source, parcels.GRAPH), ctx.mint.graph(parcels.GRAPH)
     with result.nquads.open("w", encoding="utf-8") as out, parcel_file.open("w", encoding="utf-8") as shared:
         ctx.parcels.sink = lambda t: shared.write(nquad(t, parcel_graph))
         try:
@@ -174,7 +174,7 @@ def lift_or_reuse(source: Source, ctx: Context, out_dir: Path, cache_dir: Path, 
                               entry.rows, entry.lifted, entry.triples, entry.rejected, reused=True)
         os.link(cached, result.nquads)
         if (cached_parcels := lift_cache.parcels_of(cached)) is not None:
-            result.parcels = out_dir / f"{source.name}.{parcels.GRAPH}.nq"
+            result.parcels = share_file(out_dir, source, parcels.GRAPH)
             os.link(cached_parcels, result.parcels)
         lift_cache.restore(ctx, entry)
         return result, entry_key
@@ -199,9 +199,14 @@ def write_organisations(ctx: Context, out_dir: Path) -> tuple[Path, int]:
     return path, len(triples)
 
 
+def share_file(out_dir: Path, source: Source, graph: str) -> Path:
+    """Where a source's lines in a shared graph are lifted to: `<source>.<shared graph>.nq` (`graph_of`)."""
+    return out_dir / f"{source.name}.{graph}.nq"
+
+
 def graph_of(nquads: Path) -> str:
     """The named graph a lifted file holds: a source's graph is `<graph>.nq`, its share of a shared graph
-    `<source>.<shared graph>.nq` (`lift_source`)."""
+    `<source>.<shared graph>.nq` (`share_file`)."""
     return nquads.stem.rpartition(".")[2]
 
 
