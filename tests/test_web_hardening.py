@@ -306,10 +306,14 @@ def test_store_work_is_bounded_with_503_and_retry_after(settings, monkeypatch):
     entered, release = threading.Event(), threading.Event()
 
     class SlowStore:
+        """Every read waits for `release`: a page's SPARQL and the API's label index alike."""
         def select(self, query: str) -> list:
             entered.set()
             release.wait(DEADLINE)
             return []
+
+        def labels(self, text: str, kind: str | None, limit: int, offset: int) -> list:
+            return self.select(text)
 
     monkeypatch.setattr(deps, "open_store", lambda request: SlowStore())
 
