@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import threading
-import time
 from contextlib import closing
 
 import pyoxigraph as ox
 
 from graph_service import search
-from graph_service.build import load, search_index
+from graph_service.build import aggregates
 from graph_service.build.load import Loader, load_new_store
-from graph_service.build.pipeline import lift_source, settle_and_index
+from graph_service.build.pipeline import lift_source, settle_and_derive
 from graph_service.store import GraphStore
 from graph_service.web.documents import void
 from mappings.iri import Minter
@@ -155,10 +153,11 @@ def size(store: GraphStore) -> int:
     return int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"])
 
 
-def test_when_the_union_is_not_a_set_the_search_index_is_written_once_over_the_merge(tmp_path, monkeypatch):
-    """A triple two graphs state (a sale's link to Toulon): the check fails, the merge is stored, and the
-    search index, whose weights count the statements pointing to a thing, is written once, after the
-    merge: Toulon's weight is 1, not the union's 2 (graph_service/build/pipeline.py, `settle_and_index`)."""
+def test_when_the_union_is_not_a_set_what_the_build_derives_reads_the_merge(tmp_path):
+    """A triple two graphs state (a sale's link to Toulon): the check fails, the merge is stored, and what
+    the build derives from the store comes after it: the search index, whose weights count the statements
+    pointing to a thing (Toulon's is 1, not the union's 2), written once the graph `aggregats` is added
+    (its cubes' names are in the label table) (graph_service/build/pipeline.py, `settle_and_derive`)."""
     base = "http://127.0.0.1:8000"
     toulon, sale = f"<{base}/id/commune/83137>", f"<{base}/id/mutation/2023-1116745>"
     files = []
@@ -172,29 +171,10 @@ def test_when_the_union_is_not_a_set_the_search_index_is_written_once_over_the_m
     for file in files:
         loader.add(file)
     loader.finish()
-    checked, written = threading.Event(), []
-    real_check, real_entries, real_write = load.union_is_a_set, search_index.entries, search_index.write
-
-    def check(store_path):
-        try:
-            return real_check(store_path)
-        finally:
-            checked.set()
-
-    def entries_once_checked(*args, **kwargs):   # the index reaches its first stop point after the check
-        checked.wait()
-        time.sleep(0.2)
-        return real_entries(*args, **kwargs)
-
-    def write(*args, **kwargs):
-        done = real_write(*args, **kwargs)
-        written.extend([done] if done is not None else [])
-        return done
-
-    monkeypatch.setattr(load, "union_is_a_set", check)
-    monkeypatch.setattr(search_index, "entries", entries_once_checked)
-    monkeypatch.setattr(search_index, "write", write)
-    assert settle_and_index(path, Minter(base)) == 1
-    assert written == [1]   # one index of one entry, written once
+    ctx = Context(Minter(base), tmp_path)
+    shared_quads, cubes = settle_and_derive(path, ctx, "b1", tmp_path, tmp_path / "reports", None)
+    assert shared_quads == 1 and len(cubes) == len(aggregates.CUBES)
     with closing(sqlite3.connect(search.index_path(path))) as db:
         assert db.execute("SELECT iri, weight FROM entries").fetchall() == [(toulon[1:-1], 1)]
+        cube_names = db.execute("SELECT COUNT(*) FROM labels WHERE kind = 'cube'").fetchone()[0]
+    assert cube_names >= len(aggregates.CUBES)

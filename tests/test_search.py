@@ -103,7 +103,7 @@ def test_search_syntax_in_the_text_is_only_text(store, typed):
 
 
 #: Every distinct (IRI, name text) of our entities, for the names `/api/labels` searches (the cubes' too: the
-#: graph `aggregats`, added after the index is written, adds its names then: pipeline.add_aggregates).
+#: graph `aggregats`, added before the index is written: pipeline.settle_and_derive).
 NAMED = """SELECT DISTINCT ?s ?label WHERE {
   ?s $names ?l BIND(STR(?l) AS ?label)
   FILTER(ISLITERAL(?l) && ISIRI(?s) && STRSTARTS(STR(?s), $prefix)) }"""
@@ -119,7 +119,7 @@ def test_the_label_table_holds_every_name_of_our_entities(store, settings):
         rows = db.execute("SELECT iri, label, kind, lowered FROM labels").fetchall()
     assert len(rows) == len(named) and {(iri, label) for iri, label, _, _ in rows} == named
     assert any("#" in iri for iri, _, _, _ in rows)        # a DECP feed's record: the kind of its contract
-    assert any(kind == "cube" for _, _, kind, _ in rows)   # the aggregates' cubes, added after the index
+    assert any(kind == "cube" for _, _, kind, _ in rows)   # the aggregates' cubes
     assert all(kind == mint.parse(iri.partition("#")[0]).kind and lowered == label.lower()
                for iri, label, kind, lowered in rows)
 

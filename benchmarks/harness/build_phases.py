@@ -66,7 +66,7 @@ def main(data: Path, home: Path, keep: Path) -> None:
 
     pipeline.lift_source = timed_lift
     pipeline.Loader = KeepingLoader
-    load.union_is_a_set = clocked("default graph check, beside the search index", load.union_is_a_set)
+    load.union_is_a_set = clocked("default graph check, beside the aggregates' queries", load.union_is_a_set)
     load.settle_default_graph = clocked("default graph (mark, or store the merge)", load.settle_default_graph)
     run_shape_sets = shape_sets.run
 
@@ -85,8 +85,9 @@ def main(data: Path, home: Path, keep: Path) -> None:
     pipeline.write_reports = clocked("reports", pipeline.write_reports)
     pipeline.search_index.write = clocked("search index", pipeline.search_index.write)
     pipeline.add_store_figures = clocked("store figures (counts per graph and class)", pipeline.add_store_figures)
-    # the cubes of the graph `aggregats`: their queries, their validation (also in the validate phases), their load
-    pipeline.add_aggregates = clocked("aggregates (cubes computed, validated, added)", pipeline.add_aggregates)
+    # the cubes of the graph `aggregats`: their queries, then their validation (also in the validate phases) and load
+    pipeline.aggregates.compute = clocked("aggregates (cubes computed)", pipeline.aggregates.compute)
+    pipeline.add_aggregates = clocked("aggregates (cubes validated, added)", pipeline.add_aggregates)
     settings = Settings(base="http://127.0.0.1:8000", data_dir=data, home=home)
     start = time.perf_counter()
     report = pipeline.build(settings, progress=False)

@@ -13,8 +13,8 @@ parcel's lines as often as DVF lines name it: within one graph the store keeps e
 makes every graph's `void:triples` the store's count. Checked, the store is marked (`UNION_IS_A_SET`, a file
 in its directory) and read through the union; should a triple be stated twice, the merge is stored as the
 default graph after all (each quad copied without its graph name, a set), as every store was before, and the
-build's summary says how many quads repeated a triple (the search index is then written after the merge:
-`pipeline.settle_and_index`). At 100,000 generated records the check failed before parcels were shared
+build's summary says how many quads repeated a triple (what the build derives from the store, cubes and
+search index, is then computed over the merge: `pipeline.settle_and_derive`). At 100,000 generated records the check failed before parcels were shared
 (one parcel in both DVF graphs: the merge took 116 s of a 562 s build).
 
 The default build's 80 files (2.28M quads, quiet 2-core machine): each file loaded

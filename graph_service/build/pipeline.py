@@ -295,9 +295,8 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
         for d in documents:
             loader.add(d.path, ctx.mint.graph(d.name)[1:-1])
         loader.finish()
-        shared_quads = settle_and_index(new_store, ctx.mint)
-        cubes = add_aggregates(new_store, ctx, build_id, work, report_dir, outcomes if validate else None,
-                               shared_quads > 0)
+        shared_quads, cubes = settle_and_derive(new_store, ctx, build_id, work, report_dir,
+                                                outcomes if validate else None)
         if settings.graph_store:   # a remote engine serves the graph: send it there, switch it in
             remote_store.publish(settings.graph_store, new_store, build_id)
         swap_in(settings.store_root, new_store)
@@ -333,28 +332,29 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
     return report
 
 
-def settle_and_index(store: Path, mint: Minter) -> int:
-    """Settle the default graph (`load.settle_default_graph`) and write the search index once, over the
-    settled default graph (its weights count statements). The union check runs beside the index, which
-    is kept when the union is a set (the usual case: each fact is stated once); when it is not, the
-    index stops unwritten as soon as the check says so, and is written after the merge is stored (once,
-    unless the index finished before the check failed).
-    Returns the number of quads repeating a triple (0: the union is a set)."""
+def settle_and_derive(store: Path, ctx: Context, build_id: str, work: Path, report_dir: Path,
+                      outcomes: list | None) -> tuple[int, list[aggregates.Computed]]:
+    """Settle the default graph (`load.settle_default_graph`) and add what the build derives from it: the
+    graph `aggregats` and then the search index, written once over the settled store, cubes included (its
+    weights count statements). The cubes are computed beside the union check, over the union: the merge
+    when the check passes (the usual case: each fact is stated once); when it fails they are computed again
+    over the stored merge. Returns the number of quads repeating a triple (0: the union is a set) and the cubes."""
+    cubes_file = work / f"{aggregates.GRAPH}.nq"
     with ThreadPoolExecutor(1) as beside:
         checked = beside.submit(load.union_is_a_set, store)
-        written = search_index.write(store, mint, stop=lambda: checked.done() and not checked.result())
+        cubes = aggregates.compute(store, ctx, cubes_file)
         shared_quads = load.settle_default_graph(store, checked.result())
-    if written is None or shared_quads:
-        search_index.write(store, mint)   # names and codes, for the search box (graph_service/search.py)
-    return shared_quads
+    if shared_quads:
+        cubes = aggregates.compute(store, ctx, cubes_file)
+    add_aggregates(store, ctx, build_id, cubes_file, report_dir, outcomes, merged=shared_quads > 0)
+    search_index.write(store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
+    return shared_quads, cubes
 
 
-def add_aggregates(new_store: Path, ctx: Context, build_id: str, work: Path, report_dir: Path,
-                   outcomes: list | None, merged: bool) -> list[aggregates.Computed]:
-    """Compute the graph `aggregats` on the loaded store, validate it (`outcomes`: None, not validated; else
-    its outcome is appended, and a violation stops the build), and add it to the store."""
-    cubes_file, prov_file = work / f"{aggregates.GRAPH}.nq", work / f"{aggregates.GRAPH}-provenance.nq"
-    cubes = aggregates.compute(new_store, ctx, cubes_file)
+def add_aggregates(new_store: Path, ctx: Context, build_id: str, cubes_file: Path, report_dir: Path,
+                   outcomes: list | None, *, merged: bool) -> None:
+    """Validate the graph `aggregats` (`outcomes`: None, not validated; else its outcome is appended, and a
+    violation stops the build), describe it in the provenance graph, and add both to the store."""
     triples = aggregates.provenance(ctx, build_id, cubes_file)
     if outcomes is not None:
         checked = shape_sets.run_graph(aggregates.GRAPH, cubes_file)
@@ -364,11 +364,9 @@ def add_aggregates(new_store: Path, ctx: Context, build_id: str, work: Path, rep
         if failed := [o for o in checked if o.blocking and o.violations]:
             names = ", ".join(f"{o.name} ({o.violations} violations)" for o in failed)
             raise BuildError(f"validation failed: {names}; see {report_dir}")
-    provenance_graph = ctx.mint.graph("provenance")
-    prov_file.write_text("".join(nquad(t, provenance_graph) for t in triples), encoding="utf-8")
+    prov_file = cubes_file.with_name(f"{aggregates.GRAPH}-provenance.nq")
+    prov_file.write_text("".join(nquad(t, ctx.mint.graph("provenance")) for t in triples), encoding="utf-8")
     load.add_graphs(new_store, [cubes_file, prov_file], merged=merged)
-    search_index.add_labels(new_store, ctx.mint, ctx.mint.graph(aggregates.GRAPH)[1:-1])   # the cubes' names
-    return cubes
 
 
 def stop(loader: Loader | None) -> None:

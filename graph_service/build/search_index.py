@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from itertools import groupby, islice
 from operator import itemgetter
@@ -36,29 +36,15 @@ SELECT ?x ?name ?code ?label WHERE {{
            FILTER(ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}
   FILTER(ISIRI(?x))
 }}"""
-#: The names of one named graph's things (a graph added after the index: the aggregates).
-GRAPH_LABELS = _PREFIXES + f"""
-SELECT ?x ?label WHERE {{ GRAPH $graph {{ VALUES ?p {{ {' '.join(search.NAMES)} }} ?x ?p ?label }}
-  FILTER(ISIRI(?x) && ISLITERAL(?label) && STRSTARTS(STR(?x), $minted)) }}"""
 #: Statements pointing to each of a batch of entities (the object index answers it, no scan).
 WEIGHTS = "SELECT ?x (COUNT(*) AS ?n) WHERE { VALUES ?x { $things } ?s ?p ?x } GROUP BY ?x"
 _BATCH = 500
 
 
-class Stopped(Exception):
-    """The caller no longer wants this index (`stop` said so): nothing was written."""
-
-
-def never() -> bool:
-    return False
-
-
-def weights(store: GraphStore, things: list[str], stop: Callable[[], bool] = never) -> dict[str, int]:
+def weights(store: GraphStore, things: list[str]) -> dict[str, int]:
     """How many statements point to each thing."""
     found: dict[str, int] = {}
     for start in range(0, len(things), _BATCH):
-        if stop():
-            raise Stopped
         values = " ".join(f"<{x}>" for x in things[start:start + _BATCH])
         found.update((r["x"], int(r["n"])) for r in store.select(WEIGHTS.replace("$things", values)))
     return found
@@ -72,43 +58,36 @@ def names_query(mint: Minter) -> str:
     return NAMES.replace("$searchable", kinds).replace("$minted", f'"{mint.base}/id/"')
 
 
-def found(store: GraphStore, mint: Minter, stop: Callable[[], bool]) -> Iterator[tuple[str | None, ...]]:
+def found(store: GraphStore, mint: Minter) -> Iterator[tuple[str | None, ...]]:
     """(iri, name, code, label) as the store streams them, one of name, code and label set."""
-    for n, row in enumerate(store.query(names_query(mint)).rows()):
-        if n % _BATCH == 0 and stop():
-            raise Stopped
+    for row in store.query(names_query(mint)).rows():
         yield row["x"].value, *(term and term.value for term in (row.get(k) for k in ("name", "code", "label")))
 
 
-def stage(staging: sqlite3.Connection, store: GraphStore, mint: Minter, stop: Callable[[], bool] = never) -> None:
+def stage(staging: sqlite3.Connection, store: GraphStore, mint: Minter) -> None:
     """Stage what the index is made of in `staging`, a private SQLite file (`sqlite3.connect("")`, deleted
-    when closed), so that memory stays flat whatever the size of the graph; Stopped when `stop()`."""
+    when closed), so that memory stays flat whatever the size of the graph."""
     staging.execute("CREATE TABLE found (iri TEXT, name TEXT, code TEXT, label TEXT)")
-    staging.executemany("INSERT INTO found VALUES (?, ?, ?, ?)", found(store, mint, stop))
+    staging.executemany("INSERT INTO found VALUES (?, ?, ?, ?)", found(store, mint))
 
 
-def entries(staging: sqlite3.Connection, store: GraphStore, mint: Minter,
-            stop: Callable[[], bool] = never) -> Iterator[tuple]:
-    """The rows of the index, ordered by IRI: (names, codes, kind, iri, path, label, keys, weight);
-    Stopped when `stop()`. The staged names are read back grouped by IRI, `_BATCH` things at a time."""
+def entries(staging: sqlite3.Connection, store: GraphStore, mint: Minter) -> Iterator[tuple]:
+    """The rows of the index, ordered by IRI: (names, codes, kind, iri, path, label, keys, weight). The staged names are read back grouped by IRI, `_BATCH` things at a time."""
     rows = staging.execute("SELECT iri, name, code FROM found WHERE label IS NULL ORDER BY iri, rowid")
     grouped = groupby(rows, key=itemgetter(0))
     while batch := [(iri, [row[1:] for row in rows]) for iri, rows in islice(grouped, _BATCH)]:
         things = [(iri, mint.parse(iri), rows) for iri, rows in batch]
         things = [(iri, parsed, rows) for iri, parsed, rows in things if parsed and parsed.kind in search.KINDS]
-        weight = weights(store, [iri for iri, _, _ in things], stop)
+        weight = weights(store, [iri for iri, _, _ in things])
         for iri, parsed, rows in things:
             yield entry(iri, parsed, rows, weight.get(iri, 0), mint)
 
 
-def labels(staging: sqlite3.Connection, mint: Minter, stop: Callable[[], bool] = never) -> Iterator[tuple]:
+def labels(staging: sqlite3.Connection, mint: Minter) -> Iterator[tuple]:
     """The rows of the label table: (lowered name, kind, iri, name), one per distinct (IRI, name text) of a
     thing we mint; a fragment IRI (a DECP feed's record of a contract, `...#decp-...`) has the kind of the IRI
-    it is a part of; an IRI `Minter.parse` does not read names no kind: left out. Stopped when `stop()`."""
-    rows = staging.execute("SELECT DISTINCT iri, label FROM found WHERE label IS NOT NULL")
-    for n, (iri, label) in enumerate(rows):
-        if n % _BATCH == 0 and stop():
-            raise Stopped
+    it is a part of; an IRI `Minter.parse` does not read names no kind: left out."""
+    for iri, label in staging.execute("SELECT DISTINCT iri, label FROM found WHERE label IS NOT NULL"):
         if parsed := mint.parse(iri.partition("#")[0]):
             yield search.lowered(label), parsed.kind, iri, label
 
@@ -123,38 +102,17 @@ def entry(iri: str, parsed: Parsed, rows: list[tuple[str | None, str | None]], w
             search.keys(names), weight)
 
 
-def write(store_dir: Path, mint: Minter, stop: Callable[[], bool] = never) -> int | None:
+def write(store_dir: Path, mint: Minter) -> int:
     """Write the index into the store directory `store_dir` (a new store, not yet swapped in); the number
-    of entries, or None if `stop()` became true first (then nothing is written)."""
+    of entries."""
     store = GraphStore(store_dir)
-    target = search.index_path(store_dir)
-    partial = target.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
-    try:
-        with closing(sqlite3.connect("")) as staging, closing(sqlite3.connect(partial)) as db:
-            stage(staging, store, mint, stop)
-            db.execute(search.SCHEMA)
-            db.execute(search.LABELS_SCHEMA)
-            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries(staging, store, mint, stop))
-            db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", labels(staging, mint, stop))
-            db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
-            db.execute("INSERT INTO labels(labels) VALUES ('optimize')")
-            db.commit()
-            written = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-    except Stopped:
-        partial.unlink(missing_ok=True)
-        return None
-    partial.replace(target)
-    return written
-
-
-def add_labels(store_dir: Path, mint: Minter, graph: str) -> None:
-    """Add to the label table the names of a named graph added to the store after its index was written (the
-    graph `aggregats`: its cubes are computed from the indexed store, graph_service/build/aggregates.py)."""
-    query = GRAPH_LABELS.replace("$graph", f"<{graph}>").replace("$minted", f'"{mint.base}/id/"')
-    rows = GraphStore(store_dir).query(query).rows()
     with closing(sqlite3.connect("")) as staging, closing(sqlite3.connect(search.index_path(store_dir))) as db:
-        staging.execute("CREATE TABLE found (iri TEXT, label TEXT)")
-        staging.executemany("INSERT INTO found VALUES (?, ?)", ((r["x"].value, r["label"].value) for r in rows))
+        stage(staging, store, mint)
+        db.execute(search.SCHEMA)
+        db.execute(search.LABELS_SCHEMA)
+        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries(staging, store, mint))
         db.executemany("INSERT INTO labels VALUES (?, ?, ?, ?)", labels(staging, mint))
+        db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
+        db.execute("INSERT INTO labels(labels) VALUES ('optimize')")
         db.commit()
+        return db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
