@@ -68,6 +68,20 @@ def test_edge_cases_same_results_as_pyshacl():
     assert severities == {"Violation", "Warning", "Info"}
 
 
+def test_edge_cases_on_a_store_read_only_the_named_graphs():
+    """The build's way: the data in a store's named graph, the queries scoped to the graphs a set reads
+    (`validate_store`'s `graphs`). Same results as pyshacl on the file; a graph outside the scope giving
+    every subject an extra value for each of its properties changes nothing."""
+    reference, _ = shacl_engines.pyshacl_engine([EDGE_SHAPES], [EDGE_DATA])
+    store, scoped, outside = ox.Store(), ox.NamedNode("urn:graph:scoped"), ox.NamedNode("urn:graph:outside")
+    store.load(path=str(EDGE_DATA), format=ox.RdfFormat.TURTLE, to_graph=scoped)
+    store.extend([ox.Quad(q.subject, q.predicate, ox.Literal("extra"), outside)
+                  for q in store.quads_for_pattern(None, None, None, scoped)])
+    shapes = Graph().parse(EDGE_SHAPES, format="turtle")
+    got = validate_store(shapes, store, [scoped.value])
+    assert Counter(map(key, got)) == Counter(map(key, reference))
+
+
 def test_ill_formed_literals_are_violations():
     """"2023-13-45"^^xsd:date and "abc"^^xsd:decimal do not have their datatype (SHACL 4.1.1)."""
     results, _ = fast_engine([EDGE_SHAPES], [EDGE_DATA])

@@ -247,11 +247,20 @@ class Validator:
         g = graph or self.var()
         return f"GRAPH ?{g} {{ {subject} {path} {obj} }} FILTER(?{g} IN ({self._graph_list}))"
 
+    def joined(self, subject: str, path: str, obj: str) -> str:
+        """The pattern `subject path obj` (two variables) to join with the focus nodes: a one-predicate path
+        as a sub-select, which Oxigraph evaluates once and hash-joins, instead of an index lookup per focus
+        node (38,329 territories of the COG, a property's min, max and datatype: 2.65 s -> 0.30 s); any
+        other path as `triple`."""
+        if not ONE_STEP.fullmatch(path):
+            return self.triple(subject, path, obj)
+        return f"{{ SELECT {subject} {obj} WHERE {{ {self.triple(subject, path, obj)} }} }}"
+
     def values(self, focus: Focus, shape: Shape, f: str, v: str) -> str:
         """Group pattern binding ?f to each focus node and ?v to each of its value nodes."""
         if shape.path is None:
             return f"{focus(f)} BIND(?{f} AS ?{v})"
-        return f"{focus(f)} {self.triple(f'?{f}', shape.path, f'?{v}')}"
+        return f"{focus(f)} {self.joined(f'?{f}', shape.path, f'?{v}')}"
 
     def value_nodes_as_focus(self, focus: Focus, shape: Shape) -> Focus:
         """The value nodes of a shape, as the focus nodes of the shapes nested in it."""
@@ -370,21 +379,20 @@ class Validator:
         if n == 0:
             return "MinCountConstraintComponent", message, []
         self.need_path(shape, SH.minCount)
-        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} OPTIONAL {{ {self.triple('?f', shape.path, '?v')} }} }} "
-                 f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) < {n})")
+        values = f"{focus('f')} OPTIONAL {{ {self.joined('?f', shape.path, '?v')} }}"
+        query = f"SELECT DISTINCT ?f WHERE {{ {values} }} GROUP BY ?f HAVING (COUNT(DISTINCT ?v) < {n})"
         if n == 1:
-            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} "
-                     f"FILTER NOT EXISTS {{ {self.triple('?f', shape.path, '?v')} }} }}")
+            query = f"SELECT DISTINCT ?f WHERE {{ {values} FILTER(!BOUND(?v)) }}"
         return "MinCountConstraintComponent", message, [Row(r["f"]) for r in self.select(query)]
 
     def max_count(self, shape: Shape, focus: Focus, obj: Node, depth: int):
         n = int(obj)
         self.need_path(shape, SH.maxCount)
-        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} {self.triple('?f', shape.path, '?v')} }} "
+        query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} {self.joined('?f', shape.path, '?v')} }} "
                  f"GROUP BY ?f HAVING (COUNT(DISTINCT ?v) > {n})")
         if n == 1:  # a self-join is cheaper than grouping every focus node
-            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} {self.triple('?f', shape.path, '?v')} "
-                     f"{self.triple('?f', shape.path, '?w')} FILTER(!sameTerm(?v, ?w)) }}")
+            query = (f"SELECT DISTINCT ?f WHERE {{ {focus('f')} {self.joined('?f', shape.path, '?v')} "
+                     f"{self.joined('?f', shape.path, '?w')} FILTER(!sameTerm(?v, ?w)) }}")
         return ("MaxCountConstraintComponent", f"More than {n} values",
                 [Row(r["f"]) for r in self.select(query)])
 
@@ -392,7 +400,7 @@ class Validator:
         message = f"Value is not Literal with datatype {obj}"
         if obj == RDFS.Literal:
             return "DatatypeConstraintComponent", message, self.pairs(focus, shape, "!isLiteral(?v)")
-        same = f"isLiteral(?v) && datatype(?v) = {sparql_term(obj)}"
+        same = f"COALESCE(datatype(?v) = {sparql_term(obj)}, false)"   # an IRI's datatype: an error, false
         rows = self.pairs(focus, shape, f"!({same})")
         if obj in (XSD.string, RDF.langString) or (XSDToPython.get(obj) is None and obj not in VALUE_TYPES):
             # rdflib reads any lexical form of these (or has no reader for them): nothing ill-formed
@@ -499,7 +507,7 @@ class Validator:
         if obj != Literal(True):
             return component, message, []
         self.need_path(shape, SH.uniqueLang)
-        query = (f"SELECT ?f WHERE {{ {focus('f')} {self.triple('?f', shape.path, '?v')} FILTER(LANG(?v) != \"\") }} "
+        query = (f"SELECT ?f WHERE {{ {focus('f')} {self.joined('?f', shape.path, '?v')} FILTER(LANG(?v) != \"\") }} "
                  "GROUP BY ?f (LCASE(LANG(?v))) HAVING (COUNT(DISTINCT ?v) > 1)")
         return component, message, [Row(r["f"]) for r in self.select(query)]
 
