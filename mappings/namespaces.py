@@ -123,6 +123,12 @@ def sparql_prologue(*prefixes: str) -> str:
     return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
 
 
+def expand(curie: str) -> str:
+    """The IRI of a `prefix:local` name of a known namespace (the inverse of `shorten`)."""
+    prefix, _, local = curie.partition(":")
+    return PREFIXES[prefix] + local
+
+
 def shorten(iri: str) -> str:
     """`prefix:local` for an IRI in a known namespace, else the IRI itself (for HTML labels)."""
     best = ""

@@ -19,7 +19,7 @@ from graph_service import search
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
 from graph_service.web.documents.sparql_values import fill, iris
-from mappings.namespaces import PREFIXES, shorten, sparql_prologue
+from mappings.namespaces import PREFIXES, expand, shorten, sparql_prologue
 
 RDFS_LABEL = RDFS.label
 
@@ -89,7 +89,7 @@ KIND_NAMES = {
 OTHER_KIND = KindName("", "autre enregistrement", "autres enregistrements")
 
 _BATCH = 400
-_RANK = {PREFIXES[c.partition(":")[0]] + c.partition(":")[2]: i for i, c in enumerate(PROPERTIES)}
+_RANK = {expand(c): i for i, c in enumerate(PROPERTIES)}
 _QUERY = sparql_prologue(*dict.fromkeys(c.partition(":")[0] for c in PROPERTIES)) + (
     "SELECT ?x ?p ?label (LANG(?label) AS ?lang) WHERE { VALUES ?x { $things } "
     f"?x ?p ?label FILTER(?p IN ({', '.join(PROPERTIES)}) && ISLITERAL(?label)) }}")
