@@ -60,18 +60,23 @@ class Namespace:
     Not a `str` subclass on purpose: `DCT.title` must never resolve to `str.title`.
     """
 
-    __slots__ = ("iri",)
+    __slots__ = ("_terms", "iri")
 
     def __init__(self, iri: str) -> None:
         self.iri = iri
+        self._terms: dict[str, str] = {}
 
     def __getattr__(self, local: str) -> str:
-        if local.startswith("__"):
+        if local.startswith("_"):   # a dunder, or `_terms` before __init__ set it (copy, pickle)
             raise AttributeError(local)
-        return f"<{self.iri}{local}>"
+        return self[local]
 
     def __getitem__(self, local: str) -> str:
-        return f"<{self.iri}{local}>"
+        # one string per term: the triples a build holds share it (at 10k records, 9 MiB of copies)
+        term = self._terms.get(local)
+        if term is None:
+            term = self._terms[local] = f"<{self.iri}{local}>"
+        return term
 
     def __str__(self) -> str:
         return self.iri

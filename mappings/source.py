@@ -23,6 +23,37 @@ _MASK = (1 << 64) - 1
 SHARED = (organisations, parcels)
 
 
+class Lines:
+    """Record line numbers, one bit each: a million lines take 125 kB (a set of ints: tens of MB).
+    `int(lines)` is the bitmap, for the set algebra of the link coverage (graph_service/build/coverage.py)."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+
+    def add(self, line: int) -> None:
+        byte = line >> 3
+        if byte >= len(self._bits):   # grows by doubling: amortised constant time
+            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+        self._bits[byte] |= 1 << (line & 7)
+
+    def __int__(self) -> int:
+        return int.from_bytes(self._bits, "little")
+
+    def __len__(self) -> int:
+        return int(self).bit_count()
+
+    def __contains__(self, line: int) -> bool:
+        return line >> 3 < len(self._bits) and bool(self._bits[line >> 3] >> (line & 7) & 1)
+
+    def __getstate__(self) -> bytes:
+        return bytes(self._bits)
+
+    def __setstate__(self, state: bytes) -> None:
+        self._bits = bytearray(state)
+
+
 @dataclass(frozen=True)
 class Period:
     """When a former code named a version of an entity (None: not known), and that version's key."""
@@ -48,8 +79,8 @@ class Context:
     first_line: dict[tuple[str, str, str], int] = field(default_factory=dict)
     links: Counter[tuple[str, str]] = field(default_factory=Counter)
     # per (source, kind): the record lines with a resolved / an unresolved code (link coverage)
-    linked_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
-    unresolved_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    linked_lines: dict[tuple[str, str], Lines] = field(default_factory=lambda: defaultdict(Lines))
+    unresolved_lines: dict[tuple[str, str], Lines] = field(default_factory=lambda: defaultdict(Lines))
     # kind -> key -> the first source that defined it (the graph a link to it points to)
     owners: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     # (kind, key) -> the (kind, key) of the entities a referential relates it to (a postal code's communes)
@@ -57,7 +88,7 @@ class Context:
     # (kind, former code) -> its periods, declared by the history referential (`mappings/cog_history.py`)
     former: dict[tuple[str, str], list[Period]] = field(default_factory=lambda: defaultdict(list))
     # per (source, kind): the record lines whose code resolved only through the history
-    history_lines: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    history_lines: dict[tuple[str, str], Lines] = field(default_factory=lambda: defaultdict(Lines))
     source: str = ""
     line: int = 0
     # what later sources can read of the ones before (keys defined, relations): an order-independent

@@ -72,17 +72,17 @@ def compute(results, ctx: Context) -> list[Coverage]:
         codes_of[(source, kind)][code] = n
     for result in results:
         name = result.source.name
-        dropped = {r.line for r in result.rejected} | {0}  # 0: the preamble, not a record
+        # bitmaps of line numbers (`Lines`): every line but the rejected ones and 0, the preamble
+        kept = ~sum(1 << line for line in {r.line for r in result.rejected} | {0})
         for kind in sorted(kinds_of[name]):
-            good = ctx.linked_lines.get((name, kind), set()) - dropped
-            bad = ctx.unresolved_lines.get((name, kind), set()) - dropped
+            good, bad, history = (int(lines.get((name, kind), 0)) & kept
+                                  for lines in (ctx.linked_lines, ctx.unresolved_lines, ctx.history_lines))
             codes = codes_of.get((name, kind), Counter())
             owners = {*ctx.owners.get(kind, {}).values(), *ctx.owners.get(f"{kind}-version", {}).values()}
             targets = owners - {name} if kind in ctx.owners else set()  # (a former commune: the history)
-            history = ctx.history_lines.get((name, kind), set()) - dropped
-            figures.append(Coverage(name, kind, targets, records=len(good | bad), linked=len(good),
-                                    complete=len(good - bad), unresolved=sum(codes.values()),
-                                    through_history=len(history),
+            figures.append(Coverage(name, kind, targets, records=(good | bad).bit_count(), linked=good.bit_count(),
+                                    complete=(good & ~bad).bit_count(), unresolved=sum(codes.values()),
+                                    through_history=history.bit_count(),
                                     unresolved_codes=sorted(codes.items(), key=lambda c: (-c[1], c[0]))))
         crossing = {c.kind: c for c in figures if c.source == name and c.targets}
         if crossing:
