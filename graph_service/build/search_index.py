@@ -30,7 +30,8 @@ _PREFIXES = sparql_prologue("skos", "rdfs", "dct", "igeo", "foaf", "rov", "bg")
 #: Every statement of a name or a code: the rows are sorted out here, in Python (`found`). Asked in SPARQL,
 #: the filters (literal? language? an IRI of a searchable kind?) decode every term once per function:
 #: 15 s at 10k generated records against 4 s for the plain scan, which `found` then filters.
-NAMES = _PREFIXES + f"SELECT ?x ?p ?o WHERE {{ VALUES ?p {{ {' '.join(NAME_PROPERTIES + CODE_PROPERTIES)} }} ?x ?p ?o }}"
+NAMES = _PREFIXES + f"SELECT ?x ?p ?o WHERE {{ VALUES ?p {{ {' '.join(NAME_PROPERTIES + CODE_PROPERTIES)} }} " \
+                    "?x ?p ?o }"
 #: Statements pointing to each of a batch of entities (the object index answers it, no scan).
 WEIGHTS = "SELECT ?x (COUNT(*) AS ?n) WHERE { VALUES ?x { $things } ?s ?p ?x } GROUP BY ?x"
 _BATCH = 500
@@ -74,7 +75,8 @@ def stage(staging: sqlite3.Connection, store: GraphStore, mint: Minter) -> None:
 
 
 def entries(staging: sqlite3.Connection, store: GraphStore, mint: Minter) -> Iterator[tuple]:
-    """The rows of the index, ordered by IRI: (names, codes, kind, iri, path, label, keys, weight). The staged names are read back grouped by IRI, `_BATCH` things at a time."""
+    """The rows of the index, ordered by IRI: (names, codes, kind, iri, path, label, keys, weight). The
+    staged names are read back grouped by IRI, `_BATCH` things at a time."""
     rows = staging.execute("SELECT iri, name, code FROM found WHERE label IS NULL ORDER BY iri, rowid")
     grouped = groupby(rows, key=itemgetter(0))
     while batch := [(iri, [row[1:] for row in rows]) for iri, rows in islice(grouped, _BATCH)]:
