@@ -21,7 +21,11 @@ entreprise) is kept as stated. The page policy (`graph_service/web/documents/lab
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import io
+import tempfile
+from collections.abc import Iterator
+from typing import IO
 
 from .iri import Minter
 from .namespaces import ADMS, DCT, EPO, RDF, RDFS, SKOS
@@ -54,17 +58,23 @@ def _text(term: str) -> str:
 
 
 class Organisations:
-    """What the sources say of organisations, each triple once (see the module docstring)."""
+    """What the sources say of organisations, each triple once (see the module docstring).
+
+    Memory does not hold the triples: each one goes, once, to a spill file as it comes (the registries
+    first, so what they state is known before any other source says it), and what the collector must
+    remember (a triple seen, a name a registry gives, an organisation named or identified) is a 16-byte
+    digest. A triple held in a set took about 400 bytes; a digest takes about 90."""
 
     def __init__(self, mint: Minter) -> None:
         self.prefix = {kind: f"<{mint.entity_iri(kind, 'x')[:-1]}" for kind in KINDS}
         self.prefixes = tuple(self.prefix.values())
-        self.registry: set[Triple] = set()
-        self.registry_names: dict[str, set[str]] = defaultdict(set)  # subject -> names a registry gives
-        self.stated: dict[Triple, str] = {}          # triple -> the first source stating it
-        self.names: dict[str, list[tuple[str, str]]] = defaultdict(list)  # subject -> (name term, source)
-        self.sources: list[str] = []                 # the sources that said something here, in order
-        self.identifiers: dict[str, tuple[str, str]] = {}  # subject -> (scheme, code term)
+        self.registry: set[bytes] = set()    # the registries' triples
+        self.seen: set[bytes] = set()        # the triples written, and the (subject, name text) pairs named
+        self.named: set[bytes] = set()       # the organisations with a prefLabel (a registry's, or the first name)
+        self.identified: set[bytes] = set()  # the organisations whose legal identifier is written
+        self.sources: list[str] = []         # the sources that said something here, in order
+        self.written = 0
+        self._spill: IO[str] | None = None
 
     def is_organisation(self, subject: str) -> bool:
         return subject.startswith(self.prefixes)
@@ -76,38 +86,49 @@ class Organisations:
         s, p, o = triple
         if not self.is_organisation(s) or o.startswith("_:"):
             return False
-        if p == DCT.identifier and s not in self.identifiers:
+        if p == DCT.identifier and _digest(s) not in self.identified:
             for kind, scheme in SCHEMES.items():
                 if s.startswith(self.prefix[kind]):
-                    self.identifiers[s] = (scheme, o)
+                    self.identified.add(_digest(s))
+                    self._write(*legal_identifier(s, scheme, o))
         if is_registry(source):
-            self.registry.add(triple)
+            self.registry.add(_digest(*triple))
             if p in NAMES:
-                self.registry_names[s].add(_text(o))
+                self.seen.add(_digest("name", s, _text(o)))
+                self.named.add(_digest(s))
             return False
         if source not in self.sources:
             self.sources.append(source)
-        if p in NAMES:
-            self.names[s].append((o, source))
-        else:
-            self.stated.setdefault(triple, source)
+        if p in NAMES:   # the naming rule: the first name a prefLabel (unless a registry names it), others altLabels
+            if (name := _digest("name", s, _text(o))) not in self.seen:
+                self.seen.add(name)
+                label = SKOS.altLabel if _digest(s) in self.named else SKOS.prefLabel
+                self.named.add(_digest(s))
+                self._write((s, label, o))
+        elif (key := _digest(*triple)) not in self.seen and key not in self.registry:
+            self.seen.add(key)
+            self._write(triple)
         return True
 
-    def triples(self) -> list[Triple]:
-        """The shared graph: every triple once, and the naming rule applied."""
-        out = [t for t in self.stated if t not in self.registry]
-        for subject, names in self.names.items():
-            seen = set(self.registry_names.get(subject, ()))
-            named = bool(seen)
-            for name, _ in names:
-                if _text(name) in seen:
-                    continue
-                seen.add(_text(name))
-                out.append((subject, SKOS.altLabel if named else SKOS.prefLabel, name))
-                named = True
-        for subject, (scheme, code) in self.identifiers.items():
-            out += legal_identifier(subject, scheme, code)
-        return out
+    def _write(self, *triples: Triple) -> None:
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (the collector's lifetime)
+        self._spill.writelines(f"{s} {p} {o}\n" for s, p, o in triples)
+        self.written += len(triples)
+
+    def triples(self) -> Iterator[Triple]:
+        """The shared graph: every triple once, and the naming rule applied (read back from the spill)."""
+        if self._spill is None:
+            return
+        self._spill.seek(0)
+        for line in self._spill:
+            s, p, o = line[:-1].split(" ", 2)   # two IRIs without spaces, then the object
+            yield s, p, o
+        self._spill.seek(0, io.SEEK_END)
+
+
+def _digest(*parts: str) -> bytes:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
 
 
 def legal_identifier(subject: str, scheme: str, code: str) -> list[Triple]:
