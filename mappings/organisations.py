@@ -86,24 +86,25 @@ class Organisations:
         s, p, o = triple
         if not self.is_organisation(s) or o.startswith("_:"):
             return False
-        if p == DCT.identifier and _digest(s) not in self.identified:
+        who = _digest(s)
+        if p == DCT.identifier and who not in self.identified:
             for kind, scheme in SCHEMES.items():
                 if s.startswith(self.prefix[kind]):
-                    self.identified.add(_digest(s))
+                    self.identified.add(who)
                     self._write(*legal_identifier(s, scheme, o))
         if is_registry(source):
             self.registry.add(_digest(*triple))
             if p in NAMES:
                 self.seen.add(_digest("name", s, _text(o)))
-                self.named.add(_digest(s))
+                self.named.add(who)
             return False
         if source not in self.sources:
             self.sources.append(source)
         if p in NAMES:   # the naming rule: the first name a prefLabel (unless a registry names it), others altLabels
             if (name := _digest("name", s, _text(o))) not in self.seen:
                 self.seen.add(name)
-                label = SKOS.altLabel if _digest(s) in self.named else SKOS.prefLabel
-                self.named.add(_digest(s))
+                label = SKOS.altLabel if who in self.named else SKOS.prefLabel
+                self.named.add(who)
                 self._write((s, label, o))
         elif (key := _digest(*triple)) not in self.seen and key not in self.registry:
             self.seen.add(key)

@@ -44,9 +44,6 @@ class Lines:
     def __len__(self) -> int:
         return int(self).bit_count()
 
-    def __contains__(self, line: int) -> bool:
-        return line >> 3 < len(self._bits) and bool(self._bits[line >> 3] >> (line & 7) & 1)
-
     def __getstate__(self) -> bytes:
         return bytes(self._bits)
 
