@@ -27,7 +27,6 @@ from graph_service.store import GraphStore
 from graph_service.web.app import create_app
 from graph_service.web.documents import sparql_values as sv
 from mappings import catalog
-from mappings.iri import Minter
 from mappings.namespaces import sparql_prologue
 
 from .conftest import DATA

@@ -14,8 +14,9 @@ makes every graph's `void:triples` the store's count. Checked, the store is mark
 in its directory) and read through the union; should a triple be stated twice, the merge is stored as the
 default graph after all (each quad copied without its graph name, a set), as every store was before, and the
 build's summary says how many quads repeated a triple (what the build derives from the store, cubes and
-search index, is then computed over the merge: `pipeline.settle_and_derive`). At 100,000 generated records the check failed before parcels were shared
-(one parcel in both DVF graphs: the merge took 116 s of a 562 s build).
+search index, is then computed over the merge: `pipeline.settle_and_derive`). At 100,000 generated records
+the check failed before parcels were shared (one parcel in both DVF graphs: the merge took 116 s of a 562 s
+build).
 
 The default build's 80 files (2.28M quads, quiet 2-core machine): each file loaded
 twice (quads, then the merge) 47.5 s + optimize 5.1 s, 899 MB; once each 24.7 s + 3.0 s, 612 MB; all in

@@ -5,7 +5,8 @@ One entry per entity of the kinds of `search.KINDS`: every name it has (labels, 
 names, in French, without language or in English), its codes (the key of its IRI, `skos:notation`,
 `dct:identifier`), and a weight, the number of statements pointing to it (a big city, a busy supplier
 come first). And the `labels` table of `/api/labels`: every name (`search.NAMES`, any language) of every
-entity we mint, by (IRI, name), with its kind and the name lowercased, in a trigram index. The queries are fixed templates over our own IRIs: nothing typed by a user reaches them.
+entity we mint, by (IRI, name), with its kind and the name lowercased, in a trigram index. The queries are
+fixed templates over our own IRIs: nothing typed by a user reaches them.
 """
 
 from __future__ import annotations
@@ -52,18 +53,18 @@ def found(store: GraphStore, mint: Minter) -> Iterator[tuple[str | None, ...]]:
     the names of `search.NAMES` of every IRI we mint (the label table)."""
     minted = f"{mint.base}/id/"
     searchable = tuple(f"{minted}{kind}/" for kind in search.KINDS)
-    names, codes, labels = (set(map(expand, properties))
-                            for properties in (NAME_PROPERTIES, CODE_PROPERTIES, search.NAMES))
+    naming, coding, labelling = (set(map(expand, properties))
+                                 for properties in (NAME_PROPERTIES, CODE_PROPERTIES, search.NAMES))
     for row in store.query(NAMES).rows():
         x, p, o = row["x"], row["p"].value, row["o"]
         if x.kind != "iri" or o.kind != "literal" or not x.value.startswith(minted):
             continue
         if x.value.startswith(searchable):
-            if p in codes:
+            if p in coding:
                 yield x.value, None, o.value, None
-            elif p in names and (o.language or "") in ("fr", "", "en"):
+            elif p in naming and (o.language or "") in ("fr", "", "en"):
                 yield x.value, o.value, None, None
-        if p in labels:
+        if p in labelling:
             yield x.value, None, None, o.value
 
 
