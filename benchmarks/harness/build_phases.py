@@ -4,7 +4,7 @@ Run: `python -m benchmarks.harness.build_phases DATA HOME KEEP` -> prints one JS
 The build is the real `graph_service.build.pipeline.build`; the harness only wraps the functions it
 calls with a clock (no change to the pipeline), and hard-links the lifted N-Quads into KEEP as they are
 given to the loader (before the build removes its work directory), so that the anchors read the very same
-files. The loader thread runs beside the lift and pyshacl's validation of the catalog; the fast engine waits for it
+files. The loader thread runs beside the lift; the fast engine waits for it
 (inside the validation's wall clock) and validates on the loaded store; the default graph's check runs beside the
 search index: their phases overlap others (phases marked "beside" are not in the sum of the rest).
 """
@@ -55,7 +55,7 @@ def main(data: Path, home: Path, keep: Path) -> None:
             super().add(file, graph)
 
         def _run(self):
-            clocked("loader thread, beside the lift and pyshacl (bulk_load)", super()._run)()
+            clocked("loader thread, beside the lift (bulk_load)", super()._run)()
 
         def wait(self):
             return clocked("validate: wait for the loader (data graphs loaded, before the fast engine)",

@@ -2,9 +2,8 @@
 
 Each source becomes one named graph written as N-Quads text (no rdflib on the hot path), bulk-loaded
 by Oxigraph as the lift finishes it: a loader thread (`load.Loader`) takes file k while source k+1 is
-lifted. pyshacl validates the catalog on its file in a process beside the end of the load; the data graphs
-are validated by the fast engine on the new store itself once they are loaded (`Loader.wait`, each shape
-set's queries reading its graphs only: `shape_sets.run`), then provenance, link sets and the rest are
+lifted. The graphs are validated by the fast engine on the new store itself once they are loaded
+(`Loader.wait`, each shape set's queries reading its graphs only: `shape_sets.run`), then provenance, link sets and the rest are
 written and loaded. A blocking violation stops the build there: the new store is removed. Every input
 record is either lifted or kept in the quarantine report with its reason: rows read = rows lifted + rows
 rejected, per source.
@@ -212,7 +211,7 @@ def graph_of(nquads: Path) -> str:
 @contextmanager
 def frozen() -> Iterator[None]:
     """The objects alive now kept out of the garbage collector's sight while the block runs: the processes
-    forked in it (the change feed's, pyshacl's) share the lift's state, GBs at national size, instead of
+    forked in it (the change feed's, a pyshacl set's) share the lift's state, GBs at national size, instead of
     copying its pages when they collect."""
     gc.freeze()
     try:

@@ -44,7 +44,11 @@ NOT_CONSTRAINTS = {
     SH.path, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.severity,
     SH.message, SH.deactivated, SH.name, SH.description, SH.order, SH.group, SH.defaultValue,
     SH.property, SH.flags, SH.declare, SH.prefixes,
+    # not a SHACL term (DCAT-AP 3.0.1's shapes.ttl writes it beside sh:node): ignored, as pyshacl ignores it
+    URIRef(f"{SH}shape"),
 }
+#: asks nothing (the DCAT-AP HVD shapes write it on every node shape); `sh:closed true` is not supported
+NOT_CLOSED = (SH.closed, Literal(False))
 NODE_KINDS = {  # sh:nodeKind -> SPARQL test that a value node does NOT have that kind
     SH.IRI: "!isIRI(?v)", SH.BlankNode: "!isBlank(?v)", SH.Literal: "!isLiteral(?v)",
     SH.BlankNodeOrIRI: "isLiteral(?v)", SH.BlankNodeOrLiteral: "isIRI(?v)",
@@ -169,7 +173,7 @@ class Shapes:
         for pred, obj in sorted(g.predicate_objects(node)):
             if pred == SH.property:
                 shape.properties.append(self.shape(obj))
-            elif pred in NOT_CONSTRAINTS or not str(pred).startswith(str(SH)):
+            elif pred in NOT_CONSTRAINTS or not str(pred).startswith(str(SH)) or (pred, obj) == NOT_CLOSED:
                 continue
             elif pred in SUPPORTED:
                 shape.constraints.append((pred, obj))
