@@ -75,7 +75,7 @@ def test_a_failure_while_loading_leaves_the_graph_untouched(good_build, monkeypa
     """The disk fills while the loader thread streams a lifted file into the new store: the build stops
     with the one message naming the file, nothing of the new store stays."""
     before, kept = served(good_build), stores(good_build)
-    monkeypatch.setattr(load._Chunks, "readinto", disk_full)
+    monkeypatch.setattr(load.Loader, "_chunks", disk_full)
     with pytest.raises(BuildError, match=r"loading naf\.nq: .*No space left on device"):
         build(good_build, naf.SOURCES, progress=False)
     assert_untouched(good_build, before, kept)

@@ -7,13 +7,16 @@ merge (graph_service/build/load.py). Organisations and contracts several feeds p
 from __future__ import annotations
 
 import io
+import multiprocessing
 import sqlite3
+import threading
+import time
 from contextlib import closing
 
 import pyoxigraph as ox
 
 from graph_service import search
-from graph_service.build import aggregates
+from graph_service.build import aggregates, load
 from graph_service.build.load import Loader, load_new_store
 from graph_service.build.pipeline import lift_source, settle_and_derive
 from graph_service.store import GraphStore
@@ -178,3 +181,31 @@ def test_when_the_union_is_not_a_set_what_the_build_derives_reads_the_merge(tmp_
         assert db.execute("SELECT iri, weight FROM entries").fetchall() == [(toulon[1:-1], 1)]
         cube_names = db.execute("SELECT COUNT(*) FROM labels WHERE kind = 'cube'").fetchone()[0]
     assert cube_names >= len(aggregates.CUBES)
+
+
+def test_a_process_forked_while_the_loader_feeds_does_not_hold_the_load_open(tmp_path):
+    """The build forks (the change feed's process, validation processes) while the loader streams files into
+    Oxigraph through a FIFO: a child keeping the FIFO's write end open would keep the stream from ever ending.
+    Here a child forked while the loader feeds sleeps on; the load still ends, whole."""
+    base = "http://127.0.0.1:8000"
+    files = [tmp_path / f"{name}.nq" for name in ("a", "b")]
+    for file in files:
+        file.write_text(f"<{base}/id/x/{file.stem}> <{base}/def#p> \"{file.stem}\" <{base}/graph/{file.stem}> .\n",
+                        encoding="utf-8")
+    loader = Loader(tmp_path / "store")
+    loader.add(files[0])
+    deadline = time.monotonic() + 60
+    while not load._feeding and time.monotonic() < deadline:   # the stream is open, waiting for more files
+        time.sleep(0.01)
+    assert load._feeding
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(120,), daemon=True)
+    child.start()
+    try:
+        loader.add(files[1])
+        finishing = threading.Thread(target=loader.finish, daemon=True)
+        finishing.start()
+        finishing.join(60)
+        assert not finishing.is_alive() and child.is_alive()
+    finally:
+        child.kill()
+    assert len(ox.Store.read_only(str(tmp_path / "store"))) == 2

@@ -4,8 +4,8 @@
 1. a snapshot of data/ with national-size DECP, DVF and SIRENE files generated in place of the samples;
 2. the build on it, phase by phase (build_phases.py), vs `oxigraph load` of the very same N-Quads;
 3. queries over HTTP on the built store, ours (`/sparql`) vs `oxigraph serve-read-only` on the same
-   store directory: one-subject lookup p50, 100 labels p50, GROUP BY, join + GROUP BY, every quad as
-   TSV, 16 concurrent clients doing lookups;
+   store directory: one-subject lookup p50, 100 labels p50, GROUP BY, join + GROUP BY (each a median of
+   requests sent to the two servers in turn), every quad as TSV, 16 concurrent clients doing lookups;
 4. validation of the generated sources' graphs: our engine (fast) vs pyshacl, same shapes, same files;
 5. the DECP lift: ours (decp_tabular) vs Morph-KGC running benchmarks/rml/decp_tabular.rml.ttl.
 An anchor that is not installed (`make bench-env`) is recorded as absent with the reason, never
@@ -148,15 +148,19 @@ class Server:
         self.proc.wait(20)
 
 
-def p50(url: str, query: str, n: int) -> float:
-    session = requests.Session()
-    samples = []
+def p50(urls: dict[str, str], query: str, n: int) -> dict[str, float]:
+    """Each server's median time (ms) for `query`, its requests interleaved with the others' (one to each
+    server in turn), so that a change in the shared machine's load falls on all of them alike; the first two
+    rounds are not counted."""
+    sessions = {name: requests.Session() for name in urls}
+    samples: dict[str, list[float]] = {name: [] for name in urls}
     for _ in range(n + 2):
-        start = time.perf_counter()
-        r = session.get(url, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
-        r.raise_for_status()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples[2:]) * 1000
+        for name, url in urls.items():
+            start = time.perf_counter()
+            r = sessions[name].get(url, params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+            r.raise_for_status()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times[2:]) * 1000 for name, times in samples.items()}
 
 
 def dump(url: str) -> dict:
@@ -211,15 +215,15 @@ def queries(home: Path, store: Path, repeats: int, seconds: float) -> dict:
                 f"http://127.0.0.1:{port}/query")
         else:
             sides["oxigraph serve-read-only"] = {"absent": f"{OXIGRAPH} not installed (make bench-env)"}
+        urls = {name: server.url for name, server in servers.items()}
+        p50(urls, LOOKUP, 3)   # warm up (workers open the store on their first job)
+        sides.update({name: {"lookup p50 ms": round(ms, 2)} for name, ms in p50(urls, LOOKUP, repeats).items()})
+        for label, text in QUERIES.items():
+            for name, ms in p50(urls, text, max(3, repeats // 10)).items():
+                sides[name][f"{label} p50 ms"] = round(ms, 1)
         for name, server in servers.items():
-            p50(server.url, LOOKUP, 3)   # warm up (workers open the store on their first job)
-        for name, server in servers.items():
-            figures = {"lookup p50 ms": round(p50(server.url, LOOKUP, repeats), 2)}
-            for label, text in QUERIES.items():
-                figures[f"{label} p50 ms"] = round(p50(server.url, text, max(3, repeats // 10)), 1)
-            figures["every quad as TSV"] = dump(server.url)
-            figures["16 clients, lookups"] = concurrent(server.url, 16, seconds)
-            sides[name] = figures
+            sides[name]["every quad as TSV"] = dump(server.url)
+            sides[name]["16 clients, lookups"] = concurrent(server.url, 16, seconds)
     finally:
         for server in servers.values():
             server.close()

@@ -22,7 +22,11 @@ The default build's 80 files (2.28M quads, quiet 2-core machine): each file load
 twice (quads, then the merge) 47.5 s + optimize 5.1 s, 899 MB; once each 24.7 s + 3.0 s, 612 MB; all in
 one `bulk_load` stream 17.7 s, 392 MB (`oxigraph load` of the same files: 23.0 s, 589 MB). So the files go
 to Oxigraph's bulk loader as ONE stream, from a thread (`Loader`: `bulk_load` releases the GIL) that takes
-each lifted file as soon as the lift wrote it. Once the lift is done, `wait` ends the running call so that
+each lifted file as soon as the lift wrote it. The stream reaches Oxigraph through a FIFO, written by a
+second thread: handed a Python stream, Oxigraph took the GIL back for each small read, and the lift, holding
+it, starved the loader (10k harness: the build used 1.05 cores during the lift, the loader then ran 21 s on
+its own; the same quads loaded beside a Python thread that never lets the GIL go: unfinished after 10
+minutes through a Python stream, 27 s through the FIFO). Once the lift is done, `wait` ends the running call so that
 the fast SHACL engine validates the data graphs there, on this store (`shape_sets.run`), while the loader
 waits for the build's last files (provenance, link sets...). `bulk_load` gives each call's blank node labels their own
 scope, so a file that may hold blank nodes (the bytes `_:` anywhere in it) gets a call of its own; all
@@ -38,12 +42,14 @@ and 198 s after (the check is new).
 
 from __future__ import annotations
 
-import io
+import errno
 import mmap
 import os
 import queue
 import shutil
+import tempfile
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -136,7 +142,12 @@ class Loader:
 
     # ---- the loader thread
     def _run(self) -> None:
-        """One `bulk_load` per run of files that may share it (`_stream`)."""
+        """One `bulk_load` per run of files that may share it (`_stream`). Oxigraph reads the run from a FIFO
+        that `_feed` writes in another thread: read from a Python stream, it would need the GIL for each
+        small read, and the lift holds it (module docstring)."""
+        folder = Path(tempfile.mkdtemp(prefix="bercy-graph-load-"))
+        fifo = folder / "quads.nq"
+        os.mkfifo(fifo)
         try:
             item = self._next()
             while item is not None:
@@ -145,12 +156,26 @@ class Loader:
                     item = self._next()
                     continue
                 left: list[tuple[Path, str] | threading.Event | None] = []
+                failed: list[BaseException] = []
+                feeder = threading.Thread(target=_feed, args=(fifo, self._stream(item, left), failed),
+                                          name="bulk-load-feed", daemon=True)
+                feeder.start()
                 assert self._store is not None
-                self._store.bulk_load(_Chunks(self._stream(item, left)), format=ox.RdfFormat.N_QUADS)
+                try:
+                    self._store.bulk_load(path=str(fifo), format=ox.RdfFormat.N_QUADS)
+                except Exception:
+                    if failed:   # the feeder's failure cut the stream short: it says why
+                        raise failed[0] from None
+                    raise
+                feeder.join()
+                if failed:
+                    raise failed[0]
                 item = left[0]
         except BaseException as exc:   # noqa: BLE001 - handed to the build by `finish`
             self._error = LoadError(f"loading {self._current.name}: {exc}")
             self._error.__cause__ = exc
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _next(self) -> tuple[Path, str] | threading.Event | None:
         item = self._files.get()
@@ -264,25 +289,58 @@ def as_nquads(file: Path, graph: str) -> bytes:
                         format=ox.RdfFormat.N_QUADS)
 
 
-class _Chunks(io.RawIOBase):
-    """A readable binary stream over byte strings (what `Store.bulk_load` reads)."""
+#: the write ends of the loaders' FIFOs, open now. The build forks (the change feed's process, validation
+#: processes) while a loader feeds: a child holding a write end open would keep the reader from ever seeing
+#: the end of the stream, so children close them at once, and no fork happens between a FIFO's opening and
+#: its entry here (`_forks`).
+_feeding: set[int] = set()
+_forks = threading.Lock()
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks, self._left = chunks, memoryview(b"")
 
-    def readable(self) -> bool:
-        return True
+def _close_feeds_in_child() -> None:
+    for fd in _feeding:
+        os.close(fd)
+    _feeding.clear()
 
-    def readinto(self, buffer) -> int:
-        while not self._left:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._left = memoryview(chunk)
-        size = min(len(buffer), len(self._left))
-        buffer[:size] = self._left[:size]
-        self._left = self._left[size:]
-        return size
+
+os.register_at_fork(before=_forks.acquire, after_in_parent=_forks.release,
+                    after_in_child=lambda: (_forks.release(), _close_feeds_in_child()))
+
+
+def _open_feed(fifo: Path) -> int:
+    """The write end of `fifo`, once its reader opened it, entered in `_feeding` before any fork can happen
+    (a non-blocking open: the lock is never held while waiting for the reader)."""
+    while True:
+        with _forks:
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:   # ENXIO: no reader yet
+                    raise
+            else:
+                _feeding.add(fd)
+                os.set_blocking(fd, True)
+                return fd
+        time.sleep(0.001)
+
+
+def _feed(fifo: Path, chunks: Iterator[bytes], failed: list[BaseException]) -> None:
+    """Write `chunks` into the FIFO a `bulk_load` call reads; an error goes into `failed` before the FIFO
+    closes (the reader then sees its end)."""
+    fd = _open_feed(fifo)
+    try:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+    except BrokenPipeError:   # the reader stopped (bulk_load failed): its own error says why
+        pass
+    except BaseException as exc:   # noqa: BLE001 - the loader thread raises it
+        failed.append(exc)
+    finally:
+        with _forks:
+            _feeding.discard(fd)
+            os.close(fd)
 
 
 def swap_in(store_root: Path, new_store: Path, keep: int = 2) -> None:
