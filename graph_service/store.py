@@ -13,10 +13,9 @@ or, should sources state a triple twice, holds the merge as its default graph (g
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Iterator, Protocol
+from typing import BinaryIO, Iterator, NamedTuple, Protocol
 
 import pyoxigraph as ox
 
@@ -48,10 +47,11 @@ def build_time(build_id: str) -> datetime | None:
         return None
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """An RDF term of a result row. `str(term)` is its N-Triples text (`<iri>`, `"text"@fr`, `_:b1`);
-    `kind` is "iri", "blank" or "literal"; `datatype` is an IRI (literals only)."""
+    `kind` is "iri", "blank" or "literal"; `datatype` is an IRI (literals only). A named tuple, as it is made
+    for every cell a caller reads: the search index reads its 379,000 rows (10k harness) in 5.4 s so, 7.9 s
+    with a frozen dataclass and cells looked up by name (3.7 s iterating pyoxigraph's rows alone)."""
 
     nt: str
     value: str
@@ -136,8 +136,8 @@ class OxigraphResults:
     def rows(self) -> Iterator[dict[str, Term]]:
         """SELECT rows as {variable: term}, unbound variables left out."""
         names = self.variables()
-        for row in self._results:
-            yield {n: term(row[n]) for n in names if row[n] is not None}
+        for row in self._results:   # a row's terms in the variables' order (faster than by name)
+            yield {n: term(node) for n, node in zip(names, row) if node is not None}
 
     def __bool__(self) -> bool:
         return bool(self._results)

@@ -26,8 +26,8 @@ each lifted file as soon as the lift wrote it. The stream reaches Oxigraph throu
 second thread: handed a Python stream, Oxigraph took the GIL back for each small read, and the lift, holding
 it, starved the loader (10k harness: the build used 1.05 cores during the lift, the loader then ran 21 s on
 its own; the same quads loaded beside a Python thread that never lets the GIL go: unfinished after 10
-minutes through a Python stream, 27 s through the FIFO). Once the lift is done, `wait` ends the running call so that
-the fast SHACL engine validates the data graphs there, on this store (`shape_sets.run`), while the loader
+minutes through a Python stream, 27 s through the FIFO). Once the lift is done, `wait` ends the running
+call so that the fast SHACL engine validates the data graphs there, on this store (`shape_sets.run`), while the loader
 waits for the build's last files (provenance, link sets...). `bulk_load` gives each call's blank node labels their own
 scope, so a file that may hold blank nodes (the bytes `_:` anywhere in it) gets a call of its own; all
 others share one (a triple file is parsed with its blank nodes renamed at random: it shares too).

@@ -3,8 +3,8 @@
 Each source becomes one named graph written as N-Quads text (no rdflib on the hot path), bulk-loaded
 by Oxigraph as the lift finishes it: a loader thread (`load.Loader`) takes file k while source k+1 is
 lifted. The graphs are validated by the fast engine on the new store itself once they are loaded
-(`Loader.wait`, each shape set's queries reading its graphs only: `shape_sets.run`), then provenance, link sets and the rest are
-written and loaded. A blocking violation stops the build there: the new store is removed. Every input
+(`Loader.wait`, each shape set's queries reading its graphs only: `shape_sets.run`), then provenance, link
+sets and the rest are written and loaded. A blocking violation stops the build there: the new store is removed. Every input
 record is either lifted or kept in the quarantine report with its reason: rows read = rows lifted + rows
 rejected, per source.
 """
