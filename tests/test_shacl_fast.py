@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from graph_service.config import PROJECT_ROOT
 from graph_service.shacl import pyshacl_engine as shacl_engines
 from graph_service.shacl.fast import SUPPORTED, UnsupportedShape, fast_engine, validate_store
 from graph_service.shacl.shape_sets import ENGINES, SHAPE_SETS, SHAPES_DIR
@@ -214,7 +215,7 @@ def test_sirene_shapes_same_results_as_pyshacl_on_units_that_break_them(tmp_path
 # The official DCAT-AP shapes, which the build runs on the fast engine too
 
 CATALOG_SETS = [s for s in SHAPE_SETS if s.name.startswith("dcat-ap-")]
-DCAT_AP_EXAMPLES = SHAPES_DIR.parent.parent / "shared" / "external" / "shacl"
+DCAT_AP_EXAMPLES = PROJECT_ROOT.parent / "shared/external/shacl"
 
 
 @pytest.mark.parametrize("shape_set", CATALOG_SETS, ids=lambda s: s.name)

@@ -19,8 +19,9 @@ _parsed: dict[tuple, Graph] | None = None
 
 @contextmanager
 def parsed_once() -> Iterator[None]:
-    """Within the block, the same unchanged files are parsed once (the catalog is validated against three
-    shape sets in a row, `shape_sets.tasks`, and its parse is a fifth of each run); pyshacl only reads them."""
+    """Within the block, the same unchanged files are parsed once (pyshacl sets on the same files run in a
+    row, `shape_sets.tasks`: the catalog's parse was a fifth of each of its three DCAT-AP runs, when pyshacl
+    ran them); pyshacl only reads them."""
     global _parsed
     _parsed = {}
     try:

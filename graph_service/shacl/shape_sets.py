@@ -227,7 +227,7 @@ def run_graph(name: str, nquads: Path) -> list[Outcome]:
 
 def tasks(jobs: list[Job]) -> list[tuple[list[int], list[Job]]]:
     """The jobs grouped into the units a process runs, longest first: pyshacl's jobs on the same files go
-    together (the catalog's three DCAT-AP sets: one parse, `pyshacl_engine.parsed_once`), and so do the fast
+    together (one parse for them all, `pyshacl_engine.parsed_once`), and so do the fast
     engine's jobs reading the same organisations (loaded once, `fast.keeping`)."""
     grouped: dict[tuple, list[int]] = {}
     for i, job in enumerate(jobs):
