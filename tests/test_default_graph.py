@@ -158,9 +158,9 @@ def size(store: GraphStore) -> int:
 
 def test_when_the_union_is_not_a_set_what_the_build_derives_reads_the_merge(tmp_path):
     """A triple two graphs state (a sale's link to Toulon): the check fails, the merge is stored, and what
-    the build derives from the store comes after it: the search index, whose weights count the statements
-    pointing to a thing (Toulon's is 1, not the union's 2), written once the graph `aggregats` is added
-    (its cubes' names are in the label table) (graph_service/build/pipeline.py, `settle_and_derive`)."""
+    the build derives from the store is derived again over it: the search index, whose weights count the
+    statements pointing to a thing (Toulon's is 1, not the union's 2), with the cubes' names in the label table
+    (graph_service/build/pipeline.py, `settle_and_derive`)."""
     base = "http://127.0.0.1:8000"
     toulon, sale = f"<{base}/id/commune/83137>", f"<{base}/id/mutation/2023-1116745>"
     files = []

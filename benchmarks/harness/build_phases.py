@@ -6,7 +6,7 @@ calls with a clock (no change to the pipeline), and hard-links the lifted N-Quad
 given to the loader (before the build removes its work directory), so that the anchors read the very same
 files. The loader thread runs beside the lift; the fast engine waits for it
 (inside the validation's wall clock) and validates on the loaded store; the default graph's check runs beside the
-search index: their phases overlap others (phases marked "beside" are not in the sum of the rest).
+aggregates' queries and the search index: their phases overlap others (phases marked "beside" are not in the sum of the rest).
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def main(data: Path, home: Path, keep: Path) -> None:
 
     pipeline.lift_source = timed_lift
     pipeline.Loader = KeepingLoader
-    load.union_is_a_set = clocked("default graph check, beside the aggregates' queries", load.union_is_a_set)
+    load.union_is_a_set = clocked("default graph check, beside the aggregates' queries and the search index",
+                                  load.union_is_a_set)
     load.settle_default_graph = clocked("default graph (mark, or store the merge)", load.settle_default_graph)
     run_shape_sets = shape_sets.run
 

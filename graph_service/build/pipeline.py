@@ -333,20 +333,27 @@ def build(settings: Settings, sources: Sequence[Source] | None = None, *, progre
 def settle_and_derive(store: Path, ctx: Context, build_id: str, work: Path, report_dir: Path,
                       outcomes: list | None) -> tuple[int, list[aggregates.Computed]]:
     """Settle the default graph (`load.settle_default_graph`) and add what the build derives from it: the
-    graph `aggregats` and then the search index, written once over the settled store, cubes included (its
-    weights count statements). The cubes are computed beside the union check, over the union: the merge
-    when the check passes (the usual case: each fact is stated once); when it fails they are computed again
-    over the stored merge. Returns the number of quads repeating a triple (0: the union is a set) and the cubes."""
+    graph `aggregats` and the search index (names and codes, for the search box: graph_service/search.py),
+    cubes' names included. Both are computed beside the union check, over the union: the merge when the
+    check passes (the usual case: each fact is stated once); when it fails, again over the stored merge. The
+    check reads through a read-only handle, blind to later writes: the store is written (merge, cubes) only
+    once it has ended. Returns the number of quads repeating a triple (0: the union is a set) and the cubes."""
     cubes_file = work / f"{aggregates.GRAPH}.nq"
     with ThreadPoolExecutor(1) as beside:
         checked = beside.submit(load.union_is_a_set, store)
-        cubes = aggregates.compute(store, ctx, cubes_file)
+        cubes = derive(store, ctx, cubes_file)
         shared_quads = load.settle_default_graph(store, checked.result())
     if shared_quads:
-        cubes = aggregates.compute(store, ctx, cubes_file)
+        cubes = derive(store, ctx, cubes_file)
     add_aggregates(store, ctx, build_id, cubes_file, report_dir, outcomes, merged=shared_quads > 0)
-    search_index.write(store, ctx.mint)   # names and codes, for the search box (graph_service/search.py)
     return shared_quads, cubes
+
+
+def derive(store: Path, ctx: Context, cubes_file: Path) -> list[aggregates.Computed]:
+    """The cubes (written to `cubes_file`) and the search index, read from the store as it is."""
+    cubes = aggregates.compute(store, ctx, cubes_file)
+    search_index.write(store, ctx.mint, also=[cubes_file])
+    return cubes
 
 
 def add_aggregates(new_store: Path, ctx: Context, build_id: str, cubes_file: Path, report_dir: Path,

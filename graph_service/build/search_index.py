@@ -3,24 +3,28 @@ people look for, gathered once per build so that the web never scans the graph p
 
 One entry per entity of the kinds of `search.KINDS`: every name it has (labels, titles, legal and declared
 names, in French, without language or in English), its codes (the key of its IRI, `skos:notation`,
-`dct:identifier`), and a weight, the number of statements pointing to it (a big city, a busy supplier
-come first). And the `labels` table of `/api/labels`: every name (`search.NAMES`, any language) of every
-entity we mint, by (IRI, name), with its kind and the name lowercased, in a trigram index. The queries are
-fixed templates over our own IRIs: nothing typed by a user reaches them.
+`dct:identifier`), and a weight, the number of statements of the loaded graphs pointing to it (a big city, a
+busy supplier come first; the cubes the build derives from them are not counted). And the `labels` table of
+`/api/labels`: every name (`search.NAMES`, any language) of every entity we mint, by (IRI, name), with its
+kind and the name lowercased, in a trigram index; the cubes' names are read from their file, as the index is
+written before they are added to the store (`pipeline.settle_and_derive`). The queries are fixed templates
+over our own IRIs: nothing typed by a user reaches them.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from itertools import groupby, islice
 from operator import itemgetter
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from graph_service import search
-from graph_service.store import GraphStore
+from graph_service.store import GraphStore, Term, term
 from mappings.iri import Minter, Parsed
 from mappings.namespaces import expand, sparql_prologue
 
@@ -47,16 +51,27 @@ def weights(store: GraphStore, things: list[str]) -> dict[str, int]:
     return found
 
 
-def found(store: GraphStore, mint: Minter) -> Iterator[tuple[str | None, ...]]:
-    """(iri, name, code, label), one of name, code and label set, as the store streams them: the names (in
+def statements(store: GraphStore, files: Iterable[Path]) -> Iterator[tuple[Term, str, Term]]:
+    """(subject, predicate IRI, object) of every name or code the store states, then of those in `files`
+    (N-Quads)."""
+    for row in store.query(NAMES).rows():
+        yield row["x"], row["p"].value, row["o"]
+    wanted = set(map(expand, NAME_PROPERTIES + CODE_PROPERTIES))
+    for file in files:
+        for quad in ox.parse(path=str(file), format=ox.RdfFormat.N_QUADS):
+            if quad.predicate.value in wanted:
+                yield term(quad.subject), quad.predicate.value, term(quad.object)
+
+
+def found(rows: Iterable[tuple[Term, str, Term]], mint: Minter) -> Iterator[tuple[str | None, ...]]:
+    """(iri, name, code, label), one of name, code and label set, as the `statements` come: the names (in
     French, English or no language) and codes of the things of a searchable kind (`search.KINDS`), and
     the names of `search.NAMES` of every IRI we mint (the label table)."""
     minted = f"{mint.base}/id/"
     searchable = tuple(f"{minted}{kind}/" for kind in search.KINDS)
     naming, coding, labelling = (set(map(expand, properties))
                                  for properties in (NAME_PROPERTIES, CODE_PROPERTIES, search.NAMES))
-    for row in store.query(NAMES).rows():
-        x, p, o = row["x"], row["p"].value, row["o"]
+    for x, p, o in rows:
         if x.kind != "iri" or o.kind != "literal" or not x.value.startswith(minted):
             continue
         if x.value.startswith(searchable):
@@ -68,11 +83,11 @@ def found(store: GraphStore, mint: Minter) -> Iterator[tuple[str | None, ...]]:
             yield x.value, None, None, o.value
 
 
-def stage(staging: sqlite3.Connection, store: GraphStore, mint: Minter) -> None:
+def stage(staging: sqlite3.Connection, store: GraphStore, mint: Minter, files: Iterable[Path]) -> None:
     """Stage what the index is made of in `staging`, a private SQLite file (`sqlite3.connect("")`, deleted
     when closed), so that memory stays flat whatever the size of the graph."""
     staging.execute("CREATE TABLE found (iri TEXT, name TEXT, code TEXT, label TEXT)")
-    staging.executemany("INSERT INTO found VALUES (?, ?, ?, ?)", found(store, mint))
+    staging.executemany("INSERT INTO found VALUES (?, ?, ?, ?)", found(statements(store, files), mint))
 
 
 def entries(staging: sqlite3.Connection, store: GraphStore, mint: Minter) -> Iterator[tuple]:
@@ -107,13 +122,14 @@ def entry(iri: str, parsed: Parsed, rows: list[tuple[str | None, str | None]], w
             search.keys(names), weight)
 
 
-def write(store_dir: Path, mint: Minter) -> int:
-    """Write the index into the store directory `store_dir` (a new store, not yet swapped in); the number
-    of entries."""
+def write(store_dir: Path, mint: Minter, also: Iterable[Path] = ()) -> int:
+    """Write the index into the store directory `store_dir` (a new store, not yet swapped in) with the names
+    of the N-Quads files `also` (the build's cubes, added to the store after: `pipeline.settle_and_derive`);
+    the number of entries."""
     store, target = GraphStore(store_dir), search.index_path(store_dir)
     target.unlink(missing_ok=True)
     with closing(sqlite3.connect("")) as staging, closing(sqlite3.connect(target)) as db:
-        stage(staging, store, mint)
+        stage(staging, store, mint, also)
         db.execute(search.SCHEMA)
         db.execute(search.LABELS_SCHEMA)
         db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries(staging, store, mint))
