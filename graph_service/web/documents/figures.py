@@ -230,8 +230,8 @@ def territory(store: GraphStore, t: str, kind: str = "departement") -> Figures:
     where = scope(kind, t)
     inside = "" if kind == "commune" else " ou dans ses communes"
     out = contracts(store, f"{where} {located('?c')}", f"exécutés sur ce territoire{inside}")
-    out = out.add(contracts(store, f"?org dct:spatial {t} ; a org:Organization . "
-                                   f"{{ ?c bg:buyer ?org }} UNION {{ ?u org:unitOf ?org . ?c bg:buyer ?u }}",
+    authority = f"?org dct:spatial {t} ; a org:Organization . {role_of('?org', 'bg:buyer')}"
+    out = out.add(contracts(store, f"{{ SELECT DISTINCT ?c WHERE {{ {authority} }} }}",
                             "passés par la collectivité (acheteur)"))
     sales = f"{where} ?m a bg:Mutation . {located('?m')} OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
     n, total = _count_and_sum(store, sales, "?m", "?price")
@@ -396,16 +396,27 @@ def accounts(store: GraphStore, t: str) -> Figures:
     return out
 
 
+def role_of(org: str, role: str) -> str:
+    """The pattern binding ?c to the contracts in which `org` (a company or establishment) or one of its units
+    has `role` (bg:supplier, bg:buyer)."""
+    return f"{{ ?c {role} {org} }} UNION {{ ?u org:unitOf {org} . ?c {role} ?u }}"
+
+
+def contracts_of(t: str, role: str) -> str:
+    """`role_of` the organisation `t` as a sub-select, each contract once. Oxigraph evaluates a sub-select
+    first; with the union in the same group as `?c a epo:Contract`, it started from every contract (a company's
+    figures on the default build: 2.5 s a query, 6 of them, against milliseconds so)."""
+    return f"{{ SELECT DISTINCT ?c WHERE {{ {role_of(t, role)} }} }}"
+
+
 def organisation(store: GraphStore, t: str) -> Figures:
     """A company (SIREN) or establishment (SIRET): contracts won (by year, and by buyer) and placed, itself
     or its units."""
-    won_pattern = f"{{ ?c bg:supplier {t} }} UNION {{ ?u org:unitOf {t} . ?c bg:supplier ?u }}"
+    won_pattern = contracts_of(t, "bg:supplier")
     won = contracts(store, won_pattern, "remportés")
     if won.items:
         won.tables.append(buyers_table(store, won_pattern))
-    bought = contracts(store, f"{{ ?c bg:buyer {t} }} UNION {{ ?u org:unitOf {t} . ?c bg:buyer ?u }}",
-                       "passés comme acheteur")
-    return won.add(bought)
+    return won.add(contracts(store, contracts_of(t, "bg:buyer"), "passés comme acheteur"))
 
 
 def buyers_table(store: GraphStore, pattern: str, limit: int = 20) -> FigureTable:

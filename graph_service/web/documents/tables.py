@@ -76,8 +76,8 @@ WHERE { { SELECT DISTINCT ?c WHERE { %s } } ?c a epo:Contract .
 GROUP BY ?c LIMIT """ + str(MAX_ROWS + 1)
 
 #: Which contracts a table lists, over ?c and the entity $t: the patterns of documents/figures.py.
-WON = "{ ?c bg:supplier $t } UNION { ?u org:unitOf $t . ?c bg:supplier ?u }"
-BOUGHT = "{ ?c bg:buyer $t } UNION { ?u org:unitOf $t . ?c bg:buyer ?u }"
+WON = figures.role_of("$t", "bg:supplier")
+BOUGHT = figures.role_of("$t", "bg:buyer")
 #: a territory's contracts: executed in it, or in its communes for a département (the scope figures.py counts)
 EXECUTED_IN_COMMUNE = figures.IN_COMMUNE.replace("$place", "$t") + " " + figures.located("?c")
 EXECUTED_IN_TERRITORY = figures.IN_TERRITORY.replace("$place", "$t") + " " + figures.located("?c")
