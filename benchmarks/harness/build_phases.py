@@ -4,9 +4,9 @@ Run: `python -m benchmarks.harness.build_phases DATA HOME KEEP` -> prints one JS
 The build is the real `graph_service.build.pipeline.build`; the harness only wraps the functions it
 calls with a clock (no change to the pipeline), and hard-links the lifted N-Quads into KEEP as they are
 given to the loader (before the build removes its work directory), so that the anchors read the very same
-files. The loader thread runs beside the lift; the fast engine waits for it
-(inside the validation's wall clock) and validates on the loaded store; the default graph's check runs beside the
-aggregates' queries and the search index: their phases overlap others (phases marked "beside" are not in the sum of the rest).
+files. The loader thread runs beside the lift; the fast engine waits for it (inside the validation's wall
+clock) and validates on the loaded store; the default graph's check runs beside the aggregates' queries and the
+search index: their phases overlap others (phases marked "beside" are not in the sum of the rest).
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ Each cube is one CONSTRUCT in aggregates/<key>.rq (the aggregation the original 
 which query); `CUBES` gives its title and components. The queries run on the new store once it is loaded,
 beside the check that its union is the merge of the named graphs (as every query sees it; computed again over
 the stored merge when it is not: `pipeline.settle_and_derive`), before the search index (which reads their
-names from their file) and the swap; the cube's description (qb:DataSet, its structure, `dct:identifier` its key, `bg:query` the query's text) and its
-observations are validated (shape set `aggregats`, shapes/aggregates.ttl) and then added to the store
-(`load.add_graphs`), so the remote engine gets them like any other graph. Observation IRIs are relative in the
-queries and resolved against the build's base.
+names from their file) and the swap; the cube's description (qb:DataSet, its structure, `dct:identifier` its
+key, `bg:query` the query's text) and its observations are validated (shape set `aggregats`,
+shapes/aggregates.ttl) and then added to the store (`load.add_graphs`), so the remote engine gets them like any
+other graph. Observation IRIs are relative in the queries and resolved against the build's base.
 """
 
 from __future__ import annotations
