@@ -105,6 +105,13 @@ def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Term:
     return Term(str(node), node.value, "literal", node.language, node.datatype.value)
 
 
+def read_nquads(path: Path) -> Iterator[tuple[Term, Term, Term]]:
+    """(subject, predicate, object) of each quad of an N-Quads file, as our terms (the build reads a file it
+    writes before the file is loaded: the cubes' names, graph_service/build/search_index.py)."""
+    for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+        yield term(quad.subject), term(quad.predicate), term(quad.object)
+
+
 def document(triples: list[ox.Triple], media_type: str, extra: str = "", prefixes: dict[str, str] | None = None) -> bytes:
     """Triples plus `extra` (N-Triples text) as one document the server builds (catalog pages): duplicates
     dropped, grouped by subject so that Turtle comes out readable."""

@@ -21,10 +21,8 @@ from itertools import groupby, islice
 from operator import itemgetter
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from graph_service import search
-from graph_service.store import GraphStore, Term, term
+from graph_service.store import GraphStore, Term, read_nquads
 from mappings.iri import Minter, Parsed
 from mappings.namespaces import expand, sparql_prologue
 
@@ -56,11 +54,9 @@ def statements(store: GraphStore, files: Iterable[Path]) -> Iterator[tuple[Term,
     (N-Quads)."""
     for row in store.query(NAMES).rows():
         yield row["x"], row["p"].value, row["o"]
-    wanted = set(map(expand, NAME_PROPERTIES + CODE_PROPERTIES))
     for file in files:
-        for quad in ox.parse(path=str(file), format=ox.RdfFormat.N_QUADS):
-            if quad.predicate.value in wanted:
-                yield term(quad.subject), quad.predicate.value, term(quad.object)
+        for s, p, o in read_nquads(file):
+            yield s, p.value, o
 
 
 def found(rows: Iterable[tuple[Term, str, Term]], mint: Minter) -> Iterator[tuple[str | None, ...]]:
