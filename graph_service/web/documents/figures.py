@@ -240,22 +240,22 @@ def territory(store: GraphStore, t: str, kind: str = "departement") -> Figures:
     out = contracts(store, f"{where} {located('?c')}", f"exécutés sur ce territoire{inside}")
     out = out.add(contracts(store, f"?org dct:spatial {t} ; a org:Organization . {role_of('?org', 'bg:buyer')}",
                             "passés par la collectivité (acheteur)"))
-    sold = each("?m", f"{where} {located('?m')}")
-    sales = f"{sold} ?m a bg:Mutation . OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
+    sold = each("?m", f"{where} {located('?m')}") + " ?m a bg:Mutation ."
+    sales = f"{sold} OPTIONAL {{ ?m bg:valeurFonciere ?price }}"
     n, total = _count_and_sum(store, sales, "?m", "?price")
     if n:
         out.items.append(("ventes immobilières (DVF)", html.number(n)))
         if total is not None:
             out.items.append(("valeur foncière cumulée des ventes", html.euros(float(total))))
-        span = (_rows(store, f"{sales} ?m bg:dateMutation ?d", "(MIN(?d) AS ?first) (MAX(?d) AS ?last)") or [{}])[0]
+        span = (_rows(store, f"{sold} ?m bg:dateMutation ?d", "(MIN(?d) AS ?first) (MAX(?d) AS ?last)") or [{}])[0]
         out.sources.append(FigureSource(
             "Ventes immobilières : mutations des demandes de valeurs foncières (DVF), chacune comptée une fois, "
-            "sa valeur foncière une fois.", graph_refs(store, sales, "?m"), period(span.get("first"), span.get("last")),
+            "sa valeur foncière une fois.", graph_refs(store, sold, "?m"), period(span.get("first"), span.get("last")),
             query_text(f"SELECT DISTINCT ?m ?price WHERE {{ {sales} }}",
                        "(COUNT(DISTINCT ?m) AS ?n) (SUM(COALESCE(?price, 0)) AS ?total)")))
-        months = _per_period(store, sales + " ?m bg:dateMutation ?date", "?m", "?date", 7)
+        months = _per_period(store, sold + " ?m bg:dateMutation ?date", "?m", "?date", 7)
         if len(months) > 1:
-            dated = _rows(store, sales + " ?m bg:dateMutation ?date", "(COUNT(DISTINCT ?m) AS ?n)")
+            dated = _rows(store, sold + " ?m bg:dateMutation ?date", "(COUNT(DISTINCT ?m) AS ?n)")
             out.charts.append(html.bar_chart(months, title="Ventes immobilières par mois (DVF)",
                                              left_out=left_out(n - int(dated[0]["n"]), "vente", "ventes", "sans date")))
     former = _rows(store, f"?v bg:communeActuelle {t} . ?r ?p ?v . FILTER NOT EXISTS {{ ?r igeo:detruit ?v }}",
