@@ -70,7 +70,7 @@ CONTRACT_COLUMNS = (Column("date", "date de notification", DATE), Column("achete
 
 _CONTRACTS = PROLOGUE + """SELECT ?c (MAX(?d) AS ?date) (SAMPLE(?b) AS ?buyer) (SAMPLE(?o) AS ?object)
   (MAX(?a) AS ?amount) (GROUP_CONCAT(DISTINCT STR(?s); separator=" ") AS ?suppliers)
-WHERE { { SELECT DISTINCT ?c WHERE { %s } } ?c a epo:Contract .
+WHERE { %s ?c a epo:Contract .
   OPTIONAL { ?c epo:hasContractConclusionDate ?d } OPTIONAL { ?c bg:buyer ?b } OPTIONAL { ?c dct:title ?o }
   OPTIONAL { ?c bg:currentAmount ?a } OPTIONAL { ?c bg:supplier ?s } }
 GROUP BY ?c LIMIT """ + str(MAX_ROWS + 1)
@@ -85,7 +85,7 @@ EXECUTED_IN_TERRITORY = figures.IN_TERRITORY.replace("$place", "$t") + " " + fig
 
 def _contracts(pattern: str) -> Callable[[GraphStore, str], list[Row]]:
     def read(store: GraphStore, entity: str) -> list[Row]:
-        found = store.select(sv.fill(_CONTRACTS % pattern, t=sv.iri(entity)))
+        found = store.select(sv.fill(_CONTRACTS % figures.each("?c", pattern), t=sv.iri(entity)))
         suppliers = {r["c"]: sorted(set(r.get("suppliers", "").split())) for r in found}
         names = best_labels(store, {r[k] for r in found for k in ("buyer",) if k in r}
                             | {s for found_ in suppliers.values() for s in found_})
