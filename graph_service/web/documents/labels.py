@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 from rdflib import Graph, Literal
 from rdflib.namespace import RDFS
@@ -124,13 +125,15 @@ def best_labels(store: GraphStore, things: Iterable[str], lang: str = "fr") -> d
     return names
 
 
-#: Sales and premises have no name: they are called by their date, kind and address.
-_DESCRIBED = sparql_prologue("rdf", "bg", "locn", "skos") + (
-    "SELECT ?x ?date ?address ?type WHERE { VALUES ?x { $things } "
-    "{ ?x a bg:Mutation . OPTIONAL { ?x bg:dateMutation ?date } "
-    "  OPTIONAL { ?x bg:disposition/bg:local/locn:fullAddress ?address } } "
-    "UNION { ?x a bg:Local . OPTIONAL { ?x locn:fullAddress ?address } "
-    "  OPTIONAL { ?x bg:typeLocal ?t . ?t skos:prefLabel ?type } } }")
+#: Sales and premises have no name: they are called by their date, kind and address. One query for each
+#: kind: as the two branches of a UNION, Oxigraph read every sale before joining the VALUES (0.58 s for 380
+#: of Toulon's sales, 0.04 s each way alone).
+_DESCRIBED = [sparql_prologue("bg", "locn", "skos")
+              + f"SELECT ?x ?date ?address ?type WHERE {{ VALUES ?x {{ $things }} {what} }}"
+              for what in ("?x a bg:Mutation . OPTIONAL { ?x bg:dateMutation ?date } "
+                           "OPTIONAL { ?x bg:disposition/bg:local/locn:fullAddress ?address }",
+                           "?x a bg:Local . OPTIONAL { ?x locn:fullAddress ?address } "
+                           "OPTIONAL { ?x bg:typeLocal ?t . ?t skos:prefLabel ?type }")]
 
 
 #: Statistical observations (OFGL accounts, State budget) are called by what they measure.
@@ -166,8 +169,8 @@ def described_names(store: GraphStore, things: list[str]) -> dict[str, str]:
     observations by what they measure (`observation_names`)."""
     candidates = [x for x in things if "/id/mutation/" in x or "/id/disposition/" in x or "/id/local/" in x]
     rows: dict[str, dict[str, str]] = {}
-    for start in range(0, len(candidates), _BATCH):
-        for row in store.select(fill(_DESCRIBED, things=iris(candidates[start:start + _BATCH]))):
+    for start, query in product(range(0, len(candidates), _BATCH), _DESCRIBED):
+        for row in store.select(fill(query, things=iris(candidates[start:start + _BATCH]))):
             best = rows.setdefault(row["x"], {})
             for key in ("date", "address", "type"):
                 if key in row and (key not in best or row[key] < best[key]):
