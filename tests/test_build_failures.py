@@ -6,7 +6,9 @@ failure while swapping it in."""
 from __future__ import annotations
 
 import errno
+import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,35 @@ def test_a_failure_while_loading_leaves_the_graph_untouched(good_build, monkeypa
     monkeypatch.setattr(load.Loader, "_chunks", disk_full)
     with pytest.raises(BuildError, match=r"loading naf\.nq: .*No space left on device"):
         build(good_build, naf.SOURCES, progress=False)
+    assert_untouched(good_build, before, kept)
+
+
+def test_a_loader_that_cannot_open_its_fifo_stops_the_build(good_build, monkeypatch):
+    """The process has no file descriptor left when the loader opens the FIFO Oxigraph reads: the build
+    stops with the reason (it used to wait forever, Oxigraph blocked in its open for a writer)."""
+    before, kept = served(good_build), stores(good_build)
+    real_open = os.open
+
+    def no_descriptor_for_writing(path, flags, *args, **kwargs):
+        if flags & os.O_WRONLY and Path(path).name == "quads.nq":
+            raise OSError(errno.EMFILE, "Too many open files")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(load.os, "open", no_descriptor_for_writing)
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            build(good_build, naf.SOURCES, progress=False)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert outcome, "the build hung"
+    assert isinstance(outcome[0], BuildError) and "Too many open files" in str(outcome[0])
     assert_untouched(good_build, before, kept)
 
 
