@@ -97,6 +97,24 @@ def test_a_page_is_made_once_per_build_then_served_and_revalidated_without_a_que
     assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(first.content))
 
 
+#: the Accept headers two browsers send for a page (Chromium 120, Firefox 120), and a data client's
+BROWSERS = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+            "application/signed-exchange;v=b3;q=0.7",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8")
+
+
+def test_browsers_with_different_accept_headers_share_one_rendering(client, request):
+    """A page is rendered once per format, not once per Accept header: the cache is keyed on the format
+    the header chooses."""
+    first = client.get(f"{TOULON}?page=2", headers={"Accept": BROWSERS[0]})
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/html")
+    request.getfixturevalue("store_refused")
+    other = client.get(f"{TOULON}?page=2", headers={"Accept": BROWSERS[1]})
+    assert other.status_code == 200 and other.content == first.content
+    with pytest.raises(AssertionError, match="the store was queried"):   # another format: its own rendering
+        client.get(f"{TOULON}?page=2", headers={"Accept": "text/html;q=0.5, text/turtle"})
+
+
 def test_errors_are_answered_afresh_and_a_new_build_is_a_new_entry(client, store, settings):
     assert client.get("/id/commune/99999", headers={"Accept": BROWSER}).status_code == 404
     assert client.get(f"{TOULON}?page=0", headers={"Accept": BROWSER}).status_code == 400

@@ -97,12 +97,20 @@ def describe(request: Request) -> Response:
     raw_path = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0] or request.url.path
     store = deps.open_store(request)
     lang = page_language(request.query_params.get("lang"), request.headers.get("accept-language"))
-    identity = ("entity", deps.settings(request).base, raw_path, request.url.query, request.headers.get("accept", ""),
-                lang)
+    identity = ("entity", deps.settings(request).base, raw_path, request.url.query, accepted(request), lang)
     made = page_cache.answer(store, identity, lambda: answer(request, store, raw_path))
     if made.status != 200:
         return Response(status_code=made.status, headers=dict(made.headers))
     return http.send(request, made.body, made.media_type, made.headers, made.version)
+
+
+def accepted(request: Request) -> str:
+    """The format the request's Accept chooses, for the page cache's key: browsers send different Accept
+    headers for the same page (one rendering for all); the header itself when it chooses none (a 406 to come)."""
+    try:
+        return choose_media(request, None).media_type
+    except http.HttpError:
+        return request.headers.get("accept", "")
 
 
 def answer(request: Request, store: GraphStore, raw_path: str) -> page_cache.Answer:
