@@ -22,6 +22,7 @@ from mappings.namespaces import sparql_prologue
 
 from graph_service.config import PROJECT_ROOT
 from graph_service.store import GraphStore
+from graph_service.web import page_cache
 from graph_service.web.documents import sparql_values as sv
 
 GEO_DIR = PROJECT_ROOT / "data" / "geo"
@@ -132,18 +133,9 @@ class SalePoints:
     sales: int
 
 
-#: Points already read, by (build id, commune): a build never changes.
-_POINTS: dict[tuple[str, str], SalePoints] = {}
-
-
 def sale_points(store: GraphStore, commune: str) -> SalePoints:
-    """The (lon, lat) of the parcels of the commune's DVF sales (geo-DVF gives one per line)."""
-    key = (store.version()[0], commune)
-    if key not in _POINTS:
-        if len(_POINTS) > 200:
-            _POINTS.clear()
-        _POINTS[key] = _sale_points(store, commune)
-    return _POINTS[key]
+    """The (lon, lat) of the parcels of the commune's DVF sales (geo-DVF gives one per line), once per build."""
+    return page_cache.cached(store, ("sale points", commune), lambda: _sale_points(store, commune))
 
 
 def _sale_points(store: GraphStore, commune: str) -> SalePoints:

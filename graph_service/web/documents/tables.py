@@ -20,6 +20,7 @@ from decimal import Decimal
 from mappings.namespaces import sparql_prologue
 
 from graph_service.store import GraphStore
+from graph_service.web import page_cache
 from graph_service.web.documents import figures, paging
 from graph_service.web.documents import sparql_values as sv
 from graph_service.web.documents.labels import best_labels
@@ -193,18 +194,10 @@ def find(kind: str, name: str) -> Table | None:
     return next((t for t in tables(kind) if t.name == name), None)
 
 
-#: Rows already read, by (build id, table, entity): a build never changes.
-_ROWS: dict[tuple[str, str, str], list[Row]] = {}
-
-
 def rows(store: GraphStore, table: Table, entity: str) -> list[Row]:
-    """Every row of `table` for `entity` (at most MAX_ROWS + 1: one more says the list was cut)."""
-    key = (store.version()[0], table.name, entity)
-    if key not in _ROWS:
-        if len(_ROWS) > 200:
-            _ROWS.clear()
-        _ROWS[key] = table.read(store, entity)
-    return _ROWS[key]
+    """Every row of `table` for `entity` (at most MAX_ROWS + 1: one more says the list was cut), read once per
+    build: every page and order of the table, and its downloads, are cut from them."""
+    return page_cache.cached(store, ("table", table.name, entity), lambda: table.read(store, entity))
 
 
 def sorted_rows(found: list[Row], table: Table, sort: str, descending: bool) -> list[Row]:
