@@ -123,13 +123,19 @@ def test_errors_are_answered_afresh_and_a_new_build_is_a_new_entry(client, store
     assert not any("99999" in str(k) for k in keys)               # the 404 was not kept
 
 
-def test_the_medians_of_a_commune_are_one_entry_of_the_same_cache(client, store):
-    from graph_service.web.documents import figures
+def test_what_a_commune_s_pages_share_is_read_once_per_build_in_the_same_cache(client, store):
+    """Its medians, the links to it, its sales table and its sales' points: computed once for every page,
+    format and language of it, bounded with the pages."""
+    from graph_service.web.documents import entity, figures, geo, tables
 
     toulon = f"{store_base(store)}/id/commune/83137"
-    first = figures.median_prices(store, toulon)
-    assert first and (str(store.path), "medians", toulon) in page_cache.PAGES._items
-    assert figures.median_prices(store, toulon) is first
+    for key, read in ((("medians", toulon), lambda: figures.median_prices(store, toulon)),
+                      (("incoming", toulon), lambda: entity.incoming(store, toulon)),
+                      (("table", "ventes", toulon), lambda: tables.rows(store, tables.SALES, toulon)),
+                      (("sale points", toulon), lambda: geo.sale_points(store, toulon))):
+        first = read()
+        assert first and (str(store.path), *key) in page_cache.PAGES._items
+        assert read() is first
 
 
 def store_base(store: GraphStore) -> str:
