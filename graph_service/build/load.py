@@ -42,16 +42,17 @@ and 198 s after (the check is new).
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
 import queue
 import shutil
 import tempfile
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -156,8 +157,7 @@ class Loader:
                     continue
                 left: list[tuple[Path, str] | threading.Event | None] = []
                 failed: list[BaseException] = []
-                ends = _open_feed(fifo)   # here: a failure to open is this loader's error, never a hang
-                feeder = threading.Thread(target=_feed, args=(ends, self._stream(item, left), failed),
+                feeder = threading.Thread(target=_feed, args=(fifo, self._stream(item, left), failed),
                                           name="bulk-load-feed", daemon=True)
                 feeder.start()
                 assert self._store is not None
@@ -167,8 +167,6 @@ class Loader:
                     if failed:   # the feeder's failure cut the stream short: it says why
                         raise failed[0] from None
                     raise
-                finally:
-                    _close_feed(ends.reader)   # a feeder still writing to a failed load then gets EPIPE
                 feeder.join()
                 if failed:
                     raise failed[0]
@@ -291,7 +289,7 @@ def as_nquads(file: Path, graph: str) -> bytes:
                         format=ox.RdfFormat.N_QUADS)
 
 
-#: the ends of the loaders' FIFOs open now. The build forks (the change feed's process, validation
+#: the write ends of the loaders' FIFOs, open now. The build forks (the change feed's process, validation
 #: processes) while a loader feeds: a child holding a write end open would keep the reader from ever seeing
 #: the end of the stream, so children close them at once, and no fork happens between a FIFO's opening and
 #: its entry here (`_forks`).
@@ -309,50 +307,55 @@ os.register_at_fork(before=_forks.acquire, after_in_parent=_forks.release,
                     after_in_child=lambda: (_forks.release(), _close_feeds_in_child()))
 
 
-class FeedEnds(NamedTuple):
-    """A FIFO opened at both ends by the loader before Oxigraph reads it."""
-
-    reader: int   # never read: it lets the write end open at once, and Oxigraph's own open too
-    writer: int
-
-
-def _open_feed(fifo: Path) -> FeedEnds:
-    """Both ends of `fifo`, entered in `_feeding` before any fork can happen. Opened by the loader thread
-    before `bulk_load`: if either open fails (too many open files...), the loader says so; once Oxigraph
-    waited in its own open for a writer that never came, the build hung."""
-    with _forks:
-        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
-        _feeding.add(reader)
-    try:
+def _open_feed(fifo: Path) -> int:
+    """The write end of `fifo`, once its reader opened it, entered in `_feeding` before any fork can happen
+    (a non-blocking open: the lock is never held while waiting for the reader)."""
+    while True:
         with _forks:
-            writer = os.open(fifo, os.O_WRONLY)   # a reader is there: no wait
-            _feeding.add(writer)
-    except BaseException:
-        _close_feed(reader)
-        raise
-    return FeedEnds(reader, writer)
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:   # ENXIO: no reader yet
+                    raise
+            else:
+                _feeding.add(fd)
+                os.set_blocking(fd, True)
+                return fd
+        time.sleep(0.001)
 
 
-def _close_feed(fd: int) -> None:
-    with _forks:
-        _feeding.discard(fd)
-        os.close(fd)
+def _open_feed_when_possible(fifo: Path) -> int:
+    """`_open_feed`, tried again until the open succeeds (a descriptor freed)."""
+    while True:
+        try:
+            return _open_feed(fifo)
+        except OSError:
+            time.sleep(0.01)
 
 
-def _feed(ends: FeedEnds, chunks: Iterator[bytes], failed: list[BaseException]) -> None:
-    """Write `chunks` into the FIFO a `bulk_load` call reads; an error goes into `failed` before the write end
+def _feed(fifo: Path, chunks: Iterator[bytes], failed: list[BaseException]) -> None:
+    """Write `chunks` into the FIFO a `bulk_load` call reads; an error goes into `failed` before the FIFO
     closes (the reader then sees its end)."""
+    try:
+        fd = _open_feed(fifo)
+    except OSError as exc:
+        # (no file descriptor left...) the build fails with this error; Oxigraph, waiting in its own open
+        # for a writer, must still see one come and go, or its load, and the build, would wait forever
+        failed.append(exc)
+        chunks, fd = iter(()), _open_feed_when_possible(fifo)
     try:
         for chunk in chunks:
             view = memoryview(chunk)
             while view:
-                view = view[os.write(ends.writer, view):]
+                view = view[os.write(fd, view):]
     except BrokenPipeError:   # the reader stopped (bulk_load failed): its own error says why
         pass
     except BaseException as exc:   # noqa: BLE001 - the loader thread raises it
         failed.append(exc)
     finally:
-        _close_feed(ends.writer)
+        with _forks:
+            _feeding.discard(fd)
+            os.close(fd)
 
 
 def swap_in(store_root: Path, new_store: Path, keep: int = 2) -> None:
