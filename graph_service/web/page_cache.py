@@ -1,10 +1,10 @@
 """Pages and figures made once per build: the one cache of the web layer.
 
-A page, an RDF document or a figure (a commune's medians, the VoID triples, the sitemap's URLs)
-depends only on the build being served, so it is computed once per build and served from here until
-the store is swapped: the key always starts with the build's store directory, so a new build never
-sees an old entry (old entries age out of the LRU). The cache is bounded by bytes (least recently used first
-out), and one key is made by one thread at a time: fifty readers arriving together on a cold page
+A page, an RDF document or what pages share (a commune's medians, the links to an entity, a table's rows, the
+VoID triples, the sitemap's URLs) depends only on the build being served, so it is computed once per build and
+served from here until the store is swapped: the key always starts with the build's store directory, so a new
+build never sees an old entry (old entries age out of the LRU). The cache is bounded by bytes (least recently
+used first out), and one key is made by one thread at a time: fifty readers arriving together on a cold page
 wait for the one rendering it instead of rendering it fifty times.
 
 An entry of a whole answer (`Answer`) keeps its `http.Version`, so a conditional request on a cached
