@@ -97,7 +97,7 @@ def test_a_page_is_made_once_per_build_then_served_and_revalidated_without_a_que
     assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(first.content))
 
 
-#: the Accept headers two browsers send for a page (Chromium 120, Firefox 120), and a data client's
+#: the Accept headers two browsers send for a page (Chromium 120, Firefox 120)
 BROWSERS = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
             "application/signed-exchange;v=b3;q=0.7",
             "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8")

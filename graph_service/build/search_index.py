@@ -50,8 +50,8 @@ def weights(store: GraphStore, things: list[str]) -> dict[str, int]:
 
 
 def statements(store: GraphStore, files: Iterable[Path]) -> Iterator[tuple[Term, str, Term]]:
-    """(subject, predicate IRI, object) of every name or code the store states, then of those in `files`
-    (N-Quads)."""
+    """(subject, predicate IRI, object) of every name or code the store states, then of every statement of
+    `files` (N-Quads; `found` keeps their names and codes)."""
     for row in store.query(NAMES).rows():
         yield row["x"], row["p"].value, row["o"]
     for file in files:
